@@ -1,0 +1,12 @@
+"""The embedded default for `make run`: SQLite, in-process tasks, local files, console email."""
+
+import os
+
+os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+from .base import *  # noqa: E402,F403
+
+DEBUG = True
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -1,0 +1,13 @@
+from django.conf import settings
+
+from .rules import permissions_for
+
+
+def current_organisation(request):
+    membership = getattr(request, "membership", None)
+    return {
+        "current_membership": membership,
+        "current_organisation": getattr(request, "organisation", None),
+        "current_permissions": {p.value for p in permissions_for(membership)},
+        "service_name": settings.DSPT_SERVICE_NAME,
+    }

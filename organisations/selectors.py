@@ -1,0 +1,61 @@
+"""Reads. Tenant data is reached through the organisation passed in."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Invitation, Membership, Organisation, User
+from .roles import Role
+
+
+def membership_current(*, user: User, organisation_id: int | None) -> Membership | None:
+    """The person's membership of the organisation in their session, else their first one."""
+    memberships = Membership.objects.filter(user=user).select_related("organisation")
+    if organisation_id is not None:
+        chosen = memberships.filter(organisation_id=organisation_id).first()
+        if chosen is not None:
+            return chosen
+    return memberships.order_by("organisation__name", "pk").first()
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+
+
+def membership_list(*, organisation: Organisation) -> QuerySet[Membership]:
+    return organisation.memberships.select_related("user").order_by(
+        "user__full_name", "user__email"
+    )
+
+
+def membership_get(*, organisation: Organisation, membership_id: int) -> Membership:
+    """Raises Membership.DoesNotExist when the id is not one of this organisation's people."""
+    return organisation.memberships.select_related("user").get(pk=membership_id)
+
+
+def administrator_count(*, organisation: Organisation) -> int:
+    return organisation.memberships.filter(role=Role.ADMINISTRATOR).count()
+
+
+def invitation_pending_list(*, organisation: Organisation) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return organisation.invitations.filter(
+        accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def invitation_get(*, organisation: Organisation, invitation_id: int) -> Invitation:
+    return organisation.invitations.get(pk=invitation_id)
+
+
+def organisation_get_by_code(*, ods_code: str) -> Organisation | None:
+    return Organisation.objects.select_related("parent").filter(ods_code=ods_code).first()
+
+
+def branch_list(*, organisation: Organisation) -> QuerySet[Organisation]:
+    return organisation.branches.order_by("name", "ods_code")
