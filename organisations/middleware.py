@@ -19,7 +19,10 @@ class CurrentOrganisationMiddleware:
             membership = membership_current(
                 user=request.user, organisation_id=request.session.get(SESSION_KEY)
             )
-            if membership is not None and request.session.get(SESSION_KEY) != membership.organisation_id:
+            if (
+                membership is not None
+                and request.session.get(SESSION_KEY) != membership.organisation_id
+            ):
                 request.session[SESSION_KEY] = membership.organisation_id
         _set(request, membership)
         return self.get_response(request)

@@ -122,9 +122,7 @@ class Organisation(models.Model):
         validators=[validate_directory_code],
     )
     name = models.CharField(max_length=255)
-    primary_sector = models.CharField(
-        max_length=64, choices=PrimarySector.choices, blank=True
-    )
+    primary_sector = models.CharField(max_length=64, choices=PrimarySector.choices, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SITE)
     parent = models.ForeignKey(
         "self",
@@ -261,6 +259,8 @@ class OrganisationProfile(models.Model):
     cyber_essentials_plus_expires_on = models.DateField(
         "Cyber Essentials Plus expiry date", null=True, blank=True
     )
+    # Bumped on every save so two people editing at once cannot overwrite each other unseen.
+    version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

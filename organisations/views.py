@@ -1,5 +1,410 @@
-from django.shortcuts import render
+"""Views: parse a form, call one selector or service, render. Each declares what it needs."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .access import Access, requires
+from .forms import (
+    ChangeOrganisationForm,
+    InvitationAccountForm,
+    InviteForm,
+    OdsCodeForm,
+    ProfileForm,
+    RegistrationConfirmForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    RoleForm,
+    SignInForm,
+)
+from .middleware import organisation_switch
+from .models import Invitation, Membership
+from .roles import Permission, Role
+
+REGISTRATION_SESSION_KEY = "registration_ods_code"
 
 
+@requires(Access.PUBLIC)
 def home(request):
-    return render(request, "organisations/home.html")
+    if not request.user.is_authenticated:
+        return render(request, "organisations/start.html")
+    context = {}
+    if request.organisation is not None:
+        context["branch_count"] = selectors.branch_list(organisation=request.organisation).count()
+        context["membership_count"] = selectors.memberships_for_user(user=request.user).count()
+    return render(request, "organisations/dashboard.html", context)
+
+
+# --- Signing in and out ------------------------------------------------------------------------
+
+sign_in = requires(Access.PUBLIC)(
+    auth_views.LoginView.as_view(
+        template_name="organisations/sign_in.html",
+        authentication_form=SignInForm,
+        redirect_authenticated_user=True,
+    )
+)
+sign_out = requires(Access.PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
+password_reset = requires(Access.PUBLIC)(
+    auth_views.PasswordResetView.as_view(
+        template_name="organisations/password_reset.html",
+        form_class=ResetRequestForm,
+        email_template_name="organisations/email/password_reset.txt",
+        subject_template_name="organisations/email/password_reset_subject.txt",
+        success_url=reverse_lazy("password-reset-sent"),
+    )
+)
+password_reset_sent = requires(Access.PUBLIC)(
+    auth_views.PasswordResetDoneView.as_view(template_name="organisations/password_reset_sent.html")
+)
+password_reset_confirm = requires(Access.PUBLIC)(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="organisations/password_reset_confirm.html",
+        form_class=ResetPasswordForm,
+        success_url=reverse_lazy("password-reset-complete"),
+    )
+)
+password_reset_complete = requires(Access.PUBLIC)(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="organisations/password_reset_complete.html"
+    )
+)
+
+
+# --- Registration ------------------------------------------------------------------------------
+
+
+@requires(Access.PUBLIC)
+def register(request):
+    form = OdsCodeForm(request.POST or None, initial={"ods_code": request.GET.get("code", "")})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            code = form.cleaned_data["ods_code"]
+            organisation = selectors.organisation_get_by_code(ods_code=code)
+            problem = services.registration_problem(organisation=organisation, ods_code=code)
+            if problem is None:
+                request.session[REGISTRATION_SESSION_KEY] = organisation.ods_code
+                return redirect("register-confirm")
+            form.add_error("ods_code", problem)
+        status = 400
+    return render(request, "organisations/register.html", {"form": form}, status=status)
+
+
+@requires(Access.PUBLIC)
+def register_confirm(request):
+    code = request.session.get(REGISTRATION_SESSION_KEY)
+    organisation = selectors.organisation_get_by_code(ods_code=code) if code else None
+    if organisation is None:
+        return redirect("register")
+    needs_account = not request.user.is_authenticated
+    form = RegistrationConfirmForm(
+        request.POST or None,
+        needs_account=needs_account,
+        initial={"primary_sector": organisation.primary_sector or "Social Care"},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                membership = services.organisation_register(
+                    organisation_id=organisation.pk,
+                    primary_sector=data["primary_sector"],
+                    user=None if needs_account else request.user,
+                    new_account=services.NewAccount(
+                        full_name=data["full_name"], email=data["email"], password=data["password1"]
+                    )
+                    if needs_account
+                    else None,
+                )
+            except services.RegistrationError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session.pop(REGISTRATION_SESSION_KEY, None)
+                if needs_account:
+                    login(
+                        request,
+                        membership.user,
+                        backend="django.contrib.auth.backends.ModelBackend",
+                    )
+                organisation_switch(request, membership)
+                messages.success(
+                    request,
+                    f"{organisation.name} is registered. You are its administrator: invite your "
+                    "colleagues from Manage users.",
+                )
+                return redirect("home")
+        status = 400
+    return render(
+        request,
+        "organisations/register_confirm.html",
+        {"form": form, "organisation": organisation},
+        status=status,
+    )
+
+
+# --- Current organisation and profile ----------------------------------------------------------
+
+
+@requires(Access.SIGNED_IN)
+def organisation_change(request):
+    memberships = list(selectors.memberships_for_user(user=request.user))
+    initial = {"organisation": str(request.organisation.pk)} if request.organisation else {}
+    form = ChangeOrganisationForm(request.POST or None, memberships=memberships, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = int(form.cleaned_data["organisation"])
+            membership = next(m for m in memberships if m.organisation_id == chosen)
+            organisation_switch(request, membership)
+            messages.success(request, f"You are now working on {membership.organisation.name}.")
+            return redirect("home")
+        status = 400
+    return render(
+        request,
+        "organisations/organisation_change.html",
+        {"form": form, "memberships": memberships},
+        status=status,
+    )
+
+
+@requires(Permission.VIEW_ORGANISATION)
+def profile(request):
+    organisation = request.organisation
+    return render(
+        request,
+        "organisations/profile_detail.html",
+        {
+            "profile": services.profile_get_or_create(organisation=organisation),
+            "branches": selectors.branch_list(organisation=organisation),
+            "parent": organisation.parent,
+        },
+    )
+
+
+@requires(Permission.MANAGE_PROFILE)
+def profile_edit(request):
+    organisation = request.organisation
+    current = services.profile_get_or_create(organisation=organisation)
+    form = ProfileForm(request.POST or None, instance=current)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.profile_update(
+                    organisation=organisation,
+                    expected_version=form.cleaned_data["version"],
+                    changes=form.changes(),
+                    updated_by=request.user,
+                )
+            except services.ConflictError as error:
+                form.add_error(None, error.message)
+                current.refresh_from_db()
+                status = 409
+                return render(
+                    request,
+                    "organisations/profile_edit.html",
+                    {"form": form, "latest": current, "conflict": True},
+                    status=status,
+                )
+            messages.success(request, "The organisation profile has been saved.")
+            return redirect("profile")
+        status = 400
+    return render(request, "organisations/profile_edit.html", {"form": form}, status=status)
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+def _membership_or_404(request, membership_id: int) -> Membership:
+    try:
+        return selectors.membership_get(
+            organisation=request.organisation, membership_id=membership_id
+        )
+    except Membership.DoesNotExist as error:
+        raise Http404("No such person in this organisation") from error
+
+
+@requires(Permission.MANAGE_USERS)
+def people_list(request):
+    organisation = request.organisation
+    return render(
+        request,
+        "organisations/people_list.html",
+        {
+            "memberships": selectors.membership_list(organisation=organisation),
+            "invitations": selectors.invitation_pending_list(organisation=organisation),
+        },
+    )
+
+
+@requires(Permission.MANAGE_USERS)
+def people_invite(request):
+    form = InviteForm(request.POST or None, initial={"role": Role.MEMBER})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    organisation=request.organisation,
+                    email=form.cleaned_data["email"],
+                    role=Role(form.cleaned_data["role"]),
+                    invited_by=request.user,
+                    accept_url_for=lambda token: request.build_absolute_uri(
+                        reverse("invitation-accept", args=[token])
+                    ),
+                )
+            except services.ServiceError as error:
+                form.add_error("email", error.message)
+            else:
+                messages.success(
+                    request,
+                    f"We have sent an invitation to {invitation.email}. The link works once and "
+                    "expires in 7 days.",
+                )
+                return redirect("people-list")
+        status = 400
+    return render(request, "organisations/people_invite.html", {"form": form}, status=status)
+
+
+@requires(Permission.MANAGE_USERS)
+def people_change_role(request, membership_id: int):
+    membership = _membership_or_404(request, membership_id)
+    form = RoleForm(
+        request.POST or None, initial={"role": membership.role, "expected_role": membership.role}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.membership_change_role(
+                    organisation=request.organisation,
+                    membership_id=membership.pk,
+                    role=Role(form.cleaned_data["role"]),
+                    expected_role=form.cleaned_data["expected_role"],
+                )
+            except services.ConflictError as error:
+                form.add_error(None, error.message)
+                status = 409
+            except services.LastAdministratorError as error:
+                form.add_error("role", error.message)
+                status = 400
+            else:
+                messages.success(request, f"{membership.user}'s role has been changed.")
+                return redirect("people-list")
+        else:
+            status = 400
+    return render(
+        request,
+        "organisations/people_change_role.html",
+        {"form": form, "membership": membership},
+        status=status,
+    )
+
+
+@requires(Permission.MANAGE_USERS)
+def people_remove(request, membership_id: int):
+    membership = _membership_or_404(request, membership_id)
+    error_message = None
+    status = 200
+    if request.method == "POST":
+        try:
+            removed = services.membership_remove(
+                organisation=request.organisation, membership_id=membership.pk
+            )
+        except services.LastAdministratorError as error:
+            error_message = error.message
+            status = 400
+        else:
+            messages.success(
+                request, f"{removed} has been removed from {request.organisation.name}."
+            )
+            if removed == request.user:
+                return redirect("home")
+            return redirect("people-list")
+    return render(
+        request,
+        "organisations/people_remove.html",
+        {"membership": membership, "error_message": error_message},
+        status=status,
+    )
+
+
+@requires(Permission.MANAGE_USERS)
+def invitation_cancel(request, invitation_id: int):
+    try:
+        invitation = selectors.invitation_get(
+            organisation=request.organisation, invitation_id=invitation_id
+        )
+    except Invitation.DoesNotExist as error:
+        raise Http404("No such invitation in this organisation") from error
+    if request.method == "POST":
+        services.invitation_cancel(organisation=request.organisation, invitation_id=invitation.pk)
+        messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
+        return redirect("people-list")
+    return render(request, "organisations/invitation_cancel.html", {"invitation": invitation})
+
+
+@requires(Access.PUBLIC)
+def invitation_accept(request, token: str):
+    invitation = services.invitation_find(token=token)
+    if invitation is None:
+        raise Http404("We cannot find this invitation")
+    problem = services.invitation_problem(invitation=invitation)
+    context = {"invitation": invitation, "error_message": problem.message if problem else None}
+    if problem:
+        return render(
+            request, "organisations/invitation_accept.html", context, status=problem.status
+        )
+
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and user.email.lower() != invitation.email.lower():
+        context["error_message"] = (
+            f"This invitation was sent to {invitation.email}, but you are signed in as "
+            f"{user.email}. Sign out, then open the link again"
+        )
+        context["wrong_account"] = True
+        return render(request, "organisations/invitation_accept.html", context, status=403)
+
+    from .models import User
+
+    has_account = user is not None or User.objects.filter(email__iexact=invitation.email).exists()
+    form = (
+        None if has_account else InvitationAccountForm(request.POST or None, email=invitation.email)
+    )
+    context.update({"form": form, "has_account": has_account})
+    if request.method == "POST" and (user is not None or (form is not None and form.is_valid())):
+        try:
+            membership = services.invitation_accept(
+                token=token,
+                user=user,
+                new_account=services.NewAccount(
+                    full_name=form.cleaned_data["full_name"],
+                    email=invitation.email,
+                    password=form.cleaned_data["password1"],
+                )
+                if user is None
+                else None,
+            )
+        except services.InvitationError as error:
+            context["error_message"] = error.message
+            return render(
+                request, "organisations/invitation_accept.html", context, status=error.status
+            )
+        if user is None:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        organisation_switch(request, membership)
+        messages.success(
+            request,
+            f"You have joined {membership.organisation.name} as "
+            f"{membership.get_role_display().lower()}.",
+        )
+        return redirect("home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "organisations/invitation_accept.html", context, status=status)

@@ -1,4 +1,4 @@
-"""Settings for the test suite. `make test` points DATABASE_URL at PostgreSQL and REDIS_URL at Redis."""
+"""Settings for the test suite; `make test` points DATABASE_URL and REDIS_URL at local servers."""
 
 import os
 
@@ -14,3 +14,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Background tasks run in-process in unit tests; the worker integration test starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+# Static files come from the finders here; only production collects them into STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

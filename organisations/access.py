@@ -1,0 +1,44 @@
+"""How views declare what they need. The decision itself is made in rules.py.
+
+Every view in the project is wrapped by `requires(...)`, which records the requirement on the view
+so the permission-matrix test can check that none is missing.
+"""
+
+from __future__ import annotations
+
+import enum
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from .roles import Permission
+from .rules import membership_has_permission
+
+
+class Access(enum.Enum):
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any signed-in person, with or without an organisation
+
+
+def requires(requirement: Permission | Access):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if requirement is Access.PUBLIC:
+                return view(request, *args, **kwargs)
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if requirement is Access.SIGNED_IN:
+                return view(request, *args, **kwargs)
+            if request.membership is None:
+                return render(request, "organisations/no_organisation.html", status=403)
+            if not membership_has_permission(request.membership, requirement):
+                raise PermissionDenied(requirement.label)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_access = requirement
+        return wrapped
+
+    return decorator

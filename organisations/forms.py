@@ -1,0 +1,289 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+
+from .models import OrganisationProfile, PrimarySector, YesNo, YesNoNotSure
+from .ods import normalise_ods_code, validate_ods_code
+from .roles import ROLE_DESCRIPTIONS, Role
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={"required": "Enter your email address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        error_messages={"required": "Enter your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password",
+        "inactive": "This account has been turned off",
+    }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class ResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class ResetPasswordForm(SetPasswordForm):
+    pass
+
+
+def _role_choices():
+    return [(role.value, role.label) for role in Role]
+
+
+def _role_help() -> str:
+    return " ".join(f"{role.label}: {ROLE_DESCRIPTIONS[role].lower()}" for role in Role)
+
+
+class OdsCodeForm(forms.Form):
+    ods_code = forms.CharField(
+        label="What is your organisation's ODS code?",
+        help_text="For example, VM8L1 for a care home or AB12 for a headquarters. You can find it "
+        "on your CQC registration or ask your local authority.",
+        max_length=64,
+        error_messages={"required": "Enter your organisation's ODS code"},
+        widget=forms.TextInput(
+            attrs={
+                "class": "nhsuk-input--width-10",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+            }
+        ),
+    )
+
+    def clean_ods_code(self):
+        code = normalise_ods_code(self.cleaned_data["ods_code"])
+        validate_ods_code(code)
+        return code
+
+
+class AccountFields(forms.Form):
+    """Name, email and password for a new account, checked with Django's password validators."""
+
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,
+        error_messages={"required": "Enter your full name"},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        error_messages={"required": "Enter your email address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    password1 = forms.CharField(
+        label="Create a password",
+        strip=False,
+        error_messages={"required": "Create a password"},
+        help_text="Use at least 10 characters. Avoid common passwords and your name.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Confirm your password",
+        strip=False,
+        error_messages={"required": "Confirm your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise ValidationError("Enter your full name")
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The passwords do not match")
+        elif password1:
+            from .models import User
+
+            probe = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class RegistrationConfirmForm(AccountFields):
+    primary_sector = forms.ChoiceField(
+        label="Primary sector",
+        help_text="Care homes and home care providers usually choose Social Care.",
+        choices=PrimarySector.choices,
+        error_messages={"required": "Select your primary sector"},
+    )
+    confirm = forms.BooleanField(
+        label="This is my organisation and I am allowed to register it",
+        error_messages={"required": "Confirm that this is your organisation"},
+    )
+    account_field_names = ("full_name", "email", "password1", "password2")
+
+    def __init__(self, *args, needs_account: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_account:
+            for name in self.account_field_names:
+                del self.fields[name]
+        # Sector first, then the person, then the confirmation.
+        order = ["primary_sector", *[n for n in self.account_field_names if n in self.fields]]
+        self.order_fields([*order, "confirm"])
+
+
+class InvitationAccountForm(AccountFields):
+    """Creating an account from an invitation: the email address is the invited one."""
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+        del self.fields["email"]
+
+    def clean(self):
+        self.cleaned_data["email"] = self.invited_email
+        return super().clean()
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={"required": "Enter the email address of the person to invite"},
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=_role_choices,
+        widget=forms.RadioSelect,
+        help_text=_role_help(),
+        error_messages={"required": "Select a role"},
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=_role_choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a role"},
+    )
+    expected_role = forms.ChoiceField(choices=_role_choices, widget=forms.HiddenInput)
+
+
+class ChangeOrganisationForm(forms.Form):
+    organisation = forms.ChoiceField(
+        label="Which organisation do you want to work on?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select an organisation"},
+    )
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [
+            (
+                str(m.organisation_id),
+                f"{m.organisation.name} ({m.organisation.ods_code}) – {m.get_role_display()}",
+            )
+            for m in memberships
+        ]
+
+
+class ProfileForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    nhsmail_only = forms.ChoiceField(
+        label="Is NHSmail your only email system?",
+        choices=YesNo.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    cyber_essentials_plus = forms.ChoiceField(
+        label="Do you have Cyber Essentials Plus?",
+        choices=YesNoNotSure.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    class Meta:
+        model = OrganisationProfile
+        fields = [
+            "caldicott_guardian",
+            "senior_information_risk_owner",
+            "information_governance_lead",
+            "data_protection_officer",
+            "nhsmail_only",
+            "cyber_essentials_plus",
+            "cyber_essentials_plus_certificate_number",
+            "cyber_essentials_plus_expires_on",
+        ]
+        help_texts = {
+            "cyber_essentials_plus_certificate_number": "Only if you have Cyber Essentials Plus.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        from dspt_portal.forms import NHSDateField
+
+        super().__init__(*args, **kwargs)
+        self.fields["cyber_essentials_plus_expires_on"] = NHSDateField(
+            label="Cyber Essentials Plus expiry date",
+            help_text="Only if you have Cyber Essentials Plus. For example, 31 3 2027.",
+            required=False,
+        )
+        if self.instance and self.instance.pk and not self.is_bound:
+            self.initial.setdefault("version", self.instance.version)
+            self.initial["cyber_essentials_plus_expires_on"] = (
+                self.instance.cyber_essentials_plus_expires_on
+            )
+        for name in (
+            "caldicott_guardian",
+            "senior_information_risk_owner",
+            "information_governance_lead",
+            "data_protection_officer",
+        ):
+            self.fields[name].help_text = "Name of the person, if you have one."
+            self.fields[name].widget.attrs.setdefault("autocomplete", "name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cyber_essentials_plus") == YesNoNotSure.YES:
+            if not (cleaned.get("cyber_essentials_plus_certificate_number") or "").strip():
+                self.add_error(
+                    "cyber_essentials_plus_certificate_number",
+                    "Enter your Cyber Essentials Plus certificate number",
+                )
+            if not cleaned.get("cyber_essentials_plus_expires_on") and not self.has_error(
+                "cyber_essentials_plus_expires_on"
+            ):
+                self.add_error(
+                    "cyber_essentials_plus_expires_on",
+                    "Enter the date your Cyber Essentials Plus certificate expires",
+                )
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates and saves the model, under a row lock; nothing to do here.
+        pass
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,0 +1,119 @@
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from organisations.models import Organisation, OrganisationProfile
+
+from ..factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def profile_data(**changes):
+    data = {
+        "version": "0",
+        "caldicott_guardian": "Dr Cal Dicott",
+        "senior_information_risk_owner": "Sam Siro",
+        "information_governance_lead": "",
+        "data_protection_officer": "",
+        "nhsmail_only": "no",
+        "cyber_essentials_plus": "yes",
+        "cyber_essentials_plus_certificate_number": "CEP-12345",
+        "cyber_essentials_plus_expires_on_0": "31",
+        "cyber_essentials_plus_expires_on_1": "3",
+        "cyber_essentials_plus_expires_on_2": "2027",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_administrator_records_cyber_essentials_plus(client, administrator, organisation):
+    client.force_login(administrator)
+    response = client.post(reverse("profile-edit"), profile_data())
+    assert response.status_code == 302
+    profile = OrganisationProfile.objects.get(organisation=organisation)
+    assert profile.cyber_essentials_plus == "yes"
+    assert profile.cyber_essentials_plus_expires_on == datetime.date(2027, 3, 31)
+    assert profile.updated_by == administrator
+    page = client.get(reverse("profile")).content.decode()
+    assert "CEP-12345" in page and "31 March 2027" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"cyber_essentials_plus_certificate_number": ""},
+            "Enter your Cyber Essentials Plus certificate number",
+        ),
+        (
+            {
+                "cyber_essentials_plus_expires_on_0": "",
+                "cyber_essentials_plus_expires_on_1": "",
+                "cyber_essentials_plus_expires_on_2": "",
+            },
+            "Enter the date your Cyber Essentials Plus certificate expires",
+        ),
+        ({"cyber_essentials_plus_expires_on_1": "13"}, "must be a real date"),
+        ({"cyber_essentials_plus": "maybe"}, "Select a valid choice"),
+        ({"caldicott_guardian": "x" * 151}, "Ensure this value has at most 150 characters"),
+    ],
+)
+def test_profile_errors(client, administrator, organisation, changes, message):
+    client.force_login(administrator)
+    response = client.post(reverse("profile-edit"), profile_data(**changes))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert OrganisationProfile.objects.get(organisation=organisation).version == 0
+
+
+def test_answering_no_clears_the_certificate(client, administrator, organisation):
+    client.force_login(administrator)
+    client.post(reverse("profile-edit"), profile_data())
+    client.post(reverse("profile-edit"), profile_data(version="1", cyber_essentials_plus="no"))
+    profile = OrganisationProfile.objects.get(organisation=organisation)
+    assert profile.cyber_essentials_plus == "no"
+    assert profile.cyber_essentials_plus_certificate_number == ""
+    assert profile.cyber_essentials_plus_expires_on is None
+
+
+def test_two_people_editing_the_profile_do_not_overwrite_each_other(
+    client, administrator, organisation
+):
+    client.force_login(administrator)
+    assert (
+        client.post(reverse("profile-edit"), profile_data(caldicott_guardian="First")).status_code
+        == 302
+    )
+    # A second tab still holds version 0.
+    stale = client.post(reverse("profile-edit"), profile_data(caldicott_guardian="Second"))
+    assert stale.status_code == 409
+    body = stale.content.decode()
+    assert "Someone else changed the organisation profile" in body
+    assert "First" in body and 'value="Second"' in body  # theirs beside mine
+    assert OrganisationProfile.objects.get(organisation=organisation).caldicott_guardian == "First"
+
+
+def test_members_and_viewers_cannot_change_the_profile(client, member, viewer):
+    for person in (member, viewer):
+        client.force_login(person)
+        assert client.get(reverse("profile")).status_code == 200
+        assert client.post(reverse("profile-edit"), profile_data()).status_code == 403
+
+
+def test_the_database_refuses_a_yes_without_a_certificate(organisation):
+    profile = organisation.profile
+    profile.cyber_essentials_plus = "yes"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrganisationProfile.objects.filter(pk=profile.pk).update(cyber_essentials_plus="yes")
+
+
+def test_hq_profile_lists_its_branches(client, administrator, organisation):
+    Organisation.objects.filter(pk=organisation.pk).update(kind=Organisation.Kind.HEADQUARTERS)
+    OrganisationFactory(ods_code="VBR11", name="Branch One", parent=organisation)
+    OrganisationFactory(ods_code="VBR12", name="Branch Two", parent=organisation)
+    client.force_login(administrator)
+    page = client.get(reverse("profile")).content.decode()
+    assert "Branch One" in page and "VBR12" in page

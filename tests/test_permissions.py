@@ -1,0 +1,132 @@
+"""Walks every URL the project defines, as every kind of person, and checks the status code."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from organisations.access import Access
+from organisations.models import Membership
+from organisations.roles import Role
+from organisations.services import invitation_create
+
+PEOPLE = ("anonymous", "viewer", "member", "administrator", "outsider")
+
+# URL name -> expected GET status for each person, in the order of PEOPLE.
+# "outsider" is an administrator of another organisation; object ids in the URLs belong to the
+# first organisation, so they must get 404, never the object.
+EXPECTED_GET = {
+    "home": (200, 200, 200, 200, 200),
+    "sign-in": (200, 302, 302, 302, 302),
+    "sign-out": (405, 405, 405, 405, 405),
+    "password-reset": (200, 200, 200, 200, 200),
+    "password-reset-sent": (200, 200, 200, 200, 200),
+    "password-reset-confirm": (200, 200, 200, 200, 200),
+    "password-reset-complete": (200, 200, 200, 200, 200),
+    "register": (200, 200, 200, 200, 200),
+    "register-confirm": (302, 302, 302, 302, 302),
+    "organisation-change": (302, 200, 200, 200, 200),
+    "profile": (302, 200, 200, 200, 200),
+    "profile-edit": (302, 403, 403, 200, 200),
+    "people-list": (302, 403, 403, 200, 200),
+    "people-invite": (302, 403, 403, 200, 200),
+    "people-change-role": (302, 403, 403, 200, 404),
+    "people-remove": (302, 403, 403, 200, 404),
+    "invitation-cancel": (302, 403, 403, 200, 404),
+    # The invitation is for someone else's address: signed-in people are the wrong account.
+    "invitation-accept": (200, 403, 403, 403, 403),
+    "admin:index": (302, 302, 302, 302, 302),
+}
+
+# State-changing URLs, posted with no data: nobody without the permission gets past the check.
+EXPECTED_POST = {
+    "profile-edit": (302, 403, 403, 400, 400),
+    "people-invite": (302, 403, 403, 400, 400),
+    "people-change-role": (302, 403, 403, 400, 404),
+    "people-remove": (302, 403, 403, 302, 404),
+    "invitation-cancel": (302, 403, 403, 302, 404),
+}
+
+
+def project_url_names() -> dict[str, object]:
+    """Every named URL with its view, Django's own admin reduced to its index."""
+    found = {}
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                if namespace == "admin" and name != "admin:index":
+                    continue
+                found[name] = pattern.callback
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_the_matrix_covers_every_url():
+    assert set(project_url_names()) == set(EXPECTED_GET)
+
+
+def test_every_view_declares_what_it_needs():
+    for name, view in project_url_names().items():
+        if name.startswith("admin:"):
+            continue
+        assert getattr(view, "required_access", None) is not None, name
+        assert isinstance(view.required_access, Access) or view.required_access.value, name
+
+
+@pytest.fixture
+def urls(organisation, administrator, member, viewer, outsider):
+    tokens = []
+    invitation = invitation_create(
+        organisation=organisation,
+        email="someone.new@care.example",
+        role=Role.MEMBER,
+        invited_by=administrator,
+        accept_url_for=lambda token: tokens.append(token) or f"http://testserver/{token}",
+    )
+    token = tokens[0]
+    member_membership = Membership.objects.get(user=member, organisation=organisation)
+    args = {
+        "people-change-role": [member_membership.pk],
+        "people-remove": [member_membership.pk],
+        "invitation-cancel": [invitation.pk],
+        "invitation-accept": [token],
+        "password-reset-confirm": ["MQ", "not-a-token"],
+    }
+    return {name: reverse(name, args=args.get(name, [])) for name in EXPECTED_GET}
+
+
+@pytest.fixture
+def people(administrator, member, viewer, outsider):
+    return {
+        "anonymous": None,
+        "viewer": viewer,
+        "member": member,
+        "administrator": administrator,
+        "outsider": outsider,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("person", PEOPLE)
+def test_get_matrix(client, urls, people, person):
+    if people[person]:
+        client.force_login(people[person])
+    got = {name: client.get(url).status_code for name, url in urls.items()}
+    expected = {name: statuses[PEOPLE.index(person)] for name, statuses in EXPECTED_GET.items()}
+    assert got == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("person", PEOPLE)
+def test_post_matrix(client, urls, people, person):
+    got, expected = {}, {}
+    for name, statuses in EXPECTED_POST.items():
+        client.logout()
+        if people[person]:
+            client.force_login(people[person])
+        got[name] = client.post(urls[name], {}).status_code
+        expected[name] = statuses[PEOPLE.index(person)]
+    assert got == expected
