@@ -95,7 +95,7 @@ def organisation_register(
         raise ValueError("Give either an existing user or a new account")
     with transaction.atomic():
         organisation = (
-            Organisation.objects.select_for_update()
+            Organisation.objects.select_for_update(of=("self",))
             .select_related("parent")
             .get(pk=organisation_id)
         )
@@ -260,10 +260,8 @@ def invitation_create(
             f"You have been invited to join {organisation.name} on the {settings.DSPT_SERVICE_NAME}"
         )
         body = render_to_string("organisations/email/invitation.txt", context)
-        # Sent after commit so a rolled-back invitation never reaches anyone's inbox.
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-        )
+    # Sent only once the invitation is saved, so a failed save never reaches anyone's inbox.
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
     return invitation
 
 

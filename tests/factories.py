@@ -28,6 +28,9 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
 
 class RegisteredOrganisationFactory(OrganisationFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     registration_state = Organisation.RegistrationState.REGISTERED
     registered_at = factory.LazyFunction(timezone.now)
     profile = factory.RelatedFactory(

@@ -135,7 +135,7 @@ def test_confirm_page_without_a_chosen_code_goes_back_to_the_start(client):
             "This password is too common",
         ),
         ({"email": "not-an-email"}, "email", "Enter a valid email address"),
-        ({"full_name": "   "}, "full_name", "This field is required"),
+        ({"full_name": "   "}, "full_name", "Enter your full name"),
         ({"confirm": ""}, "confirm", "Confirm that this is your organisation"),
         ({"primary_sector": "Wizardry"}, "primary_sector", "Select a valid choice"),
     ],

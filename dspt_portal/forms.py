@@ -1,0 +1,195 @@
+"""Form widgets and fields shared by the portal's apps, following the NHS.UK design system.
+
+The "nhsuk" crispy-forms template pack (templates/nhsuk/) knows how to lay these out; see
+organisations/templatetags/nhsuk.py for how fields are rendered.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import Field
+
+DATE_PARTS = ("day", "month", "year")
+
+_MONTHS = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+_MONTHS["sept"] = 9
+
+
+def as_page_heading(field: Field, size: str = "l") -> Field:
+    """Show a field's label (or legend) as the page's <h1>, for one-question pages.
+
+    Usage in a form's __init__: ``as_page_heading(self.fields["ods_code"])``. ``size`` is one of
+    "s", "m", "l", "xl" (the NHS.UK label and legend sizes).
+    """
+    field.nhsuk_label_size = size
+    field.nhsuk_page_heading = True
+    return field
+
+
+class NHSDateInput(forms.MultiWidget):
+    """Day, month and year as three numeric text inputs (the NHS.UK date input).
+
+    Like any Django MultiWidget, the inputs are named ``<name>_0`` (day), ``<name>_1`` (month) and
+    ``<name>_2`` (year) and get the ids ``id_<name>_0``, ``id_<name>_1`` and ``id_<name>_2``.
+    ``autocomplete`` may be a prefix such as "bday", giving the inputs autocomplete="bday-day",
+    "bday-month" and "bday-year".
+    """
+
+    widths = {"day": 2, "month": 2, "year": 4}
+
+    def __init__(self, attrs: dict | None = None, autocomplete: str | None = None):
+        widgets = []
+        for part in DATE_PARTS:
+            part_attrs = {
+                "class": "nhsuk-input nhsuk-date-input__input "
+                f"nhsuk-input--width-{self.widths[part]}",
+                "inputmode": "numeric",
+            }
+            if autocomplete:
+                part_attrs["autocomplete"] = f"{autocomplete}-{part}"
+            widgets.append(forms.TextInput(attrs=part_attrs))
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, str) and value:
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                return [None, None, None]
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+def _format_date(value: datetime.date) -> str:
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+def _join_parts(parts: list[str]) -> str:
+    return " and ".join(parts)
+
+
+class NHSDateField(forms.MultiValueField):
+    """A date entered as day, month and year, with the NHS.UK style error messages.
+
+    Messages use ``error_name`` (default: the field's label) and can be replaced through
+    ``error_messages`` with the keys: required, incomplete, invalid, year_length, min_date,
+    max_date. Each ValidationError carries ``params["parts"]``: the parts ("day", "month",
+    "year") to highlight; the template pack marks only those inputs as in error.
+
+    ``min_date`` / ``max_date`` may be dates or callables returning one
+    (e.g. ``datetime.date.today``).
+    """
+
+    widget = NHSDateInput
+    default_error_messages = {
+        "required": "Enter a date",
+        "incomplete": "%(name)s must include a %(missing)s",
+        "invalid": "%(name)s must be a real date",
+        "year_length": "Year must include 4 numbers",
+        "min_date": "%(name)s must be the same as or after %(limit)s",
+        "max_date": "%(name)s must be the same as or before %(limit)s",
+    }
+
+    def __init__(
+        self,
+        *,
+        error_name: str | None = None,
+        min_date: datetime.date | Callable[[], datetime.date] | None = None,
+        max_date: datetime.date | Callable[[], datetime.date] | None = None,
+        **kwargs,
+    ):
+        parts = tuple(forms.CharField(required=False, strip=True) for _ in DATE_PARTS)
+        kwargs.setdefault("widget", NHSDateInput)
+        super().__init__(fields=parts, require_all_fields=False, **kwargs)
+        self.error_name = error_name
+        self.min_date = min_date
+        self.max_date = max_date
+
+    def _name(self) -> str:
+        name = str(self.error_name or self.label or "Date").strip()
+        return name[:1].upper() + name[1:]
+
+    def _error(self, code: str, parts, **params) -> ValidationError:
+        return ValidationError(
+            self.error_messages[code],
+            code=code,
+            params={"name": self._name(), "parts": list(parts), **params},
+        )
+
+    @staticmethod
+    def _limit(value):
+        return value() if callable(value) else value
+
+    def compress(self, data_list):
+        return self._parse(data_list)
+
+    def clean(self, value):
+        result = self._parse(value)
+        if result is None:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        lowest, highest = self._limit(self.min_date), self._limit(self.max_date)
+        if lowest and result < lowest:
+            raise self._error("min_date", DATE_PARTS, limit=_format_date(lowest))
+        if highest and result > highest:
+            raise self._error("max_date", DATE_PARTS, limit=_format_date(highest))
+        self.run_validators(result)
+        return result
+
+    def _parse(self, value) -> datetime.date | None:
+        """Turn [day, month, year] (or a date / ISO string) into a date; None when all empty."""
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if value is None or isinstance(value, str):
+            value = self.widget.decompress(value)
+        texts = [str(v if v is not None else "").strip() for v in list(value)[:3]]
+        texts += [""] * (3 - len(texts))
+        values = dict(zip(DATE_PARTS, texts, strict=True))
+        if not any(values.values()):
+            return None
+
+        missing = [part for part in DATE_PARTS if not values[part]]
+        if missing:
+            raise self._error("incomplete", missing, missing=_join_parts(missing))
+
+        numbers = {}
+        for part in DATE_PARTS:
+            text = values[part]
+            if part == "month" and text.lower() in _MONTHS:
+                numbers[part] = _MONTHS[text.lower()]
+            elif text.isdigit():
+                numbers[part] = int(text)
+        not_numbers = [part for part in DATE_PARTS if part not in numbers]
+        if not_numbers:
+            raise self._error("invalid", not_numbers)
+        if len(values["year"]) != 4:
+            raise self._error("year_length", ["year"])
+        if not 1 <= numbers["month"] <= 12:
+            raise self._error("invalid", ["month"])
+        try:
+            return datetime.date(numbers["year"], numbers["month"], numbers["day"])
+        except ValueError:
+            raise self._error("invalid", ["day"]) from None
+
+    def has_changed(self, initial, data):
+        if self.disabled:
+            return False
+        try:
+            return self._parse(initial) != self._parse(data)
+        except ValidationError:
+            return True
