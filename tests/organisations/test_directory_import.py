@@ -613,7 +613,10 @@ def test_command_reports_links_and_warnings_and_several_files():
     out = io.StringIO()
     call_command("import_organisations", str(LINKS), str(EXPORT_LATER), stdout=out)
     output = out.getvalue()
-    assert "ecarehomesite-links.csv: NHS ODS standard CSV (sector Social Care where none is known)" in output
+    assert (
+        "ecarehomesite-links.csv: NHS ODS standard CSV (sector Social Care where none is known)"
+        in output
+    )
     assert "Imported, but not linked to a headquarters:" in output
     assert "  Row 3: the parent organisation AZZ9 is not in this file" in output
     assert "organisation-search-2023.csv: toolkit organisation search export" in output
