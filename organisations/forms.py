@@ -13,7 +13,7 @@ class SignInForm(AuthenticationForm):
         label="Email address",
         max_length=254,
         error_messages={"required": "Enter your email address"},
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
         label="Password",
@@ -46,8 +46,17 @@ def _role_choices():
     return [(role.value, role.label) for role in Role]
 
 
-def _role_help() -> str:
-    return " ".join(f"{role.label}: {ROLE_DESCRIPTIONS[role].lower()}" for role in Role)
+def _role_field(**kwargs) -> forms.ChoiceField:
+    field = forms.ChoiceField(
+        label="Role",
+        choices=_role_choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a role"},
+        **kwargs,
+    )
+    # Shown under each option by the NHS.UK template pack.
+    field.nhsuk_choice_hints = {role.value: ROLE_DESCRIPTIONS[role] for role in Role}
+    return field
 
 
 class OdsCodeForm(forms.Form):
@@ -170,25 +179,14 @@ class InviteForm(forms.Form):
         error_messages={"required": "Enter the email address of the person to invite"},
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    role = forms.ChoiceField(
-        label="Role",
-        choices=_role_choices,
-        widget=forms.RadioSelect,
-        help_text=_role_help(),
-        error_messages={"required": "Select a role"},
-    )
+    role = _role_field()
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(
-        label="Role",
-        choices=_role_choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select a role"},
-    )
+    role = _role_field()
     expected_role = forms.ChoiceField(choices=_role_choices, widget=forms.HiddenInput)
 
 
