@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("organisations.urls")),
+    path("", include("assessments.urls")),
     path("operator/", admin.site.urls),
 ]

@@ -22,23 +22,27 @@ class Access(enum.Enum):
     SIGNED_IN = "signed_in"  # any signed-in person, with or without an organisation
 
 
-def requires(requirement: Permission | Access):
+def requires(requirement: Permission | Access, *, post: Permission | None = None):
+    """Declares what a view needs; `post` is a stricter permission for changes (POST)."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if requirement is Access.PUBLIC:
+            needed = post if (post is not None and request.method == "POST") else requirement
+            if needed is Access.PUBLIC:
                 return view(request, *args, **kwargs)
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if requirement is Access.SIGNED_IN:
+            if needed is Access.SIGNED_IN:
                 return view(request, *args, **kwargs)
             if request.membership is None:
                 return render(request, "organisations/no_organisation.html", status=403)
-            if not membership_has_permission(request.membership, requirement):
-                raise PermissionDenied(requirement.label)
+            if not membership_has_permission(request.membership, needed):
+                raise PermissionDenied(needed.label)
             return view(request, *args, **kwargs)
 
         wrapped.required_access = requirement
+        wrapped.required_access_to_change = post
         return wrapped
 
     return decorator

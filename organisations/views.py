@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from assessments.selectors import assessment_summary
+
 from . import selectors, services
 from .access import Access, requires
 from .forms import (
@@ -37,6 +39,7 @@ def home(request):
     if request.organisation is not None:
         context["branch_count"] = selectors.branch_list(organisation=request.organisation).count()
         context["membership_count"] = selectors.memberships_for_user(user=request.user).count()
+        context.update(assessment_summary(organisation=request.organisation))
     return render(request, "organisations/dashboard.html", context)
 
 

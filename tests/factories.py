@@ -50,3 +50,74 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(RegisteredOrganisationFactory)
     role = Role.MEMBER
+
+
+SECTION_TITLES = [
+    ("staffing-and-roles", "Staffing and roles"),
+    ("policies-and-procedures", "Policies and procedures"),
+    ("data-security", "Data security"),
+    ("it-systems-and-devices", "IT systems and devices"),
+]
+
+
+def bank_build(*, year: str = "2025-26", items_per_section: int = 3, deadline=None):
+    """A small bank for tests: each section gets items of every answer type, in turn.
+
+    The first two items of each section are needed for Approaching Standards, the next for
+    Standards Met, the rest are non-mandatory. In the last section, the item after a choice item
+    depends on it (like 8.2.1 on 8.1.4).
+    """
+    import datetime
+
+    from assessments.models import EvidenceItem, QuestionBank, Section
+
+    answer_types = ["text", "yes_no", "date", "number", "document", "yes_no_text"]
+    bank = QuestionBank.objects.create(
+        year=year, publication_deadline=deadline or datetime.date(2026, 6, 30)
+    )
+    position = 0
+    for number, (key, title) in enumerate(SECTION_TITLES, start=1):
+        section = Section.objects.create(bank=bank, key=key, title=title, position=number)
+        for index in range(items_per_section):
+            position += 1
+            level = "approaching" if index < 2 else "met" if index == 2 else "optional"
+            EvidenceItem.objects.create(
+                bank=bank,
+                section=section,
+                ref=f"{number}.{index // 9 + 1}.{index % 9 + 1}",
+                text=f"Question {number}.{index + 1}",
+                guidance="See https://www.example.org/guidance for help.",
+                answer_type=answer_types[(position - 1) % len(answer_types)],
+                level=level,
+                ndg_standard=number,
+                position=position,
+            )
+    last = SECTION_TITLES[-1][0]
+    choice = EvidenceItem.objects.create(
+        bank=bank,
+        section=Section.objects.get(bank=bank, key=last),
+        ref="4.9.8",
+        text="Are all your systems supported?",
+        answer_type="choice",
+        options=[
+            {"value": "supported", "label": "Yes, all supported"},
+            {"value": "unsupported-managed", "label": "No, and we manage the risks"},
+        ],
+        level="met",
+        ndg_standard=4,
+        position=position + 1,
+    )
+    EvidenceItem.objects.create(
+        bank=bank,
+        section=choice.section,
+        ref="4.9.9",
+        text="Upload your risk decisions for unsupported systems",
+        answer_type="document",
+        level="met",
+        depends_on=choice,
+        depends_on_answers=["unsupported-managed"],
+        condition_text="some systems are unsupported and their risks are managed",
+        ndg_standard=4,
+        position=position + 2,
+    )
+    return bank

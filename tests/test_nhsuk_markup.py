@@ -707,6 +707,7 @@ def test_page_for_an_administrator():
     nav = header.find("nav", class_="nhsuk-header__navigation")
     assert [(a.get_text(strip=True), a["href"]) for a in nav.find_all("a")] == [
         ("Home", "/"),
+        ("Assessment", "/assessment/"),
         ("Organisation profile", "/organisation/profile/"),
         ("Manage users", "/organisation/users/"),
     ]

@@ -1,12 +1,16 @@
 """Walks every URL the project defines, as every kind of person, and checks the status code."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from assessments.models import Document
 from organisations.access import Access
 from organisations.models import Membership
 from organisations.roles import Role
 from organisations.services import invitation_create
+
+from .factories import bank_build
 
 PEOPLE = ("anonymous", "viewer", "member", "administrator", "outsider")
 
@@ -33,6 +37,12 @@ EXPECTED_GET = {
     "invitation-cancel": (302, 403, 403, 200, 404),
     # The invitation is for someone else's address: signed-in people are the wrong account.
     "invitation-accept": (200, 403, 403, 403, 403),
+    "assessment-current": (302, 302, 302, 302, 302),
+    # A year is not another organisation's object: the outsider sees their own assessment.
+    "assessment-overview": (302, 200, 200, 200, 200),
+    "evidence-item": (302, 200, 200, 200, 200),
+    "evidence-history": (302, 200, 200, 200, 200),
+    "document-download": (302, 200, 200, 200, 404),
     "admin:index": (302, 302, 302, 302, 302),
 }
 
@@ -43,6 +53,7 @@ EXPECTED_POST = {
     "people-change-role": (302, 403, 403, 400, 404),
     "people-remove": (302, 403, 403, 302, 404),
     "invitation-cancel": (302, 403, 403, 302, 404),
+    "evidence-item": (302, 403, 400, 400, 400),
 }
 
 
@@ -77,7 +88,17 @@ def test_every_view_declares_what_it_needs():
 
 
 @pytest.fixture
-def urls(organisation, administrator, member, viewer, outsider):
+def urls(organisation, administrator, member, viewer, outsider, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    bank = bank_build()
+    document = Document(
+        organisation=organisation,
+        original_name="policy.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+    )
+    document.file.save("policy.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
     tokens = []
     invitation = invitation_create(
         organisation=organisation,
@@ -94,6 +115,10 @@ def urls(organisation, administrator, member, viewer, outsider):
         "invitation-cancel": [invitation.pk],
         "invitation-accept": [token],
         "password-reset-confirm": ["MQ", "not-a-token"],
+        "assessment-overview": [bank.year],
+        "evidence-item": [bank.year, "1.1.1"],
+        "evidence-history": [bank.year, "1.1.1"],
+        "document-download": [document.pk],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in EXPECTED_GET}
 

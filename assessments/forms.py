@@ -1,0 +1,164 @@
+"""The evidence item form: one input for the item's answer type, plus comments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from dspt_portal.forms import NHSDateField
+
+from .models import Answer, AnswerType, EvidenceItem
+
+TEXT_MAX_LENGTH = 20_000
+COMMENTS_MAX_LENGTH = 10_000
+LOCATION_MAX_LENGTH = 2_000
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _textarea(rows: int = 6) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class EvidenceForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, item: EvidenceItem, answer: Answer | None = None, **kwargs):
+        self.item = item
+        self.answer = answer
+        initial = kwargs.pop("initial", None) or {}
+        if answer is not None:
+            initial = {
+                "text": answer.text,
+                "choice": answer.choice,
+                "date": answer.date,
+                "number": answer.number,
+                "document_location": answer.document_location,
+                "comments": answer.comments,
+                **initial,
+            }
+        initial.setdefault("version", answer.version if answer else 0)
+        super().__init__(*args, initial=initial, **kwargs)
+        self._add_answer_fields(item.answer_type)
+        self.fields["comments"] = forms.CharField(
+            label="Comments",
+            required=False,
+            max_length=COMMENTS_MAX_LENGTH,
+            help_text='For example, where this does not apply, write "Not applicable" and why.',
+            widget=_textarea(3),
+        )
+
+    def _add_answer_fields(self, answer_type: str) -> None:
+        fields = self.fields
+        if answer_type == AnswerType.TEXT:
+            fields["text"] = forms.CharField(
+                label="Your answer",
+                max_length=TEXT_MAX_LENGTH,
+                widget=_textarea(),
+                error_messages={
+                    "required": "Enter your answer",
+                    "max_length": f"Your answer must be {TEXT_MAX_LENGTH:,} characters or fewer",
+                },
+            )
+        elif answer_type in (AnswerType.YES_NO, AnswerType.YES_NO_TEXT):
+            fields["choice"] = forms.ChoiceField(
+                label="Your answer",
+                choices=YES_NO,
+                widget=forms.RadioSelect(attrs={"class": "nhsuk-radios--inline"}),
+                error_messages={
+                    "required": "Select yes or no",
+                    "invalid_choice": "Select yes or no",
+                },
+            )
+            if answer_type == AnswerType.YES_NO_TEXT:
+                fields["text"] = forms.CharField(
+                    label="Give details",
+                    required=False,
+                    max_length=TEXT_MAX_LENGTH,
+                    widget=_textarea(4),
+                    error_messages={
+                        "max_length": f"Details must be {TEXT_MAX_LENGTH:,} characters or fewer"
+                    },
+                )
+        elif answer_type == AnswerType.CHOICE:
+            fields["choice"] = forms.ChoiceField(
+                label="Your answer",
+                choices=[(o["value"], o["label"]) for o in self.item.options],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Select an answer",
+                    "invalid_choice": "Select one of the answers shown",
+                },
+            )
+        elif answer_type == AnswerType.DATE:
+            fields["date"] = NHSDateField(label="Date", help_text="For example, 15 3 2025")
+        elif answer_type == AnswerType.NUMBER:
+            fields["number"] = forms.DecimalField(
+                label="Number",
+                max_digits=14,
+                decimal_places=2,
+                min_value=Decimal(0),
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "class": "nhsuk-input--width-10"}
+                ),
+                error_messages={
+                    "required": "Enter a number",
+                    "invalid": "Enter a number, like 12 or 3.5",
+                    "min_value": "The number must be 0 or more",
+                    "max_digits": "The number is too large",
+                    "max_whole_digits": "The number is too large",
+                    "max_decimal_places": "Use no more than 2 decimal places",
+                },
+            )
+        elif answer_type == AnswerType.DOCUMENT:
+            fields["upload"] = forms.FileField(
+                label="Upload a document",
+                required=False,
+                help_text="PDF, Word (DOCX), Excel (XLSX), OpenDocument (ODT, ODS), PNG or JPEG, "
+                "up to 10 MB.",
+                error_messages={"empty": "The selected file is empty"},
+            )
+            fields["document_location"] = forms.CharField(
+                label="Or say where the document is kept",
+                required=False,
+                max_length=LOCATION_MAX_LENGTH,
+                help_text="For example, the policies folder in the manager's office.",
+                widget=_textarea(2),
+                error_messages={
+                    "max_length": f"Where it is kept must be {LOCATION_MAX_LENGTH:,} characters "
+                    "or fewer"
+                },
+            )
+            if self.answer is not None and self.answer.document_id:
+                fields["remove_document"] = forms.BooleanField(
+                    label=f"Remove the current file ({self.answer.document.original_name})",
+                    required=False,
+                )
+        else:
+            raise ValueError(f"Unknown answer type {answer_type!r}")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.item.answer_type == AnswerType.DOCUMENT:
+            keeps_current = (
+                self.answer is not None
+                and self.answer.document_id is not None
+                and not cleaned.get("remove_document")
+            )
+            has_location = bool((cleaned.get("document_location") or "").strip())
+            if not (cleaned.get("upload") or has_location or keeps_current):
+                if not self.has_error("upload") and not self.has_error("document_location"):
+                    self.add_error("upload", "Upload a document or say where it is kept")
+        return cleaned
+
+    def answer_values(self) -> dict:
+        """The value fields to save, blank for the ones this answer type does not use."""
+        data = self.cleaned_data
+        return {
+            "text": (data.get("text") or "") if "text" in self.fields else "",
+            "choice": data.get("choice") or "",
+            "date": data.get("date"),
+            "number": data.get("number"),
+            "document_location": (data.get("document_location") or "").strip(),
+            "comments": data.get("comments") or "",
+        }

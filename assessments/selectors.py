@@ -1,0 +1,152 @@
+"""Reads for the assessment pages. A fixed number of queries however many items a bank has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from organisations.models import Organisation
+
+from . import rules
+from .models import Answer, Assessment, EvidenceItem, Level, QuestionBank, Section
+
+
+def bank_latest() -> QuestionBank | None:
+    return QuestionBank.objects.order_by("-year").first()
+
+
+def bank_get(*, year: str) -> QuestionBank | None:
+    return QuestionBank.objects.filter(year=year).first()
+
+
+def bank_items(*, bank: QuestionBank) -> list[EvidenceItem]:
+    return list(
+        bank.items.select_related("section", "depends_on").order_by("section__position", "position")
+    )
+
+
+def answers_by_ref(*, assessment: Assessment) -> dict[str, Answer]:
+    answers = assessment.answers.select_related("item", "updated_by", "document")
+    return {answer.item.ref: answer for answer in answers}
+
+
+def assessment_find(*, organisation: Organisation, bank: QuestionBank) -> Assessment | None:
+    return organisation.assessments.filter(bank=bank).first()
+
+
+def rule_item(item: EvidenceItem) -> rules.Item:
+    return rules.Item(
+        ref=item.ref,
+        level=item.level,
+        answer_type=item.answer_type,
+        section=item.section.title,
+        depends_on=item.depends_on.ref if item.depends_on_id else None,
+        depends_on_answers=tuple(item.depends_on_answers or ()),
+    )
+
+
+def rule_answer(answer: Answer) -> rules.AnswerValues:
+    return rules.AnswerValues(
+        text=answer.text,
+        choice=answer.choice,
+        date=answer.date,
+        number=answer.number,
+        has_document=answer.document_id is not None,
+        document_location=answer.document_location,
+        needs_review=answer.needs_review,
+    )
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: EvidenceItem
+    answer: Answer | None
+    status: rules.ItemStatus
+
+    @property
+    def status_label(self) -> str:
+        if not self.status.applies:
+            return "Not applicable"
+        if self.status.answered and self.status.needs_review:
+            return "Review"
+        if self.status.answered:
+            return "Completed"
+        return "Not started" if self.answer is None else "In progress"
+
+    @property
+    def left_to_do(self) -> bool:
+        """Needed for Standards Met, applies, and not provided (or not yet reviewed)."""
+        return self.item.level != Level.OPTIONAL and self.status.applies and not self.status.done
+
+
+@dataclass(frozen=True)
+class SectionRows:
+    section: Section
+    rows: list[ItemRow]
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    """Everything the overview and item pages show, read in one go."""
+
+    assessment: Assessment
+    items: list[EvidenceItem]
+    answers: dict[str, Answer]
+    statuses: dict[str, rules.ItemStatus]
+    progress: rules.Progress
+
+    def sections(self, *, only_left_to_do: bool = False) -> list[SectionRows]:
+        grouped: dict[int, SectionRows] = {}
+        for item in self.items:
+            row = ItemRow(
+                item=item, answer=self.answers.get(item.ref), status=self.statuses[item.ref]
+            )
+            if only_left_to_do and not row.left_to_do:
+                continue
+            grouped.setdefault(item.section_id, SectionRows(section=item.section, rows=[]))
+            grouped[item.section_id].rows.append(row)
+        return list(grouped.values())
+
+    def row(self, ref: str) -> ItemRow:
+        item = next(i for i in self.items if i.ref == ref)
+        return ItemRow(item=item, answer=self.answers.get(ref), status=self.statuses[ref])
+
+    def neighbours(self, ref: str) -> tuple[EvidenceItem | None, EvidenceItem | None]:
+        refs = [i.ref for i in self.items]
+        index = refs.index(ref)
+        previous = self.items[index - 1] if index > 0 else None
+        following = self.items[index + 1] if index + 1 < len(self.items) else None
+        return previous, following
+
+
+def assessment_view(*, assessment: Assessment) -> AssessmentView:
+    items = bank_items(bank=assessment.bank)
+    answers = answers_by_ref(assessment=assessment)
+    rule_items = [rule_item(item) for item in items]
+    rule_answers = {ref: rule_answer(answer) for ref, answer in answers.items()}
+    return AssessmentView(
+        assessment=assessment,
+        items=items,
+        answers=answers,
+        statuses=rules.item_statuses(rule_items, rule_answers),
+        progress=rules.progress(rule_items, rule_answers),
+    )
+
+
+def answer_history(*, answer: Answer):
+    return answer.revisions.select_related("saved_by", "document").order_by("-version")
+
+
+def document_get(*, organisation: Organisation, document_id: int):
+    """Raises Document.DoesNotExist for another organisation's document."""
+    return organisation.documents.get(pk=document_id)
+
+
+def assessment_summary(*, organisation: Organisation) -> dict:
+    """The latest year's bank and, once the assessment is started, its progress."""
+    bank = bank_latest()
+    if bank is None:
+        return {}
+    assessment = assessment_find(organisation=organisation, bank=bank)
+    if assessment is None:
+        return {"bank": bank, "progress": None}
+    return {"bank": bank, "progress": assessment_view(assessment=assessment).progress}

@@ -1,0 +1,164 @@
+"""Assessment pages: overview, evidence item, its history, and document downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from organisations.access import requires
+from organisations.roles import Permission
+from organisations.rules import membership_has_permission
+
+from . import selectors, services
+from .forms import EvidenceForm
+from .models import Document
+from .uploads import UploadRejected, check_upload
+
+
+def _assessment(request, year: str):
+    bank = selectors.bank_get(year=year)
+    if bank is None:
+        raise Http404("No assessment for that year")
+    return services.assessment_get_or_create(organisation=request.organisation, bank=bank)
+
+
+@requires(Permission.VIEW_ORGANISATION)
+def assessment_current(request):
+    bank = selectors.bank_latest()
+    if bank is None:
+        return render(request, "assessments/no_bank.html", status=404)
+    return redirect("assessment-overview", year=bank.year)
+
+
+@requires(Permission.VIEW_ORGANISATION)
+def assessment_overview(request, year: str):
+    assessment = _assessment(request, year)
+    view = selectors.assessment_view(assessment=assessment)
+    only_left_to_do = request.GET.get("show") == "todo"
+    return render(
+        request,
+        "assessments/overview.html",
+        {
+            "assessment": assessment,
+            "bank": assessment.bank,
+            "progress": view.progress,
+            "sections": view.sections(only_left_to_do=only_left_to_do),
+            "only_left_to_do": only_left_to_do,
+            "can_edit": membership_has_permission(request.membership, Permission.EDIT_EVIDENCE),
+        },
+    )
+
+
+@requires(Permission.VIEW_ORGANISATION, post=Permission.EDIT_EVIDENCE)
+def evidence_item(request, year: str, ref: str):
+    assessment = _assessment(request, year)
+    view = selectors.assessment_view(assessment=assessment)
+    if ref not in view.statuses:
+        raise Http404("No such evidence item")
+    row = view.row(ref)
+    item, answer = row.item, row.answer
+    can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
+    form = EvidenceForm(item=item, answer=answer) if can_edit else None
+    conflict = None
+    status = 200
+
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, request.FILES, item=item, answer=answer)
+        new_document = None
+        if form.is_valid() and form.cleaned_data.get("upload"):
+            upload = form.cleaned_data["upload"]
+            try:
+                checked = check_upload(name=upload.name, stream=upload, declared_size=upload.size)
+            except UploadRejected as rejection:
+                form.add_error("upload", rejection.message)
+            else:
+                new_document = services.NewDocument(stream=upload, checked=checked)
+        if form.is_valid():
+            try:
+                services.answer_save(
+                    assessment=assessment,
+                    item=item,
+                    values=form.answer_values(),
+                    expected_version=form.cleaned_data["version"],
+                    user=request.user,
+                    new_document=new_document,
+                    remove_document=bool(form.cleaned_data.get("remove_document")),
+                )
+            except services.AnswerConflict as error:
+                conflict = error.current
+                # Keep what they typed, and let a second save knowingly replace the other answer.
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = EvidenceForm(data, item=item, answer=conflict)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    f"{conflict.updated_by or 'Someone else'} saved an answer to {item.ref} "
+                    "after you opened this page. Compare the two answers below, then save yours "
+                    "again to replace theirs, or cancel to keep theirs"
+                    + (" (choose your file again)" if new_document else ""),
+                )
+                status = 409
+            else:
+                messages.success(request, f"Your answer to {item.ref} has been saved.")
+                _, following = view.neighbours(ref)
+                if "save_and_next" in request.POST and following is not None:
+                    return redirect("evidence-item", year=year, ref=following.ref)
+                return redirect(reverse("assessment-overview", args=[year]) + f"#item-{item.ref}")
+        else:
+            status = 400
+
+    previous, following = view.neighbours(ref)
+    return render(
+        request,
+        "assessments/evidence_item.html",
+        {
+            "assessment": assessment,
+            "bank": assessment.bank,
+            "row": row,
+            "item": item,
+            "answer": conflict or answer,
+            "form": form,
+            "conflict": conflict,
+            "can_edit": can_edit,
+            "previous": previous,
+            "following": following,
+        },
+        status=status,
+    )
+
+
+@requires(Permission.VIEW_ORGANISATION)
+def evidence_history(request, year: str, ref: str):
+    assessment = _assessment(request, year)
+    view = selectors.assessment_view(assessment=assessment)
+    if ref not in view.statuses:
+        raise Http404("No such evidence item")
+    row = view.row(ref)
+    revisions = selectors.answer_history(answer=row.answer) if row.answer else []
+    return render(
+        request,
+        "assessments/evidence_history.html",
+        {"bank": assessment.bank, "item": row.item, "revisions": revisions},
+    )
+
+
+@requires(Permission.VIEW_ORGANISATION)
+def document_download(request, document_id: int):
+    try:
+        document = selectors.document_get(
+            organisation=request.organisation, document_id=document_id
+        )
+    except Document.DoesNotExist as error:
+        raise Http404("No such document") from error
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
