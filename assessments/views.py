@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -15,6 +17,8 @@ from . import selectors, services
 from .forms import EvidenceForm
 from .models import Document
 from .uploads import UploadRejected, check_upload
+
+logger = logging.getLogger(__name__)
 
 
 def _assessment(request, year: str):
@@ -153,8 +157,13 @@ def document_download(request, document_id: int):
         )
     except Document.DoesNotExist as error:
         raise Http404("No such document") from error
+    try:
+        stream = document.file.open("rb")
+    except FileNotFoundError as error:
+        logger.error("Document %s is missing from storage (%s)", document.pk, document.file.name)
+        raise Http404("The file is missing") from error
     response = FileResponse(
-        document.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
