@@ -1,5 +1,9 @@
 """Demo data for `make run`: a care home, an HQ with three branches, and one account per role."""
 
+import io
+
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -70,6 +74,10 @@ class Command(BaseCommand):
                 user=user, organisation=organisations[code], defaults={"role": role}
             )
 
+        bank_file = settings.BASE_DIR / "fixtures" / "question-bank-2025-26.yaml"
+        call_command("load_question_bank", str(bank_file), stdout=io.StringIO())
+        self._answer_a_few(home, User.objects.get(email="member@brookhouse.example"))
+
         out = self.stdout
         out.write(
             self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/sign-in/")
@@ -81,6 +89,31 @@ class Command(BaseCommand):
             f"  To try registering, use ODS code {UNREGISTERED[0]['ods_code']} "
             f"({UNREGISTERED[0]['name']})."
         )
+
+    def _answer_a_few(self, organisation, user) -> None:
+        """A started assessment, so the overview shows progress from the first visit."""
+        from assessments import selectors, services
+
+        bank = selectors.bank_get(year="2025-26")
+        assessment = services.assessment_get_or_create(organisation=organisation, bank=bank)
+        if assessment.answers.exists():
+            return
+        answers = {
+            "text": {
+                "text": "Our registered manager is accountable for data security; it is in "
+                "her job description and was minuted at the March management meeting."
+            },
+            "yes_no": {"choice": "yes"},
+        }
+        items = [i for i in selectors.bank_items(bank=bank) if i.answer_type in answers][:4]
+        for item in items:
+            services.answer_save(
+                assessment=assessment,
+                item=item,
+                values={**answers[item.answer_type], "comments": ""},
+                expected_version=0,
+                user=user,
+            )
 
     def _organisation(self, data, *, kind, parent=None, registered_at=None) -> Organisation:
         defaults = {

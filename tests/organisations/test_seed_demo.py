@@ -1,0 +1,50 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from assessments.models import Answer, QuestionBank
+from organisations.models import Membership, Organisation
+from organisations.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_data_has_what_the_readme_promises_and_can_be_run_again():
+    first = seed()
+    counts = (Organisation.objects.count(), Membership.objects.count(), Answer.objects.count())
+    second = seed()
+    assert (Organisation.objects.count(), Membership.objects.count(), Answer.objects.count()) == (
+        counts
+    )
+    assert first == second
+
+    home = Organisation.objects.get(ods_code="VDM01")
+    assert home.is_registered and home.kind == Organisation.Kind.SITE
+    hq = Organisation.objects.get(ods_code="ADM1")
+    assert hq.is_headquarters and hq.is_registered
+    assert sorted(hq.branches.values_list("ods_code", flat=True)) == ["VDM11", "VDM12", "VDM13"]
+    assert not Organisation.objects.get(ods_code="VDM21").is_registered
+
+    roles = set(home.memberships.values_list("role", flat=True))
+    assert roles == {Role.ADMINISTRATOR, Role.MEMBER, Role.VIEWER}
+    for email in (
+        "admin@brookhouse.example",
+        "member@brookhouse.example",
+        "viewer@brookhouse.example",
+    ):
+        assert email in first
+    assert "Demo-portal-2025" in first
+    assert QuestionBank.objects.filter(year="2025-26").exists()
+    assert Answer.objects.filter(assessment__organisation=home).count() == 4
+
+
+def test_demo_accounts_can_sign_in(client):
+    seed()
+    assert client.login(username="viewer@brookhouse.example", password="Demo-portal-2025")
