@@ -1,0 +1,114 @@
+"""Publications: what an organisation published, for which sites, and the answers as published."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from assessments.models import Assessment, EvidenceItem, QuestionBank
+from organisations.models import Organisation
+
+
+class PublicationLevel(models.TextChoices):
+    APPROACHING = "approaching", "Approaching Standards"
+    MET = "met", "Standards Met"
+    EXCEEDED = "exceeded", "Standards Exceeded"
+
+
+class Publication(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="publications"
+    )
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="publications")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="publications"
+    )
+    # The organisation's publications are numbered 1, 2, 3 …; the publish page carries the number
+    # it expects to create, so a double press or two administrators at once cannot make two.
+    sequence = models.PositiveIntegerField()
+    level = models.CharField(max_length=16, choices=PublicationLevel.choices)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_by_name = models.CharField(max_length=150)
+    published_as_name = models.CharField(max_length=255)
+    published_as_ods_code = models.CharField(max_length=32)
+    # The answers, profile and action plan exactly as published; later edits never change them.
+    answers_snapshot = models.JSONField(default=list)
+    profile_snapshot = models.JSONField(default=dict)
+    action_plan = models.JSONField(default=list, blank=True)
+    sites = models.ManyToManyField(
+        Organisation, through="PublicationSite", related_name="covering_publications"
+    )
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sequence"], name="publication_sequence_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "-published_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.status_text} – {self.published_as_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("publication-detail", args=[self.pk])
+
+    @property
+    def status_text(self) -> str:
+        """As the toolkit writes it: `25/26 Standards Met`."""
+        return f"{self.bank.short_year} {self.get_level_display()}"
+
+    @property
+    def has_certificate(self) -> bool:
+        return self.level in (PublicationLevel.MET, PublicationLevel.EXCEEDED)
+
+
+class PublicationSite(models.Model):
+    """A branch an HQ published for (the publisher itself is not listed here)."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="site_links"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="publication_site_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "organisation"], name="publication_site_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.publication}"
+
+
+class ActionPlanEntry(models.Model):
+    """The plan for an item not yet done, for an Approaching Standards publication."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="action_plan_entries"
+    )
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="+")
+    action = models.TextField()
+    responsible_person = models.CharField(max_length=150)
+    target_date = models.DateField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="action_plan_entry_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan for {self.item.ref}"
