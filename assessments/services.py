@@ -29,6 +29,7 @@ def assessment_get_or_create(*, organisation: Organisation, bank: QuestionBank) 
         try:
             with transaction.atomic():
                 assessment = Assessment.objects.create(organisation=organisation, bank=bank)
+                _carry_forward(assessment=assessment)
         except IntegrityError:
             # Two first visits at once: the other one created it.
             assessment = Assessment.objects.get(organisation=organisation, bank=bank)
@@ -36,6 +37,57 @@ def assessment_get_or_create(*, organisation: Organisation, bank: QuestionBank) 
     assessment.bank = bank
     assessment.organisation = organisation
     return assessment
+
+
+def _carry_forward(*, assessment: Assessment) -> int:
+    """Copies last year's answers for items that still exist, each marked for review.
+
+    Items new this year start empty. The copies keep the same document; the old answers are
+    untouched, so last year's assessment and publications read as they were.
+    """
+    bank = assessment.bank
+    if not bank.previous_year:
+        return 0
+    previous = (
+        Assessment.objects.filter(
+            organisation=assessment.organisation, bank__year=bank.previous_year
+        )
+        .only("pk")
+        .first()
+    )
+    if previous is None:
+        return 0
+    items_by_ref = {item.ref: item for item in bank.items.only("pk", "ref")}
+    now = timezone.now()
+    copies = []
+    for old in previous.answers.select_related("item"):
+        item = items_by_ref.get(old.item.ref)
+        if item is None:
+            continue
+        copies.append(
+            Answer(
+                assessment=assessment,
+                item=item,
+                version=1,
+                updated_by_id=old.updated_by_id,
+                updated_at=now,
+                needs_review=True,
+                carried_forward_from=old,
+                **{name: getattr(old, name) for name in Answer.VALUE_FIELDS},
+            )
+        )
+    Answer.objects.bulk_create(copies)
+    AnswerRevision.objects.bulk_create(
+        AnswerRevision(
+            answer=answer,
+            version=1,
+            saved_by_id=answer.updated_by_id,
+            saved_at=now,
+            **{name: getattr(answer, name) for name in Answer.VALUE_FIELDS},
+        )
+        for answer in copies
+    )
+    return len(copies)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,9 @@ SECTION_TITLES = [
 ]
 
 
-def bank_build(*, year: str = "2025-26", items_per_section: int = 3, deadline=None):
+def bank_build(
+    *, year: str = "2025-26", items_per_section: int = 3, deadline=None, previous_year: str = ""
+):
     """A small bank for tests: each section gets items of every answer type, in turn.
 
     The first two items of each section are needed for Approaching Standards, the next for
@@ -72,8 +74,11 @@ def bank_build(*, year: str = "2025-26", items_per_section: int = 3, deadline=No
     from assessments.models import EvidenceItem, QuestionBank, Section
 
     answer_types = ["text", "yes_no", "date", "number", "document", "yes_no_text"]
+    start = int(year[:4])
     bank = QuestionBank.objects.create(
-        year=year, publication_deadline=deadline or datetime.date(2026, 6, 30)
+        year=year,
+        publication_deadline=deadline or datetime.date(start + 1, 6, 30),
+        previous_year=previous_year,
     )
     position = 0
     for number, (key, title) in enumerate(SECTION_TITLES, start=1):
