@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("assessments.urls")),
+    path("", include("publishing.urls")),
     path("operator/", admin.site.urls),
 ]

@@ -84,7 +84,10 @@ password_reset_complete = requires(Access.PUBLIC)(
 
 @requires(Access.PUBLIC)
 def register(request):
-    form = OdsCodeForm(request.POST or None, initial={"ods_code": request.GET.get("code", "")})
+    form = OdsCodeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"ods_code": request.GET.get("code", "")},
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -107,7 +110,7 @@ def register_confirm(request):
         return redirect("register")
     needs_account = not request.user.is_authenticated
     form = RegistrationConfirmForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         needs_account=needs_account,
         initial={"primary_sector": organisation.primary_sector or "Social Care"},
     )
@@ -159,7 +162,9 @@ def register_confirm(request):
 def organisation_change(request):
     memberships = list(selectors.memberships_for_user(user=request.user))
     initial = {"organisation": str(request.organisation.pk)} if request.organisation else {}
-    form = ChangeOrganisationForm(request.POST or None, memberships=memberships, initial=initial)
+    form = ChangeOrganisationForm(
+        request.POST if request.method == "POST" else None, memberships=memberships, initial=initial
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -195,7 +200,7 @@ def profile(request):
 def profile_edit(request):
     organisation = request.organisation
     current = services.profile_get_or_create(organisation=organisation)
-    form = ProfileForm(request.POST or None, instance=current)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=current)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -249,7 +254,9 @@ def people_list(request):
 
 @requires(Permission.MANAGE_USERS)
 def people_invite(request):
-    form = InviteForm(request.POST or None, initial={"role": Role.MEMBER})
+    form = InviteForm(
+        request.POST if request.method == "POST" else None, initial={"role": Role.MEMBER}
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -280,7 +287,8 @@ def people_invite(request):
 def people_change_role(request, membership_id: int):
     membership = _membership_or_404(request, membership_id)
     form = RoleForm(
-        request.POST or None, initial={"role": membership.role, "expected_role": membership.role}
+        request.POST if request.method == "POST" else None,
+        initial={"role": membership.role, "expected_role": membership.role},
     )
     status = 200
     if request.method == "POST":
@@ -379,7 +387,11 @@ def invitation_accept(request, token: str):
 
     has_account = user is not None or User.objects.filter(email__iexact=invitation.email).exists()
     form = (
-        None if has_account else InvitationAccountForm(request.POST or None, email=invitation.email)
+        None
+        if has_account
+        else InvitationAccountForm(
+            request.POST if request.method == "POST" else None, email=invitation.email
+        )
     )
     context.update({"form": form, "has_account": has_account})
     if request.method == "POST" and (user is not None or (form is not None and form.is_valid())):

@@ -3,12 +3,14 @@
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from assessments.models import Document
+from assessments.models import Assessment, Document
 from organisations.access import Access
 from organisations.models import Membership
 from organisations.roles import Role
 from organisations.services import invitation_create
+from publishing.models import Publication
 
 from .factories import bank_build
 
@@ -43,6 +45,16 @@ EXPECTED_GET = {
     "evidence-item": (302, 200, 200, 200, 200),
     "evidence-history": (302, 200, 200, 200, 200),
     "document-download": (302, 200, 200, 200, 404),
+    "publish-start": (302, 403, 403, 200, 200),
+    "publish-profile": (302, 403, 403, 200, 200),
+    "publish-sites": (302, 403, 403, 302, 302),  # profile not confirmed yet
+    "publish-sites-csv": (302, 403, 403, 200, 200),
+    "publish-summary": (302, 403, 403, 302, 302),
+    "action-plan": (302, 403, 403, 200, 200),
+    "action-plan-download": (302, 403, 403, 200, 200),
+    "action-plan-upload": (302, 403, 403, 302, 302),
+    "publication-list": (302, 200, 200, 200, 200),
+    "publication-detail": (302, 200, 200, 200, 404),
     "admin:index": (302, 302, 302, 302, 302),
 }
 
@@ -54,6 +66,10 @@ EXPECTED_POST = {
     "people-remove": (302, 403, 403, 302, 404),
     "invitation-cancel": (302, 403, 403, 302, 404),
     "evidence-item": (302, 403, 400, 400, 400),
+    "publish-profile": (302, 403, 403, 400, 400),
+    "publish-summary": (302, 403, 403, 302, 302),
+    "action-plan": (302, 403, 403, 400, 400),
+    "action-plan-upload": (302, 403, 403, 400, 400),
 }
 
 
@@ -99,6 +115,18 @@ def urls(organisation, administrator, member, viewer, outsider, settings, tmp_pa
         sha256="0" * 64,
     )
     document.file.save("policy.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    publication = Publication.objects.create(
+        organisation=organisation,
+        bank=bank,
+        assessment=Assessment.objects.create(organisation=organisation, bank=bank),
+        sequence=1,
+        level="met",
+        published_at=timezone.now(),
+        published_by=administrator,
+        published_by_name=administrator.full_name,
+        published_as_name=organisation.name,
+        published_as_ods_code=organisation.ods_code,
+    )
     tokens = []
     invitation = invitation_create(
         organisation=organisation,
@@ -119,6 +147,7 @@ def urls(organisation, administrator, member, viewer, outsider, settings, tmp_pa
         "evidence-item": [bank.year, "1.1.1"],
         "evidence-history": [bank.year, "1.1.1"],
         "document-download": [document.pk],
+        "publication-detail": [publication.pk],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in EXPECTED_GET}
 

@@ -1,0 +1,77 @@
+"""The one adapter that reads the database for the publishing rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from assessments import selectors as assessment_selectors
+from assessments.models import Assessment, EvidenceItem
+from organisations.models import OrganisationProfile
+
+from . import rules
+from .models import ActionPlanEntry, Publication
+
+
+def _rule_inputs(assessment: Assessment):
+    view = assessment_selectors.assessment_view(assessment=assessment)
+    items = [assessment_selectors.rule_item(item) for item in view.items]
+    answers = {ref: assessment_selectors.rule_answer(a) for ref, a in view.answers.items()}
+    return view, items, answers
+
+
+def publishing_decision(*, assessment: Assessment, publication_date: date) -> rules.Decision:
+    organisation = assessment.organisation
+    _, items, answers = _rule_inputs(assessment)
+    previous = [
+        rules.PreviousPublication(
+            year=p.bank.year, level=p.level, published_on=p.published_at.date()
+        )
+        for p in Publication.objects.filter(organisation=organisation).select_related("bank")
+    ]
+    # Read afresh: the publish flow may have just changed it.
+    profile = OrganisationProfile.objects.filter(organisation=organisation).first()
+    certificate = None
+    if profile is not None:
+        certificate = rules.CyberEssentialsPlus(
+            has_certificate=profile.cyber_essentials_plus == "yes",
+            expires_on=profile.cyber_essentials_plus_expires_on,
+        )
+    plan = [
+        rules.ActionPlanLine(
+            ref=entry.item.ref,
+            action=entry.action,
+            responsible_person=entry.responsible_person,
+            target_date=entry.target_date,
+        )
+        for entry in ActionPlanEntry.objects.filter(assessment=assessment).select_related("item")
+    ]
+    return rules.decide(
+        items=items,
+        answers=answers,
+        previous_publications=previous,
+        cyber_essentials_plus=certificate,
+        action_plan=plan,
+        publication_date=publication_date,
+    )
+
+
+def action_plan_items(*, assessment: Assessment) -> list[EvidenceItem]:
+    """The items the action plan must cover: needed for Standards Met and not yet done."""
+    view, items, answers = _rule_inputs(assessment)
+    outstanding = {item.ref for item in rules.outstanding_for_action_plan(items, answers)}
+    return [item for item in view.items if item.ref in outstanding]
+
+
+def action_plan_problems(
+    *, items: Sequence[EvidenceItem], lines: Sequence[rules.ActionPlanLine], today: date
+) -> list[tuple[str, str]]:
+    """(ref, message) for each line the publishing rules would refuse, e.g. a date too far ahead."""
+    by_ref = {line.ref: line for line in lines}
+    problems = []
+    for item in items:
+        for problem in rules.action_plan_line_problems(
+            assessment_selectors.rule_item(item), by_ref.get(item.ref), today
+        ):
+            problems.append((item.ref, problem.message))
+    return problems

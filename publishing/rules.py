@@ -1,0 +1,411 @@
+"""Which levels an organisation may publish at, and why not: plain functions over plain data.
+
+No Django imports (a test checks): the publish page, the action plan spreadsheet and the public
+status all build on these, and they are tested as tables without a database. Applicability and
+"answered" come from `assessments.rules` so the assessment pages and publishing never disagree.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+
+from assessments.rules import (
+    APPROACHING,
+    MET,
+    AnswerValues,
+    Item,
+    ItemStatus,
+    item_statuses,
+)
+
+APPROACHING_STANDARDS = "approaching"
+STANDARDS_MET = "met"
+STANDARDS_EXCEEDED = "exceeded"
+LEVELS: tuple[str, ...] = (APPROACHING_STANDARDS, STANDARDS_MET, STANDARDS_EXCEEDED)
+LEVEL_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        APPROACHING_STANDARDS: "Approaching Standards",
+        STANDARDS_MET: "Standards Met",
+        STANDARDS_EXCEEDED: "Standards Exceeded",
+    }
+)
+
+# How far ahead an action plan target date may be.
+ACTION_PLAN_MONTHS = 12
+
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_YEAR_RE = re.compile(r"^(\d{4})-(\d{2}|\d{4})$")
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviousPublication:
+    year: str  # DSPT year, "2024-25"
+    level: str  # approaching / met / exceeded
+    published_on: date
+
+
+@dataclass(frozen=True)
+class CyberEssentialsPlus:
+    has_certificate: bool
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ActionPlanLine:
+    ref: str
+    action: str
+    responsible_person: str
+    target_date: date | None
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    ref: str | None  # the item to link to, when the problem is about one item
+    section: str | None
+    message: str
+    code: str  # stable identifier for templates and tests; the message may be reworded
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: tuple[str, ...]  # in LEVELS order
+    problems: Mapping[str, tuple[Problem, ...]]  # one entry for every level NOT allowed
+
+    def may_publish(self, level: str) -> bool:
+        return level in self.allowed
+
+    @property
+    def best_level(self) -> str | None:
+        return self.allowed[-1] if self.allowed else None
+
+    def problems_for(self, level: str) -> tuple[Problem, ...]:
+        return self.problems.get(level, ())
+
+
+# --- formatting helpers -------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; a day the target month lacks becomes its last day.
+
+    29 Feb 2028 + 12 months is 28 Feb 2029, and 31 Aug + 6 months is the end of February, so the
+    limit is never a date that does not exist (which `date.replace` would raise on).
+    """
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last_day))
+
+
+def format_date(day: date) -> str:
+    """A date as people read it, e.g. 1 March 2026: no leading zero, English month names
+    whatever the server's locale."""
+    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def short_year(year: str) -> str:
+    """The short form of a DSPT year the toolkit's status texts use: 2024-25 (or 2024-2025)
+    becomes 24/25."""
+    match = _YEAR_RE.match(year.strip())
+    if not match:
+        raise ValueError(f"Not a DSPT year: {year!r}")
+    return f"{match.group(1)[2:]}/{match.group(2)[-2:]}"
+
+
+def status_text(year: str, level: str) -> str:
+    """The public status as the toolkit writes it: ("2025-26", "met") → "25/26 Standards Met"."""
+    try:
+        label = LEVEL_LABELS[level]
+    except KeyError:
+        raise ValueError(f"Unknown publication level {level!r}") from None
+    return f"{short_year(year)} {label}"
+
+
+def is_out_of_date(
+    *, year: str, deadline_next_year: date | None, deadline_this_year: date, today: date
+) -> bool:
+    """Whether a publication for DSPT year `year` has lapsed on `today`.
+
+    A publication for year Y (e.g. 2025-26, whose own deadline `deadline_this_year` is 30 June 2026)
+    stays current until the publication deadline of year Y+1 (2026-27: normally 30 June 2027): that
+    is when the organisation must have published again. Y+1's deadline comes from that year's bank
+    (`deadline_next_year`) when it has been loaded, because deadlines have moved before; until then
+    we assume Y's deadline plus one year. The deadline day itself is still current; the day after,
+    the status is out of date.
+    """
+    short_year(year)  # rejects a malformed year early: a wrong argument order is a bug
+    renew_by = (
+        deadline_next_year if deadline_next_year is not None else add_months(deadline_this_year, 12)
+    )
+    return today > renew_by
+
+
+def _in_section(section: str) -> str:
+    # Items without a section title would otherwise read "in the  section".
+    return f" in the {section} section" if section else ""
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def _needed_for_met(item: Item, status: ItemStatus) -> bool:
+    # Optional items are never needed; conditional ones only when their condition holds.
+    return item.level in (APPROACHING, MET) and status.applies
+
+
+def outstanding_for_action_plan(
+    items: Sequence[Item], answers: Mapping[str, AnswerValues]
+) -> tuple[Item, ...]:
+    """Items Standards Met needs that are not done yet (missing or not reviewed), in item order.
+
+    These are the rows of the action plan an Approaching Standards publication must carry.
+    """
+    items = list(items)
+    statuses = item_statuses(items, answers)
+    return tuple(
+        item
+        for item in items
+        if _needed_for_met(item, statuses[item.ref]) and not statuses[item.ref].done
+    )
+
+
+def _item_problem(item: Item, status: ItemStatus) -> Problem:
+    section = item.section or None
+    if status.answered and status.needs_review:
+        return Problem(
+            ref=item.ref,
+            section=section,
+            message=(
+                f"Please review requirement {item.ref}{_in_section(item.section)}: "
+                "it was carried forward from last year"
+            ),
+            code="needs_review",
+        )
+    mandatory = "mandatory " if item.level == APPROACHING else ""
+    return Problem(
+        ref=item.ref,
+        section=section,
+        message=f"Please complete {mandatory}requirement {item.ref}{_in_section(item.section)}",
+        code="missing_mandatory" if item.level == APPROACHING else "missing",
+    )
+
+
+def _item_problems(
+    items: Sequence[Item], statuses: Mapping[str, ItemStatus], levels: tuple[str, ...]
+) -> list[Problem]:
+    return [
+        _item_problem(item, statuses[item.ref])
+        for item in items
+        if item.level in levels and statuses[item.ref].applies and not statuses[item.ref].done
+    ]
+
+
+def action_plan_line_problems(
+    item: Item, line: ActionPlanLine | None, publication_date: date
+) -> list[Problem]:
+    ref, section = item.ref, item.section or None
+    if line is None:
+        return [
+            Problem(
+                ref=ref,
+                section=section,
+                message=f"Add an action plan for requirement {ref}{_in_section(item.section)}",
+                code="action_plan_missing",
+            )
+        ]
+    problems = []
+    if not line.action.strip():
+        problems.append(
+            Problem(ref, section, f"Enter the action to be taken for {ref}", "action_plan_action")
+        )
+    if not line.responsible_person.strip():
+        problems.append(
+            Problem(ref, section, f"Enter the person responsible for {ref}", "action_plan_person")
+        )
+    if line.target_date is None:
+        problems.append(
+            Problem(ref, section, f"Enter a target date for {ref}", "action_plan_target_date")
+        )
+    elif line.target_date <= publication_date:
+        problems.append(
+            Problem(
+                ref,
+                section,
+                f"The target date for {ref} must be in the future",
+                "action_plan_target_past",
+            )
+        )
+    elif line.target_date > add_months(publication_date, ACTION_PLAN_MONTHS):
+        problems.append(
+            Problem(
+                ref,
+                section,
+                f"The target date for {ref} must be within the next 12 months",
+                "action_plan_target_too_far",
+            )
+        )
+    return problems
+
+
+def _cyber_essentials_plus_problem(
+    certificate: CyberEssentialsPlus | None, publication_date: date
+) -> Problem | None:
+    if certificate is None or not certificate.has_certificate:
+        return Problem(
+            None,
+            None,
+            "Record a current Cyber Essentials Plus certificate in your organisation profile",
+            "cyber_essentials_plus_missing",
+        )
+    if certificate.expires_on is None:
+        # Without an expiry date we cannot tell the certificate is current on the day.
+        return Problem(
+            None,
+            None,
+            "Record the expiry date of your Cyber Essentials Plus certificate "
+            "in your organisation profile",
+            "cyber_essentials_plus_no_expiry",
+        )
+    if certificate.expires_on < publication_date:
+        return Problem(
+            None,
+            None,
+            "Your Cyber Essentials Plus certificate expired on "
+            f"{format_date(certificate.expires_on)}",
+            "cyber_essentials_plus_expired",
+        )
+    if certificate.expires_on == publication_date:
+        # "Current" means it runs beyond the publication day; one ending today does not.
+        return Problem(
+            None,
+            None,
+            "Your Cyber Essentials Plus certificate expires today "
+            f"({format_date(certificate.expires_on)}); record your renewed certificate "
+            "in your organisation profile",
+            "cyber_essentials_plus_expired",
+        )
+    return None
+
+
+def decide(
+    *,
+    items: Sequence[Item],
+    answers: Mapping[str, AnswerValues],
+    previous_publications: Sequence[PreviousPublication],
+    cyber_essentials_plus: CyberEssentialsPlus | None,
+    action_plan: Sequence[ActionPlanLine],
+    publication_date: date,
+) -> Decision:
+    """The levels the organisation may publish at on `publication_date`, and what blocks the rest.
+
+    Problems follow item order; problems not about an item (once-only, Cyber Essentials Plus)
+    come where they read naturally: first when nothing else matters, last otherwise.
+    """
+    items = list(items)
+    statuses = item_statuses(items, answers)
+    problems: dict[str, tuple[Problem, ...]] = {}
+
+    met_problems = _item_problems(items, statuses, (APPROACHING, MET))
+    met_ok = not met_problems
+    if not met_ok:
+        problems[STANDARDS_MET] = tuple(met_problems)
+
+    approaching_problems = _approaching_problems(
+        items, statuses, previous_publications, action_plan, publication_date, met_ok
+    )
+    if approaching_problems:
+        problems[APPROACHING_STANDARDS] = tuple(approaching_problems)
+
+    exceeded_problems = list(met_problems)
+    certificate_problem = _cyber_essentials_plus_problem(cyber_essentials_plus, publication_date)
+    if certificate_problem is not None:
+        exceeded_problems.append(certificate_problem)
+    if exceeded_problems:
+        problems[STANDARDS_EXCEEDED] = tuple(exceeded_problems)
+
+    return Decision(
+        allowed=tuple(level for level in LEVELS if level not in problems),
+        problems=MappingProxyType(problems),
+    )
+
+
+def _approaching_problems(
+    items: Sequence[Item],
+    statuses: Mapping[str, ItemStatus],
+    previous_publications: Sequence[PreviousPublication],
+    action_plan: Sequence[ActionPlanLine],
+    publication_date: date,
+    met_ok: bool,
+) -> list[Problem]:
+    if previous_publications:
+        # Once only, as a first publication, whatever year or level came before. Nothing the
+        # organisation can fill in changes that, so the other problems would only mislead.
+        last = max(previous_publications, key=lambda p: p.published_on)
+        return [
+            Problem(
+                None,
+                None,
+                "Approaching Standards can only be published once, as a first publication. "
+                f"You last published {status_text(last.year, last.level)} "
+                f"on {format_date(last.published_on)}",
+                "approaching_already_published",
+            )
+        ]
+    if met_ok:
+        # Not offered when Standards Met is within reach: Approaching Standards is a one-off
+        # allowance for an organisation not there yet. Taking it would spend that allowance, give
+        # a weaker public status and no certificate, and its action plan would have nothing in it.
+        return [
+            Problem(
+                None,
+                None,
+                "Your assessment is complete for Standards Met, so publish Standards Met "
+                "instead of Approaching Standards",
+                "approaching_met_achievable",
+            )
+        ]
+
+    plan_by_ref: dict[str, ActionPlanLine] = {}
+    for line in action_plan:
+        # One line per item is expected; if a caller passes two, the first one counts.
+        plan_by_ref.setdefault(line.ref.strip(), line)
+
+    result: list[Problem] = []
+    for item in items:
+        status = statuses[item.ref]
+        if not _needed_for_met(item, status) or status.done:
+            continue
+        if item.level == APPROACHING:
+            # It must be completed for this level; once it is, it needs no plan, so asking for
+            # one too would be noise.
+            result.append(_item_problem(item, status))
+        else:
+            result.extend(
+                action_plan_line_problems(item, plan_by_ref.get(item.ref), publication_date)
+            )
+    return result

@@ -1,0 +1,212 @@
+"""Publishing: creating a publication exactly once, with its sites, snapshot and action plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assessments import selectors as assessment_selectors
+from assessments.models import Assessment
+from organisations.models import Organisation, OrganisationProfile, User
+
+from . import inputs
+from .models import ActionPlanEntry, Publication, PublicationSite
+from .rules import ActionPlanLine
+
+
+class PublishError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AlreadyPublished(PublishError):
+    """The publication this page would create exists already (a second press, or a colleague)."""
+
+    def __init__(self, message: str, *, existing: Publication):
+        super().__init__(message)
+        self.existing = existing
+
+
+def publication_next_sequence(*, organisation: Organisation) -> int:
+    latest = organisation.publications.order_by("-sequence").values_list("sequence", flat=True)
+    return (latest.first() or 0) + 1
+
+
+def publishable_sites(*, organisation: Organisation) -> list[Organisation]:
+    """Who an organisation may publish for: an HQ's branches, and any site it covered before."""
+    sites = {branch.pk: branch for branch in organisation.branches.all()}
+    earlier = Organisation.objects.filter(
+        publication_site_links__publication__organisation=organisation
+    ).distinct()
+    for site in earlier:
+        sites.setdefault(site.pk, site)
+    return sorted(sites.values(), key=lambda o: (o.name.lower(), o.ods_code))
+
+
+def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
+    view = assessment_selectors.assessment_view(assessment=assessment)
+    snapshot = []
+    for item in view.items:
+        answer = view.answers.get(item.ref)
+        status = view.statuses[item.ref]
+        snapshot.append(
+            {
+                "ref": item.ref,
+                "section": item.section.title,
+                "text": item.text,
+                "level": item.level,
+                "answer_type": item.answer_type,
+                "applies": status.applies,
+                "answered": status.done,
+                "answer": _display(item, answer) if answer else "",
+                "comments": answer.comments if answer else "",
+                "document": answer.document.original_name if answer and answer.document else "",
+                "document_location": answer.document_location if answer else "",
+                "saved_by": str(answer.updated_by or "") if answer else "",
+                "saved_at": answer.updated_at.isoformat() if answer else "",
+            }
+        )
+    return snapshot
+
+
+def _display(item, answer) -> str:
+    if item.answer_type in ("text",):
+        return answer.text
+    if item.answer_type in ("yes_no", "yes_no_text"):
+        choice = {"yes": "Yes", "no": "No"}.get(answer.choice, "")
+        return f"{choice}\n{answer.text}".strip() if answer.text else choice
+    if item.answer_type == "choice":
+        labels = {option["value"]: option["label"] for option in item.options}
+        return labels.get(answer.choice, "")
+    if item.answer_type == "date":
+        return answer.date.isoformat() if answer.date else ""
+    if item.answer_type == "number":
+        return "" if answer.number is None else str(answer.number)
+    if item.answer_type == "document":
+        return answer.document.original_name if answer.document else answer.document_location
+    return ""
+
+
+def _profile_snapshot(*, organisation: Organisation) -> dict:
+    profile = OrganisationProfile.objects.get(organisation=organisation)
+    return {
+        "caldicott_guardian": profile.caldicott_guardian,
+        "senior_information_risk_owner": profile.senior_information_risk_owner,
+        "information_governance_lead": profile.information_governance_lead,
+        "data_protection_officer": profile.data_protection_officer,
+        "nhsmail_only": profile.nhsmail_only,
+        "cyber_essentials_plus": profile.cyber_essentials_plus,
+        "cyber_essentials_plus_certificate_number": (
+            profile.cyber_essentials_plus_certificate_number
+        ),
+        "cyber_essentials_plus_expires_on": (
+            profile.cyber_essentials_plus_expires_on.isoformat()
+            if profile.cyber_essentials_plus_expires_on
+            else None
+        ),
+        "primary_sector": organisation.primary_sector,
+    }
+
+
+def publication_create(
+    *,
+    assessment: Assessment,
+    level: str,
+    site_ids: Sequence[int],
+    sequence: int,
+    user: User,
+) -> Publication:
+    """Publishes the assessment at `level` for the organisation and the chosen sites.
+
+    `sequence` is the number the publish page expected to create. The database accepts one
+    publication per number and organisation, so pressing Publish twice, or two administrators
+    publishing at once, makes exactly one; the other gets AlreadyPublished.
+    """
+    organisation = assessment.organisation
+    with transaction.atomic():
+        # Serialises publishers of one organisation, so the rules are checked against the
+        # answers and publications as they are when this one is written.
+        Organisation.objects.select_for_update(of=("self",)).get(pk=organisation.pk)
+        existing = organisation.publications.filter(sequence__gte=sequence).first()
+        if existing is not None:
+            raise AlreadyPublished(
+                f"{existing.published_by_name} published {existing.status_text} at "
+                f"{timezone.localtime(existing.published_at):%H:%M} after you opened this page",
+                existing=existing,
+            )
+        today = timezone.localdate()
+        decision = inputs.publishing_decision(assessment=assessment, publication_date=today)
+        if level not in decision.allowed:
+            problems = decision.problems.get(level) or ()
+            first = problems[0].message if problems else "This level cannot be published"
+            raise PublishError(first)
+        allowed_sites = {site.pk for site in publishable_sites(organisation=organisation)}
+        chosen = [pk for pk in dict.fromkeys(site_ids) if pk != organisation.pk]
+        if not set(chosen) <= allowed_sites:
+            raise PublishError("Choose only sites your organisation can publish for")
+
+        plan = []
+        if level == "approaching":
+            plan = [
+                {
+                    "ref": entry.item.ref,
+                    "section": entry.item.section.title,
+                    "requirement": entry.item.text,
+                    "action": entry.action,
+                    "responsible_person": entry.responsible_person,
+                    "target_date": entry.target_date.isoformat(),
+                }
+                for entry in ActionPlanEntry.objects.filter(assessment=assessment)
+                .select_related("item__section")
+                .order_by("item__position")
+            ]
+        try:
+            with transaction.atomic():
+                publication = Publication.objects.create(
+                    organisation=organisation,
+                    bank=assessment.bank,
+                    assessment=assessment,
+                    sequence=sequence,
+                    level=level,
+                    published_at=timezone.now(),
+                    published_by=user,
+                    published_by_name=user.full_name or user.email,
+                    published_as_name=organisation.name,
+                    published_as_ods_code=organisation.ods_code,
+                    answers_snapshot=_answers_snapshot(assessment=assessment),
+                    profile_snapshot=_profile_snapshot(organisation=organisation),
+                    action_plan=plan,
+                )
+        except IntegrityError as error:
+            existing = organisation.publications.get(sequence=sequence)
+            raise AlreadyPublished(
+                f"{existing.published_by_name} published {existing.status_text} just now",
+                existing=existing,
+            ) from error
+        PublicationSite.objects.bulk_create(
+            PublicationSite(publication=publication, organisation_id=pk) for pk in chosen
+        )
+        return publication
+
+
+def action_plan_save(*, assessment: Assessment, lines: Sequence[ActionPlanLine], user: User) -> int:
+    """Replaces the draft action plan with `lines` (one per outstanding item)."""
+    items = {item.ref: item for item in assessment.bank.items.all()}
+    with transaction.atomic():
+        ActionPlanEntry.objects.filter(assessment=assessment).delete()
+        ActionPlanEntry.objects.bulk_create(
+            ActionPlanEntry(
+                assessment=assessment,
+                item=items[line.ref],
+                action=line.action,
+                responsible_person=line.responsible_person,
+                target_date=line.target_date,
+                updated_by=user,
+            )
+            for line in lines
+            if line.ref in items and line.target_date is not None
+        )
+    return len(lines)

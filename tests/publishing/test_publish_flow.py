@@ -1,0 +1,361 @@
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services as assessment_services
+from assessments.models import Answer, Assessment
+from organisations.models import Organisation, OrganisationProfile
+from publishing import services
+from publishing.models import ActionPlanEntry, Publication
+
+from ..factories import OrganisationFactory, bank_build
+
+VALUES = {
+    "text": {"text": "We do this"},
+    "yes_no": {"choice": "yes"},
+    "yes_no_text": {"choice": "yes", "text": "Details"},
+    "date": {"date": datetime.date(2025, 5, 1)},
+    "number": {"number": 3},
+    "document": {"document_location": "Office"},
+    "choice": {"choice": "supported"},
+}
+
+
+def answer_items(assessment, user, *, levels=("approaching", "met")):
+    for item in assessment.bank.items.order_by("position"):
+        if item.level not in levels or item.depends_on_id:
+            continue
+        existing = Answer.objects.filter(assessment=assessment, item=item).first()
+        assessment_services.answer_save(
+            assessment=assessment,
+            item=item,
+            values={**VALUES[item.answer_type], "comments": ""},
+            expected_version=existing.version if existing else 0,
+            user=user,
+        )
+
+
+@pytest.fixture
+def bank(db):
+    return bank_build(items_per_section=4)
+
+
+@pytest.fixture
+def assessment(organisation, bank):
+    return assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
+
+
+def walk_to_summary(client):
+    assert client.post(reverse("publish-profile"), {"confirm": "on"}).status_code == 302
+    return client.get(reverse("publish-summary"))
+
+
+@pytest.mark.django_db
+def test_a_single_site_publishes_standards_met(client, administrator, assessment, organisation):
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+    start = client.get(reverse("publish-start")).content.decode()
+    assert "You can publish this" in start
+
+    response = client.post(reverse("publish-profile"), {"confirm": "on"})
+    assert response["Location"] == reverse("publish-summary")  # no sites to choose
+    summary = client.get(reverse("publish-summary")).content.decode()
+    assert "Standards Met" in summary and 'name="sequence" value="1"' in summary
+
+    response = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    publication = Publication.objects.get()
+    assert response["Location"] == publication.get_absolute_url()
+    assert publication.status_text == "25/26 Standards Met"
+    assert publication.published_by == administrator
+    assert publication.published_as_ods_code == organisation.ods_code
+    assert not publication.sites.exists()
+
+    detail = client.get(publication.get_absolute_url()).content.decode()
+    assert "25/26 Standards Met Assessment" in detail
+    assert administrator.full_name in detail
+    listing = client.get(reverse("publication-list")).content.decode()
+    assert "25/26 Standards Met" in listing
+
+    # Later edits never change what was published.
+    item = assessment.bank.items.get(ref="1.1.1")
+    assessment_services.answer_save(
+        assessment=assessment,
+        item=item,
+        values={"text": "Changed after publishing", "comments": ""},
+        expected_version=1,
+        user=administrator,
+    )
+    publication.refresh_from_db()
+    first = next(e for e in publication.answers_snapshot if e["ref"] == "1.1.1")
+    assert first["answer"] == "We do this"
+    assert (
+        "Changed after publishing"
+        not in client.get(publication.get_absolute_url()).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_missing_items_are_listed_as_problems_with_links(client, administrator, assessment):
+    client.force_login(administrator)
+    page = client.get(reverse("publish-start")).content.decode()
+    assert "Please complete mandatory requirement 1.1.1 in the Staffing and roles section" in page
+    assert reverse("evidence-item", args=["2025-26", "1.1.1"]) in page
+    assert "Continue" not in page or "When the problems above are fixed" in page
+    # Nothing can be published yet: the summary sends people back.
+    assert client.get(reverse("publish-summary")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessment, organisation):
+    Organisation.objects.filter(pk=organisation.pk).update(kind=Organisation.Kind.HEADQUARTERS)
+    branches = [OrganisationFactory(name=f"Branch {n}", parent=organisation) for n in range(3)]
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+
+    response = client.post(reverse("publish-profile"), {"confirm": "on"})
+    assert response["Location"] == reverse("publish-sites")
+    page = client.get(reverse("publish-sites")).content.decode()
+    assert page.count("checked") >= 3  # all ticked to start
+    csv_body = client.get(reverse("publish-sites-csv")).content.decode("utf-8-sig")
+    assert csv_body.splitlines()[0] == "Code,Organisation Name,Postcode"
+    assert all(b.ods_code in csv_body for b in branches)
+
+    chosen = [str(branches[0].pk), str(branches[2].pk)]
+    assert client.post(reverse("publish-sites"), {"sites": chosen}).status_code == 302
+    summary = client.get(reverse("publish-summary")).content.decode()
+    assert "Branch 0" in summary and "Branch 2" in summary and "Branch 1" not in summary
+    client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    publication = Publication.objects.get()
+    assert set(publication.sites.values_list("pk", flat=True)) == {branches[0].pk, branches[2].pk}
+
+    # A later publication can add the branch left out; the earlier sites are offered again.
+    client.post(reverse("publish-profile"), {"confirm": "on"})
+    client.post(reverse("publish-sites"), {"sites": [str(b.pk) for b in branches]})
+    client.post(reverse("publish-summary"), {"level": "met", "sequence": "2"})
+    assert Publication.objects.get(sequence=2).sites.count() == 3
+
+
+@pytest.mark.django_db
+def test_sites_outside_the_hq_cannot_be_smuggled_in(
+    client, administrator, assessment, organisation
+):
+    Organisation.objects.filter(pk=organisation.pk).update(kind=Organisation.Kind.HEADQUARTERS)
+    OrganisationFactory(parent=organisation)
+    stranger = OrganisationFactory()
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+    client.post(reverse("publish-profile"), {"confirm": "on"})
+    response = client.post(reverse("publish-sites"), {"sites": [str(stranger.pk)]})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pressing_publish_twice_makes_one_publication(client, administrator, assessment):
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+    walk_to_summary(client)
+    first = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    walk_to_summary(client)
+    second = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    assert Publication.objects.count() == 1
+    assert first["Location"] == second["Location"] == Publication.objects.get().get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_a_second_administrator_publishing_from_a_stale_page_is_told(
+    client, administrator, assessment, organisation
+):
+    from ..factories import MembershipFactory
+
+    other = MembershipFactory(organisation=organisation, role="administrator").user
+    answer_items(assessment, administrator)
+    client.force_login(other)
+    walk_to_summary(client)
+    client.force_login(administrator)
+    walk_to_summary(client)
+    client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    client.force_login(other)
+    walk_to_summary(client)
+    response = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    assert response.status_code == 409
+    assert "published 25/26 Standards Met" in response.content.decode()
+    assert Publication.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_publishes_on_postgresql_make_exactly_one(organisation, administrator):
+    assert connection.vendor == "postgresql"
+    bank = bank_build(items_per_section=4)
+    assessment = assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
+    answer_items(assessment, administrator)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def publish():
+        from django.db import connections
+
+        try:
+            barrier.wait(timeout=10)
+            services.publication_create(
+                assessment=Assessment.objects.select_related("bank", "organisation").get(
+                    pk=assessment.pk
+                ),
+                level="met",
+                site_ids=[],
+                sequence=1,
+                user=administrator,
+            )
+            outcomes.append("published")
+        except services.AlreadyPublished:
+            outcomes.append("already")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["already", "published"]
+    assert Publication.objects.filter(organisation=organisation).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_publication_with_the_same_number(
+    administrator, assessment, organisation
+):
+    from django.db import IntegrityError, transaction
+
+    answer_items(assessment, administrator)
+    services.publication_create(
+        assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
+    )
+    first = Publication.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Publication.objects.create(
+            organisation=organisation,
+            bank=first.bank,
+            assessment=assessment,
+            sequence=1,
+            level="met",
+            published_at=timezone.now(),
+            published_by_name="x",
+            published_as_name="x",
+            published_as_ods_code="x",
+        )
+
+
+@pytest.mark.django_db
+def test_approaching_standards_with_an_action_plan_then_never_again(
+    client, administrator, assessment
+):
+    answer_items(assessment, administrator, levels=("approaching",))
+    client.force_login(administrator)
+    page = client.get(reverse("publish-start")).content.decode()
+    assert "Add an action plan for requirement 1.1.3" in page
+
+    plan_page = client.get(reverse("action-plan")).content.decode()
+    outstanding = ["1.1.3", "2.1.3", "3.1.3", "4.1.3", "4.9.8"]
+    for ref in outstanding:
+        assert f'name="action_{ref}"' in plan_page
+    target = timezone.localdate() + datetime.timedelta(days=90)
+    data = {}
+    for ref in outstanding:
+        data[f"action_{ref}"] = f"Write the policy for {ref}"
+        data[f"person_{ref}"] = "Registered manager"
+        data[f"date_{ref}_0"] = str(target.day)
+        data[f"date_{ref}_1"] = str(target.month)
+        data[f"date_{ref}_2"] = str(target.year)
+    assert client.post(reverse("action-plan"), data).status_code == 302
+    assert ActionPlanEntry.objects.count() == 5
+
+    walk_to_summary(client)
+    client.post(reverse("publish-summary"), {"level": "approaching", "sequence": "1"})
+    publication = Publication.objects.get()
+    assert publication.status_text == "25/26 Approaching Standards"
+    assert [line["ref"] for line in publication.action_plan] == outstanding
+    assert (
+        "Write the policy for 1.1.3" in client.get(publication.get_absolute_url()).content.decode()
+    )
+
+    # Once only.
+    page = client.get(reverse("publish-start")).content.decode()
+    assert "Approaching Standards can only be published once" in page
+
+
+@pytest.mark.django_db
+def test_action_plan_dates_outside_the_next_year_are_refused(client, administrator, assessment):
+    answer_items(assessment, administrator, levels=("approaching",))
+    client.force_login(administrator)
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    data = {
+        "action_1.1.3": "Do it",
+        "person_1.1.3": "Me",
+        "date_1.1.3_0": str(far.day),
+        "date_1.1.3_1": str(far.month),
+        "date_1.1.3_2": str(far.year),
+    }
+    response = client.post(reverse("action-plan"), data)
+    assert response.status_code == 400
+    assert (
+        "The target date for 1.1.3 must be within the next 12 months" in response.content.decode()
+    )
+    assert not ActionPlanEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_standards_exceeded_needs_a_current_cyber_essentials_plus(
+    client, administrator, assessment, organisation
+):
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+    walk_to_summary(client)
+    response = client.post(reverse("publish-summary"), {"level": "exceeded", "sequence": "1"})
+    assert response.status_code == 400
+    OrganisationProfile.objects.filter(organisation=organisation).update(
+        cyber_essentials_plus="yes",
+        cyber_essentials_plus_certificate_number="CEP-1",
+        cyber_essentials_plus_expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        version=5,
+    )
+    # The profile changed, so it must be confirmed again.
+    assert client.get(reverse("publish-summary"))["Location"] == reverse("publish-profile")
+    walk_to_summary(client)
+    client.post(reverse("publish-summary"), {"level": "exceeded", "sequence": "1"})
+    assert Publication.objects.get().status_text == "25/26 Standards Exceeded"
+
+
+@pytest.mark.django_db
+def test_another_organisations_publication_is_404(client, administrator, outsider, assessment):
+    answer_items(assessment, administrator)
+    publication = services.publication_create(
+        assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
+    )
+    client.force_login(outsider)
+    assert client.get(publication.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_republishing_in_the_same_year_replaces_the_current_status(
+    client, administrator, assessment, organisation
+):
+    answer_items(assessment, administrator)
+    services.publication_create(
+        assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
+    )
+    OrganisationProfile.objects.filter(organisation=organisation).update(
+        cyber_essentials_plus="yes",
+        cyber_essentials_plus_certificate_number="CEP-1",
+        cyber_essentials_plus_expires_on=timezone.localdate() + datetime.timedelta(days=300),
+    )
+    services.publication_create(
+        assessment=assessment, level="exceeded", site_ids=[], sequence=2, user=administrator
+    )
+    client.force_login(administrator)
+    page = client.get(reverse("publish-start")).content.decode()
+    assert "Your current status is <strong>25/26 Standards Exceeded</strong>" in page
