@@ -359,3 +359,64 @@ def test_republishing_in_the_same_year_replaces_the_current_status(
     client.force_login(administrator)
     page = client.get(reverse("publish-start")).content.decode()
     assert "Your current status is <strong>25/26 Standards Exceeded</strong>" in page
+
+
+@pytest.mark.django_db
+def test_the_action_plan_spreadsheet_round_trips_through_the_portal(
+    client, administrator, assessment
+):
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer_items(assessment, administrator, levels=("approaching",))
+    client.force_login(administrator)
+    download = client.get(reverse("action-plan-download"))
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(download.content))
+    sheet = workbook["Action plan"]
+    header_row = next(
+        row for row in sheet.iter_rows(min_row=1, max_row=10) if row[0].value == "Ref"
+    )
+    target = timezone.localdate() + datetime.timedelta(days=60)
+    for row in sheet.iter_rows(min_row=header_row[0].row + 1):
+        if row[0].value:
+            row[4].value = f"Fix {row[0].value}"
+            row[5].value = "Deputy manager"
+            row[6].value = target
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    response = client.post(
+        reverse("action-plan-upload"),
+        {"plan": SimpleUploadedFile("plan.xlsx", buffer.getvalue())},
+    )
+    assert response.status_code == 302
+    assert ActionPlanEntry.objects.count() == 5
+    assert set(ActionPlanEntry.objects.values_list("responsible_person", flat=True)) == {
+        "Deputy manager"
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.4 not a spreadsheet", "must be the action plan spreadsheet"),
+        (b"", "The selected file is empty"),
+        (b"x" * (2 * 1024 * 1024 + 1), "The file must be smaller than 2 MB"),
+    ],
+)
+def test_bad_action_plan_uploads_are_refused(client, administrator, assessment, content, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer_items(assessment, administrator, levels=("approaching",))
+    client.force_login(administrator)
+    response = client.post(
+        reverse("action-plan-upload"), {"plan": SimpleUploadedFile("plan.xlsx", content)}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body and "nhsuk-error-summary" in body
+    assert not ActionPlanEntry.objects.exists()
