@@ -29,6 +29,8 @@ from .publish_forms import (
 from .rules import ActionPlanLine
 
 SESSION_KEY = "publish_flow"
+# Problems about answering an item, as opposed to the action plan, the profile or the rules.
+ITEM_PROBLEM_CODES = {"missing_mandatory", "missing", "needs_review"}
 LEVEL_LABELS = dict(PublicationLevel.choices)
 
 
@@ -58,15 +60,28 @@ def publish_start(request):
     assessment = _current_assessment(request)
     today = timezone.localdate()
     decision = inputs.publishing_decision(assessment=assessment, publication_date=today)
-    levels = [
-        {
-            "value": level.value,
-            "label": level.label,
-            "allowed": level.value in decision.allowed,
-            "problems": decision.problems.get(level.value, ()),
-        }
-        for level in PublicationLevel
-    ]
+    levels = []
+    for level in PublicationLevel:
+        problems = decision.problems_for(level.value)
+        items = [p for p in problems if p.code in ITEM_PROBLEM_CODES]
+        if level == PublicationLevel.EXCEEDED and not decision.may_publish("met"):
+            items = []  # the same list as Standards Met; said once, there
+        levels.append(
+            {
+                "value": level.value,
+                "label": level.label,
+                "allowed": decision.may_publish(level.value),
+                "needs_met_first": level == PublicationLevel.EXCEEDED
+                and not decision.may_publish("met"),
+                "item_problems": items,
+                "plan_problems": [p for p in problems if p.code.startswith("action_plan")],
+                "other_problems": [
+                    p
+                    for p in problems
+                    if p.code not in ITEM_PROBLEM_CODES and not p.code.startswith("action_plan")
+                ],
+            }
+        )
     return render(
         request,
         "publishing/publish_start.html",
