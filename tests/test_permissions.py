@@ -55,6 +55,9 @@ EXPECTED_GET = {
     "action-plan-upload": (302, 403, 403, 302, 302),
     "publication-list": (302, 200, 200, 200, 200),
     "publication-detail": (302, 200, 200, 200, 404),
+    "organisation-search": (200, 200, 200, 200, 200),
+    "organisation-search-csv": (302, 302, 302, 302, 302),  # no query: back to the form
+    "organisation-public": (200, 200, 200, 200, 200),
     "admin:index": (302, 302, 302, 302, 302),
 }
 
@@ -148,6 +151,7 @@ def urls(organisation, administrator, member, viewer, outsider, settings, tmp_pa
         "evidence-history": [bank.year, "1.1.1"],
         "document-download": [document.pk],
         "publication-detail": [publication.pk],
+        "organisation-public": [organisation.ods_code],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in EXPECTED_GET}
 

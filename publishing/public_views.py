@@ -1,0 +1,157 @@
+"""Public pages: anyone may search organisations and see their DSPT status, without signing in.
+
+They show only what the toolkit makes public — level, DSPT year and date published — never
+answers, comments, documents, action plans or people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from organisations.access import Access, requires
+
+from .forms import SearchForm
+from .search import (
+    CSV_ROW_LIMIT,
+    OrganisationResult,
+    organisation_public_get,
+    organisation_public_view,
+    organisation_search_page,
+    organisation_search_rows,
+)
+
+CSV_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector"]
+CSV_FILENAME = "dspt-organisation-search.csv"
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _search_page(request: HttpRequest, form: SearchForm, status: int = 200, **context):
+    return render(
+        request,
+        "publishing/search.html",
+        {"form": form, "csv_row_limit": CSV_ROW_LIMIT, **context},
+        status=status,
+    )
+
+
+def _page_links(query: str, page) -> list[dict]:
+    """The NHS.UK numbered pagination's items: numbers with links, and ellipses."""
+    items = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
+        if number == page.paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append(
+                {
+                    "number": number,
+                    "href": "?" + urlencode({"q": query, "page": number}),
+                    "current": number == page.number,
+                }
+            )
+    return items
+
+
+@requires(Access.PUBLIC)
+@require_safe
+def organisation_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    if not form.is_bound:
+        return _search_page(request, form)
+    if not form.is_valid():
+        return _search_page(request, form, status=400)
+    query = form.cleaned_data["q"]
+    if not query:
+        return _search_page(request, form)
+    results = organisation_search_page(query=query, page=request.GET.get("page"))
+    page = results.page
+    return _search_page(
+        request,
+        form,
+        query=query,
+        results=results,
+        page_links=_page_links(query, page) if page.paginator.num_pages > 1 else [],
+        previous_href=(
+            "?" + urlencode({"q": query, "page": page.previous_page_number()})
+            if page.has_previous()
+            else ""
+        ),
+        next_href=(
+            "?" + urlencode({"q": query, "page": page.next_page_number()})
+            if page.has_next()
+            else ""
+        ),
+        csv_href=reverse("organisation-search-csv") + "?" + urlencode({"q": query}),
+    )
+
+
+def _safe_cell(value: object) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_row(result: OrganisationResult) -> list[str]:
+    organisation, status = result.organisation, result.status
+    published_on = status.published_on.strftime("%d/%m/%Y") if status.published_on else ""
+    return [
+        _safe_cell(cell)
+        for cell in (
+            organisation.ods_code,
+            organisation.name,
+            status.text,
+            published_on,
+            organisation.primary_sector,
+        )
+    ]
+
+
+@requires(Access.PUBLIC)
+@require_safe
+def organisation_search_csv(request: HttpRequest) -> HttpResponse:
+    """Every result (at most CSV_ROW_LIMIT) in the toolkit's current export layout.
+
+    Built in memory: 5,000 rows is well under a megabyte.
+    """
+    form = SearchForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _search_page(request, form, status=400)
+    query = form.cleaned_data["q"] if form.is_bound else ""
+    if not query:
+        return redirect("organisation-search")
+    buffer = io.StringIO()
+    # A byte-order mark, so Excel reads the file as UTF-8 (names carry accents).
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    rows = organisation_search_rows(query=query, limit=CSV_ROW_LIMIT)
+    writer.writerows(_csv_row(result) for result in rows)
+    response = HttpResponse(
+        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{CSV_FILENAME}"'
+    return response
+
+
+@requires(Access.PUBLIC)
+@require_safe
+def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
+    organisation = organisation_public_get(ods_code=ods_code)
+    if organisation is None:
+        raise Http404("No organisation has this code")
+    if ods_code != organisation.ods_code:
+        # One address per organisation: "vab12" and " VAB12" go to /organisations/VAB12/.
+        return redirect("organisation-public", ods_code=organisation.ods_code, permanent=True)
+    view = organisation_public_view(organisation=organisation)
+    return render(
+        request,
+        "publishing/organisation_public.html",
+        {"organisation": organisation, "view": view, "status": view.status},
+    )

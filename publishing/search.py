@@ -1,0 +1,424 @@
+"""Database reads for the public pages: the organisation search and the public organisation page.
+
+Only what the public may see is read: organisations' names, codes, towns and postcodes, and each
+publication's year, level and date. Answers, comments, documents, action plans and people are never
+selected (publications are loaded with `.only()` so even the answer snapshot stays in the database).
+
+Name matching
+    PostgreSQL: case- and accent-insensitive ("cafe" finds "Café Care"), through
+    ``lower(dspt_unaccent(name))`` — the immutable wrapper around ``unaccent`` created by migration
+    publishing/0002, which also builds a GIN trigram index on that very expression so a substring
+    search stays fast with 100,000 organisations.
+    SQLite (``make run`` only): case-insensitive for ASCII letters through ``icontains``; accents
+    are not folded there, which is accepted for the local demo database.
+
+In both, ``%`` and ``_`` in the query match themselves: Django's ``contains`` lookups escape LIKE
+wildcards, for plain values and for expressions alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Case,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Lower, RowNumber, Trim
+from django.utils import timezone
+
+from assessments.models import QuestionBank
+from organisations.models import Organisation
+from organisations.ods import normalise_ods_code
+
+from .models import Publication, PublicationSite
+from .status import PublicationFact, PublicStatus, public_status, publication_status_text
+
+SEARCH_MAX_LENGTH = 100
+PAGE_SIZE = 25
+CSV_ROW_LIMIT = 5000
+# A page number longer than this is nonsense; it is treated like any other bad page number.
+_PAGE_PARAM_MAX_LENGTH = 12
+
+# The organisation columns the public pages read (and the primary key); nothing else is loaded.
+_PUBLIC_COLUMNS = (
+    "ods_code",
+    "name",
+    "primary_sector",
+    "kind",
+    "parent",
+    "town",
+    "postcode",
+    "registration_state",
+    "directory_status",
+    "directory_published_on",
+)
+
+
+class DsptUnaccent(Func):
+    """``dspt_unaccent(text)``: unaccent declared IMMUTABLE (migration publishing/0002), so it can
+    sit in an index expression. PostgreSQL only."""
+
+    function = "dspt_unaccent"
+    output_field = TextField()
+
+
+@dataclass(frozen=True)
+class OrganisationResult:
+    organisation: Organisation
+    status: PublicStatus
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    page: Page  # page.object_list holds the Organisation rows of this page
+    results: list[OrganisationResult]
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One publication in an organisation's public history."""
+
+    year: str
+    status_text: str  # "25/26 Standards Met"
+    published_on: datetime.date
+    via_hq_name: str = ""
+    via_hq_code: str = ""
+
+
+@dataclass(frozen=True)
+class OrganisationPublicView:
+    organisation: Organisation
+    status: PublicStatus
+    history: list[HistoryEntry]
+    branches: list[OrganisationResult]
+
+
+# The query ---------------------------------------------------------------------------------------
+
+
+def normalise_query(value: object) -> str:
+    """Control characters removed (white-space ones become spaces), then trimmed.
+
+    PostgreSQL refuses NUL in text, and the rest never belong in a name or code.
+    """
+    if value is None:
+        return ""
+    cleaned = []
+    for character in str(value):
+        if unicodedata.category(character) == "Cc":
+            if character.isspace():
+                cleaned.append(" ")
+            continue
+        cleaned.append(character)
+    return "".join(cleaned).strip()
+
+
+def _folded(expression) -> Func:
+    """The expression the trigram index is built on: lower(dspt_unaccent(…))."""
+    return Lower(DsptUnaccent(expression))
+
+
+def organisation_search(*, query: str) -> QuerySet[Organisation]:
+    """Organisations matching `query`, best first.
+
+    Matches an organisation whose name contains the query anywhere, or whose ODS code equals the
+    query (upper-cased). Order: the exact ODS code first, then names starting with the query,
+    then the rest; alphabetical within each. An empty query matches nothing.
+    """
+    query = normalise_query(query)
+    if not query:
+        return Organisation.objects.none()
+    code = normalise_ods_code(query)
+    organisations = Organisation.objects.only(*_PUBLIC_COLUMNS)
+    if connection.vendor == "postgresql":
+        query_folded = _folded(Value(query))
+        organisations = organisations.alias(
+            # Exactly the indexed expression, so the planner can use the trigram index.
+            name_folded=_folded(F("name")),
+            # Imported names sometimes start with a space (" LANGDALE HOUSE LTD").
+            name_sort=_folded(Trim("name")),
+        )
+        name_matches = Q(name_folded__contains=query_folded)
+        name_starts = Q(name_sort__startswith=query_folded)
+    else:
+        organisations = organisations.alias(
+            name_trimmed=Trim("name"), name_sort=Lower(Trim("name"))
+        )
+        name_matches = Q(name__icontains=query)
+        name_starts = Q(name_trimmed__istartswith=query)
+    return (
+        organisations.filter(name_matches | Q(ods_code=code))
+        .alias(
+            rank=Case(
+                When(ods_code=code, then=Value(0)),
+                When(name_starts, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "name_sort", "ods_code")
+    )
+
+
+def _page_number(value: object) -> int:
+    """A page number for Paginator.get_page: nonsense becomes 1; get_page turns numbers past
+    the end into the last page."""
+    text = str(value or "").strip()
+    if not text or len(text) > _PAGE_PARAM_MAX_LENGTH or not text.isdecimal():
+        return 1
+    number = int(text)
+    return number if number >= 1 else 1
+
+
+def organisation_search_page(
+    *, query: str, page: object = 1, per_page: int = PAGE_SIZE, today: datetime.date | None = None
+) -> SearchPage:
+    """One page of results with their statuses, in a fixed number of queries (count, rows,
+    banks, own publications, HQ publications) whatever the page holds.
+
+    `page` may be anything a visitor typed: non-numbers give page 1, numbers past the end the
+    last page.
+    """
+    paginator = Paginator(organisation_search(query=query), per_page)
+    page_obj = paginator.get_page(_page_number(page))
+    organisations = list(page_obj.object_list)
+    page_obj.object_list = organisations
+    statuses = organisation_statuses(organisations=organisations, today=today)
+    return SearchPage(
+        query=normalise_query(query),
+        page=page_obj,
+        results=[OrganisationResult(org, statuses[org.pk]) for org in organisations],
+    )
+
+
+def organisation_search_rows(
+    *, query: str, limit: int = CSV_ROW_LIMIT, today: datetime.date | None = None
+) -> list[OrganisationResult]:
+    """Every result for the CSV download, at most `limit`, with statuses.
+
+    Statuses are worked out in chunks so no single query carries thousands of parameters (SQLite
+    refuses more than a few thousand)."""
+    organisations = list(organisation_search(query=query)[:limit])
+    deadlines = publication_deadlines()
+    results: list[OrganisationResult] = []
+    chunk_size = 500
+    for start in range(0, len(organisations), chunk_size):
+        chunk = organisations[start : start + chunk_size]
+        statuses = organisation_statuses(organisations=chunk, today=today, deadlines=deadlines)
+        results.extend(OrganisationResult(org, statuses[org.pk]) for org in chunk)
+    return results
+
+
+# Statuses in bulk --------------------------------------------------------------------------------
+
+
+def publication_deadlines() -> dict[str, datetime.date]:
+    """DSPT year → publication deadline, from the loaded question banks (a handful of rows)."""
+    return dict(QuestionBank.objects.values_list("year", "publication_deadline"))
+
+
+def _own_latest_facts(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
+    """Each organisation's own latest publication: one query, one row per organisation."""
+    rows = (
+        Publication.objects.filter(organisation_id__in=organisation_ids)
+        .annotate(
+            row=Window(
+                RowNumber(),
+                partition_by=[F("organisation_id")],
+                order_by=[F("published_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(row=1)
+        .values_list("organisation_id", "bank__year", "level", "published_at")
+    )
+    return {
+        organisation_id: PublicationFact(
+            year=year,
+            level=level,
+            published_at=published_at,
+            published_on=timezone.localdate(published_at),
+        )
+        for organisation_id, year, level, published_at in rows
+    }
+
+
+def _hq_latest_facts(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
+    """The latest HQ publication listing each organisation as a site: one query."""
+    rows = (
+        PublicationSite.objects.filter(organisation_id__in=organisation_ids)
+        .annotate(
+            row=Window(
+                RowNumber(),
+                partition_by=[F("organisation_id")],
+                order_by=[F("publication__published_at").desc(), F("publication_id").desc()],
+            )
+        )
+        .filter(row=1)
+        .values_list(
+            "organisation_id",
+            "publication__bank__year",
+            "publication__level",
+            "publication__published_at",
+            "publication__organisation__name",
+            "publication__organisation__ods_code",
+        )
+    )
+    return {
+        organisation_id: PublicationFact(
+            year=year,
+            level=level,
+            published_at=published_at,
+            published_on=timezone.localdate(published_at),
+            via_hq_name=hq_name,
+            via_hq_code=hq_code,
+        )
+        for organisation_id, year, level, published_at, hq_name, hq_code in rows
+    }
+
+
+def _status_of(
+    organisation: Organisation,
+    publications: Iterable[PublicationFact],
+    *,
+    deadlines: Mapping[str, datetime.date],
+    today: datetime.date,
+) -> PublicStatus:
+    return public_status(
+        publications=publications,
+        registered=organisation.is_registered,
+        directory_status=organisation.directory_status,
+        directory_published_on=organisation.directory_published_on,
+        deadlines=deadlines,
+        today=today,
+    )
+
+
+def organisation_statuses(
+    *,
+    organisations: Sequence[Organisation],
+    today: datetime.date | None = None,
+    deadlines: Mapping[str, datetime.date] | None = None,
+) -> dict[int, PublicStatus]:
+    """organisation pk → public status, in three queries (two when `deadlines` is given), none
+    when `organisations` is empty."""
+    if not organisations:
+        return {}
+    today = today or timezone.localdate()
+    if deadlines is None:
+        deadlines = publication_deadlines()
+    ids = [organisation.pk for organisation in organisations]
+    own = _own_latest_facts(ids)
+    via_hq = _hq_latest_facts(ids)
+    return {
+        organisation.pk: _status_of(
+            organisation,
+            [fact for fact in (own.get(organisation.pk), via_hq.get(organisation.pk)) if fact],
+            deadlines=deadlines,
+            today=today,
+        )
+        for organisation in organisations
+    }
+
+
+# The public organisation page --------------------------------------------------------------------
+
+
+def organisation_public_get(*, ods_code: str) -> Organisation | None:
+    """The organisation with this code (normalised), with its HQ; None when there is none."""
+    code = normalise_ods_code(normalise_query(ods_code))
+    if not code:
+        return None
+    return (
+        Organisation.objects.select_related("parent")
+        .only(*_PUBLIC_COLUMNS, *(f"parent__{column}" for column in _PUBLIC_COLUMNS))
+        .filter(ods_code=code)
+        .first()
+    )
+
+
+def _history_facts(organisation: Organisation) -> list[PublicationFact]:
+    """Every publication covering the organisation, latest first: its own and HQs' (one query)."""
+    covering = PublicationSite.objects.filter(organisation=organisation).values("publication_id")
+    publications = (
+        Publication.objects.filter(Q(organisation=organisation) | Q(pk__in=covering))
+        .select_related("bank", "organisation")
+        # Never the answers, profile, action plan or people: only what the public may see.
+        .only(
+            "pk",
+            "level",
+            "published_at",
+            "organisation_id",
+            "bank__year",
+            "organisation__name",
+            "organisation__ods_code",
+        )
+        .order_by("-published_at", "-pk")
+    )
+    facts = []
+    for publication in publications:
+        via_hq = publication.organisation_id != organisation.pk
+        facts.append(
+            PublicationFact(
+                year=publication.bank.year,
+                level=publication.level,
+                published_at=publication.published_at,
+                published_on=timezone.localdate(publication.published_at),
+                via_hq_name=publication.organisation.name if via_hq else "",
+                via_hq_code=publication.organisation.ods_code if via_hq else "",
+            )
+        )
+    return facts
+
+
+def organisation_public_view(
+    *, organisation: Organisation, today: datetime.date | None = None
+) -> OrganisationPublicView:
+    """Status, publication history and (for an HQ) branches with their own statuses.
+
+    Five queries: banks, history, branches, and the branches' own and HQ publications.
+    """
+    today = today or timezone.localdate()
+    deadlines = publication_deadlines()
+    facts = _history_facts(organisation)
+    branches = list(
+        Organisation.objects.filter(parent=organisation)
+        .only(*_PUBLIC_COLUMNS)
+        .order_by("name", "ods_code")
+    )
+    branch_statuses = organisation_statuses(
+        organisations=branches, today=today, deadlines=deadlines
+    )
+    return OrganisationPublicView(
+        organisation=organisation,
+        status=_status_of(organisation, facts, deadlines=deadlines, today=today),
+        history=[
+            HistoryEntry(
+                year=fact.year,
+                status_text=publication_status_text(year=fact.year, level=fact.level),
+                published_on=fact.published_on,
+                via_hq_name=fact.via_hq_name,
+                via_hq_code=fact.via_hq_code,
+            )
+            for fact in facts
+        ],
+        branches=[OrganisationResult(branch, branch_statuses[branch.pk]) for branch in branches],
+    )

@@ -1,0 +1,449 @@
+"""The public status rule (publishing/status.py), as tables of plain values: no database."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from publishing.status import (
+    LEVEL_LABELS,
+    PublicationFact,
+    StatusKind,
+    current_until,
+    format_date,
+    is_current,
+    latest_publication,
+    next_year,
+    public_status,
+    publication_status_text,
+    short_year,
+)
+
+D = datetime.date
+UTC = datetime.UTC
+
+
+def at(year: int, month: int, day: int, hour: int = 12) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def own(year: str, level: str, published: datetime.datetime) -> PublicationFact:
+    return PublicationFact(
+        year=year, level=level, published_at=published, published_on=published.date()
+    )
+
+
+def hq(year: str, level: str, published: datetime.datetime) -> PublicationFact:
+    return PublicationFact(
+        year=year,
+        level=level,
+        published_at=published,
+        published_on=published.date(),
+        via_hq_name="Example Care Group",
+        via_hq_code="AB12",
+    )
+
+
+# Deadlines as the question banks hold them. 2026-27's bank is not loaded in BANKS_2025.
+BANKS_2025 = {"2024-25": D(2025, 6, 30), "2025-26": D(2026, 6, 30)}
+# 2026-27's deadline moved (as 2019-20's once did): the loaded bank wins over "a year later".
+BANKS_MOVED = {**BANKS_2025, "2026-27": D(2027, 9, 30)}
+
+MET_2025 = own("2025-26", "met", at(2026, 5, 10, 15))
+MET_2024 = own("2024-25", "met", at(2025, 5, 10))
+
+
+# Helpers -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [("2025-26", "25/26"), ("2019-20", "19/20"), ("1999-00", "99/00"), ("odd", "odd")],
+)
+def test_short_year(year, expected):
+    assert short_year(year) == expected
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [("2025-26", "2026-27"), ("2099-00", "2100-01"), ("1999-00", "2000-01")],
+)
+def test_next_year(year, expected):
+    assert next_year(year) == expected
+
+
+@pytest.mark.parametrize("year", ["", "2025", "abcd-ef", "-26"])
+def test_next_year_refuses_what_is_not_a_year(year):
+    with pytest.raises(ValueError):
+        next_year(year)
+
+
+@pytest.mark.parametrize(
+    ("year", "deadlines", "expected"),
+    [
+        # The next year's bank is not loaded: a year after this year's deadline.
+        ("2025-26", BANKS_2025, D(2027, 6, 30)),
+        # The next year's bank is loaded: its deadline, even when it moved.
+        ("2025-26", BANKS_MOVED, D(2027, 9, 30)),
+        ("2024-25", BANKS_2025, D(2026, 6, 30)),
+        # A deadline on 29 February becomes 28 February a year later.
+        ("2023-24", {"2023-24": D(2024, 2, 29)}, D(2025, 2, 28)),
+        # Nothing known about the year.
+        ("2030-31", BANKS_2025, None),
+        # Only the next year's bank is loaded.
+        ("2030-31", {"2031-32": D(2032, 3, 31)}, D(2032, 3, 31)),
+    ],
+)
+def test_current_until(year, deadlines, expected):
+    assert current_until(year=year, deadlines=deadlines) == expected
+
+
+def test_an_unknown_deadline_counts_as_current():
+    assert is_current(year="2030-31", deadlines={}, today=D(2099, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("year", "level", "expected"),
+    [
+        ("2025-26", "approaching", "25/26 Approaching Standards"),
+        ("2025-26", "met", "25/26 Standards Met"),
+        ("2022-23", "exceeded", "22/23 Standards Exceeded"),
+    ],
+)
+def test_publication_status_text(year, level, expected):
+    assert publication_status_text(year=year, level=level) == expected
+
+
+def test_level_labels_cover_every_level():
+    assert set(LEVEL_LABELS) == {"approaching", "met", "exceeded"}
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [(D(2025, 5, 1), "1 May 2025"), (D(2019, 12, 31), "31 December 2019")],
+)
+def test_format_date(day, expected):
+    assert format_date(day) == expected
+
+
+# The rule ----------------------------------------------------------------------------------------
+
+# (case, publications, registered, directory status, directory date, deadlines, today,
+#  expected kind, expected text)
+CASES = [
+    (
+        "own publication, current",
+        [MET_2025],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 6, 1),
+        StatusKind.CURRENT,
+        "25/26 Standards Met",
+    ),
+    (
+        "current on the day of the next deadline (no next bank: a year after)",
+        [MET_2025],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2027, 6, 30),
+        StatusKind.CURRENT,
+        "25/26 Standards Met",
+    ),
+    (
+        "out of date the day after",
+        [MET_2025],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2027, 7, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published 25/26 Standards Met on 10 May 2026)",
+    ),
+    (
+        "the next year's moved deadline: still current after 30 June",
+        [MET_2025],
+        True,
+        "",
+        None,
+        BANKS_MOVED,
+        D(2027, 9, 30),
+        StatusKind.CURRENT,
+        "25/26 Standards Met",
+    ),
+    (
+        "the next year's moved deadline: out of date the day after it",
+        [MET_2025],
+        True,
+        "",
+        None,
+        BANKS_MOVED,
+        D(2027, 10, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published 25/26 Standards Met on 10 May 2026)",
+    ),
+    (
+        "last year's publication is current until this year's deadline",
+        [MET_2024],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 6, 30),
+        StatusKind.CURRENT,
+        "24/25 Standards Met",
+    ),
+    (
+        "last year's publication, the day after this year's deadline",
+        [MET_2024],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 7, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published 24/25 Standards Met on 10 May 2025)",
+    ),
+    (
+        "approaching standards",
+        [own("2025-26", "approaching", at(2026, 3, 2))],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 3, 2),
+        StatusKind.CURRENT,
+        "25/26 Approaching Standards",
+    ),
+    (
+        "an HQ publication covering the site",
+        [hq("2025-26", "exceeded", at(2026, 4, 1))],
+        False,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 4, 1),
+        StatusKind.CURRENT,
+        "25/26 Standards Exceeded",
+    ),
+    (
+        "an HQ publication beats the site's older own one",
+        [MET_2024, hq("2025-26", "exceeded", at(2026, 4, 1))],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 4, 2),
+        StatusKind.CURRENT,
+        "25/26 Standards Exceeded",
+    ),
+    (
+        "the site's own publication beats an older HQ one",
+        [hq("2024-25", "exceeded", at(2025, 4, 1)), MET_2025],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 6, 1),
+        StatusKind.CURRENT,
+        "25/26 Standards Met",
+    ),
+    (
+        "a publication, even out of date, beats the directory's status",
+        [MET_2024],
+        True,
+        "Standards Exceeded",
+        D(2019, 3, 29),
+        BANKS_2025,
+        D(2027, 1, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published 24/25 Standards Met on 10 May 2025)",
+    ),
+    (
+        "directory only: the old toolkit's result is out of date",
+        [],
+        False,
+        "Standards Met",
+        D(2019, 5, 14),
+        BANKS_2025,
+        D(2026, 1, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published Standards Met on 14 May 2019)",
+    ),
+    (
+        "directory only, with the toolkit's own year suffix",
+        [],
+        False,
+        "Entry Level (19-20)",
+        D(2019, 6, 1),
+        {},
+        D(2026, 1, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published Entry Level (19-20) on 1 June 2019)",
+    ),
+    (
+        "directory status and registered: the old result still shows",
+        [],
+        True,
+        "Standards Met",
+        D(2019, 5, 14),
+        BANKS_2025,
+        D(2026, 1, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published Standards Met on 14 May 2019)",
+    ),
+    (
+        "a directory status without a date is not a publication",
+        [],
+        True,
+        "Standards Met",
+        None,
+        BANKS_2025,
+        D(2026, 1, 1),
+        StatusKind.REGISTERED_NOT_PUBLISHED,
+        "Registered, not published",
+    ),
+    (
+        "a directory date without a status is not a publication",
+        [],
+        False,
+        "   ",
+        D(2019, 5, 14),
+        BANKS_2025,
+        D(2026, 1, 1),
+        StatusKind.NOT_REGISTERED,
+        "Not registered",
+    ),
+    (
+        "registered, nothing published",
+        [],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 1, 1),
+        StatusKind.REGISTERED_NOT_PUBLISHED,
+        "Registered, not published",
+    ),
+    (
+        "not registered",
+        [],
+        False,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 1, 1),
+        StatusKind.NOT_REGISTERED,
+        "Not registered",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    (
+        "publications",
+        "registered",
+        "directory_status",
+        "directory_published_on",
+        "deadlines",
+        "today",
+        "kind",
+        "text",
+    ),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_public_status(
+    publications, registered, directory_status, directory_published_on, deadlines, today, kind, text
+):
+    status = public_status(
+        publications=publications,
+        registered=registered,
+        directory_status=directory_status,
+        directory_published_on=directory_published_on,
+        deadlines=deadlines,
+        today=today,
+    )
+    assert status.kind is kind
+    assert status.text == text
+    assert status.out_of_date is (kind is StatusKind.OUT_OF_DATE)
+
+
+def test_a_current_status_carries_year_level_and_date():
+    status = public_status(
+        publications=[MET_2025], registered=True, deadlines=BANKS_2025, today=D(2026, 6, 1)
+    )
+    assert (status.year, status.level, status.published_on) == (
+        "2025-26",
+        "Standards Met",
+        D(2026, 5, 10),
+    )
+    assert not status.is_via_hq and status.published_by_text == ""
+
+
+def test_an_hq_status_names_the_hq():
+    status = public_status(
+        publications=[MET_2024, hq("2025-26", "met", at(2026, 4, 1))],
+        registered=False,
+        deadlines=BANKS_2025,
+        today=D(2026, 4, 1),
+    )
+    assert (status.via_hq_name, status.via_hq_code) == ("Example Care Group", "AB12")
+    assert status.published_by_text == "published by Example Care Group (AB12)"
+    assert status.published_on == D(2026, 4, 1)
+
+
+def test_an_out_of_date_hq_status_still_names_the_hq():
+    status = public_status(
+        publications=[hq("2024-25", "met", at(2025, 4, 1))],
+        registered=False,
+        deadlines=BANKS_2025,
+        today=D(2026, 7, 1),
+    )
+    assert status.out_of_date
+    assert status.text == "Out of date (last published 24/25 Standards Met on 1 April 2025)"
+    assert status.published_by_text == "published by Example Care Group (AB12)"
+
+
+def test_a_directory_status_is_marked_as_such():
+    status = public_status(
+        publications=[],
+        registered=False,
+        directory_status=" Standards Met ",
+        directory_published_on=D(2019, 5, 14),
+        deadlines={},
+        today=D(2026, 1, 1),
+    )
+    assert status.from_directory and status.out_of_date
+    assert (status.level, status.year, status.published_on) == ("Standards Met", "", D(2019, 5, 14))
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ([], None),
+        ([MET_2024, MET_2025], MET_2025),
+        ([MET_2025, MET_2024], MET_2025),
+        # Latest by publication time, not by DSPT year: a late republish for an old year counts.
+        (
+            [MET_2025, own("2024-25", "exceeded", at(2026, 5, 11))],
+            own("2024-25", "exceeded", at(2026, 5, 11)),
+        ),
+        # An exact tie: the organisation's own publication wins.
+        (
+            [hq("2025-26", "exceeded", at(2026, 5, 10, 15)), MET_2025],
+            MET_2025,
+        ),
+        (
+            [MET_2025, hq("2025-26", "exceeded", at(2026, 5, 10, 15))],
+            MET_2025,
+        ),
+    ],
+)
+def test_latest_publication(facts, expected):
+    assert latest_publication(facts) == expected
