@@ -14,13 +14,9 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# The labels of publishing.models.PublicationLevel, repeated here so this module stays free of
-# Django; a test checks the two agree.
-LEVEL_LABELS: dict[str, str] = {
-    "approaching": "Approaching Standards",
-    "met": "Standards Met",
-    "exceeded": "Standards Exceeded",
-}
+from .rules import LEVEL_LABELS, add_months, format_date, short_year, status_text
+
+__all__ = ["LEVEL_LABELS", "format_date", "short_year"]
 
 NOT_REGISTERED = "Not registered"
 REGISTERED_NOT_PUBLISHED = "Registered, not published"
@@ -83,14 +79,6 @@ class PublicStatus:
 # Years and deadlines ------------------------------------------------------------------------------
 
 
-def short_year(year: str) -> str:
-    """ "25/26" for "2025-26", as the toolkit writes years in statuses."""
-    start, _, end = year.partition("-")
-    if not end:
-        return year
-    return f"{start[-2:]}/{end[-2:]}"
-
-
 def next_year(year: str) -> str:
     """ "2026-27" for "2025-26". Raises ValueError for anything not shaped like a DSPT year."""
     start, sep, _ = year.partition("-")
@@ -98,13 +86,6 @@ def next_year(year: str) -> str:
         raise ValueError(f"Not a DSPT year: {year!r}")
     following = int(start) + 1
     return f"{following}-{(following + 1) % 100:02d}"
-
-
-def _one_year_later(day: datetime.date) -> datetime.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
 
 
 def current_until(*, year: str, deadlines: Mapping[str, datetime.date]) -> datetime.date | None:
@@ -121,7 +102,7 @@ def current_until(*, year: str, deadlines: Mapping[str, datetime.date]) -> datet
     if following and following in deadlines:
         return deadlines[following]
     if year in deadlines:
-        return _one_year_later(deadlines[year])
+        return add_months(deadlines[year], 12)
     return None
 
 
@@ -141,12 +122,7 @@ def level_label(level: str) -> str:
 
 def publication_status_text(*, year: str, level: str) -> str:
     """ "25/26 Standards Met": the status a publication gives, as the toolkit writes it."""
-    return f"{short_year(year)} {level_label(level)}"
-
-
-def format_date(day: datetime.date) -> str:
-    """ "10 May 2025" (no leading zero; strftime's %-d is not portable)."""
-    return f"{day.day} {day:%B %Y}"
+    return status_text(year, level)
 
 
 def _name_and_code(name: str, code: str) -> str:
