@@ -146,25 +146,6 @@ def status_text(year: str, level: str) -> str:
     return f"{short_year(year)} {label}"
 
 
-def is_out_of_date(
-    *, year: str, deadline_next_year: date | None, deadline_this_year: date, today: date
-) -> bool:
-    """Whether a publication for DSPT year `year` has lapsed on `today`.
-
-    A publication for year Y (e.g. 2025-26, whose own deadline `deadline_this_year` is 30 June 2026)
-    stays current until the publication deadline of year Y+1 (2026-27: normally 30 June 2027): that
-    is when the organisation must have published again. Y+1's deadline comes from that year's bank
-    (`deadline_next_year`) when it has been loaded, because deadlines have moved before; until then
-    we assume Y's deadline plus one year. The deadline day itself is still current; the day after,
-    the status is out of date.
-    """
-    short_year(year)  # rejects a malformed year early: a wrong argument order is a bug
-    renew_by = (
-        deadline_next_year if deadline_next_year is not None else add_months(deadline_this_year, 12)
-    )
-    return today > renew_by
-
-
 def _in_section(section: str) -> str:
     # Items without a section title would otherwise read "in the  section".
     return f" in the {section} section" if section else ""

@@ -17,7 +17,6 @@ from publishing.rules import (
     add_months,
     decide,
     format_date,
-    is_out_of_date,
     outstanding_for_action_plan,
     short_year,
     status_text,
@@ -589,39 +588,6 @@ def test_status_text_rejects_bad_input(year, level):
 
 def test_short_year():
     assert short_year("2024-25") == "24/25"
-
-
-JUNE_2026 = D(2026, 6, 30)
-
-
-@pytest.mark.parametrize(
-    ("deadline_next_year", "today", "out_of_date"),
-    [
-        pytest.param(None, D(2026, 5, 10), False, id="before-own-deadline"),
-        pytest.param(None, D(2026, 7, 1), False, id="after-own-deadline-still-current"),
-        pytest.param(None, D(2027, 6, 30), False, id="next-deadline-day-still-current"),
-        pytest.param(None, D(2027, 7, 1), True, id="day-after-next-deadline"),
-        pytest.param(D(2027, 9, 30), D(2027, 7, 1), False, id="next-year-extended"),
-        pytest.param(D(2027, 9, 30), D(2027, 10, 1), True, id="after-extension"),
-        pytest.param(D(2027, 3, 31), D(2027, 4, 1), True, id="next-year-brought-forward"),
-    ],
-)
-def test_is_out_of_date(deadline_next_year, today, out_of_date):
-    assert (
-        is_out_of_date(
-            year="2025-26",
-            deadline_next_year=deadline_next_year,
-            deadline_this_year=JUNE_2026,
-            today=today,
-        )
-        is out_of_date
-    )
-
-
-def test_is_out_of_date_with_a_29_february_deadline():
-    kwargs = {"year": "2027-28", "deadline_next_year": None, "deadline_this_year": D(2028, 2, 29)}
-    assert not is_out_of_date(**kwargs, today=D(2029, 2, 28))
-    assert is_out_of_date(**kwargs, today=D(2029, 3, 1))
 
 
 # --- purity -------------------------------------------------------------------------------------
