@@ -132,6 +132,21 @@ def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessm
     publication = Publication.objects.get()
     assert set(publication.sites.values_list("pk", flat=True)) == {branches[0].pk, branches[2].pk}
 
+    # The public, signed out, sees the two covered branches under the HQ's status.
+    client.logout()
+    for branch, covered in ((branches[0], True), (branches[1], False), (branches[2], True)):
+        page = client.get(reverse("organisation-public", args=[branch.ods_code])).content.decode()
+        if covered:
+            assert "25/26 Standards Met" in page
+            assert organisation.name in page
+        else:
+            assert "25/26 Standards Met" not in page
+            assert "Not registered" in page
+    results = client.get(reverse("organisation-search"), {"q": "Branch"}).content.decode()
+    assert results.count("25/26 Standards Met") == 2
+    assert "Not registered" in results
+    client.force_login(administrator)
+
     # A later publication can add the branch left out; the earlier sites are offered again.
     client.post(reverse("publish-profile"), {"confirm": "on"})
     client.post(reverse("publish-sites"), {"sites": [str(b.pk) for b in branches]})
