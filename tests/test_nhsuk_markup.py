@@ -691,6 +691,7 @@ def test_page_for_someone_signed_out():
     assert service.find_parent("a")["href"] == "/"
     links = {a.get_text(strip=True): a["href"] for a in header.find_all("a")}
     assert links["Sign in"] == "/sign-in/"
+    assert links["Check a status"] == "/search/"
     assert links["Register your organisation"] == "/register/"
     assert "Sign out" not in header.get_text()
     assert header.find("nav", class_="nhsuk-header__navigation") is None
