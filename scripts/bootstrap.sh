@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export UV_PYTHON_DOWNLOADS=never
+
+bash scripts/system_packages.sh
 PYTHON=${PYTHON:-python3}
 
 if [ ! -x .tools/bin/uv ]; then
