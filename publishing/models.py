@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from assessments.models import Assessment, EvidenceItem, QuestionBank
 from organisations.models import Organisation
+
+# Crockford-style alphabet: no I, L, O or U, so a code read off paper is hard to mistype.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20  # 20 symbols of 5 bits: 100 bits, far beyond guessing
+
+
+def verification_code_new() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 5] for i in range(0, CODE_LENGTH, 5))
 
 
 class PublicationLevel(models.TextChoices):
@@ -42,6 +54,10 @@ class Publication(models.Model):
     sites = models.ManyToManyField(
         Organisation, through="PublicationSite", related_name="covering_publications"
     )
+    # Printed on the certificate; anyone can check it at /verify/<code>/.
+    verification_code = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, default=None
+    )
 
     class Meta:
         ordering = ["-published_at"]
@@ -54,6 +70,11 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status_text} – {self.published_as_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.verification_code:
+            self.verification_code = verification_code_new()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("publication-detail", args=[self.pk])
@@ -112,3 +133,100 @@ class ActionPlanEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Plan for {self.item.ref}"
+
+
+def _job_file_path(instance: DocumentJob, filename: str) -> str:
+    return f"documents/{instance.organisation_id}/{uuid.uuid4().hex}"
+
+
+class DocumentJob(models.Model):
+    """A document built in the background: its state, progress, and the file once ready.
+
+    One job per kind, subject and fingerprint of the data it is built from: asking again for the
+    same document gives the same job, and a change in the data makes a new one.
+    """
+
+    class Kind(models.TextChoices):
+        ASSESSMENT_XLSX = "assessment_xlsx", "Assessment spreadsheet"
+        PUBLICATION_XLSX = "publication_xlsx", "Assessment spreadsheet as published"
+        CERTIFICATE = "certificate", "Certificate"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="document_jobs"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # "assessment:12" or "publication:7": with kind and fingerprint, what makes a job unique.
+    subject = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=_job_file_path, max_length=255, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=128, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject", "fingerprint"], name="document_job_once_per_data"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("document-job", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.READY, self.State.FAILED)
+
+
+class ReminderSent(models.Model):
+    """A reminder email that went out; each is sent once per organisation and year."""
+
+    class Kind(models.TextChoices):
+        DAYS_60 = "days_60", "60 days before the deadline"
+        DAYS_30 = "days_30", "30 days before the deadline"
+        DAYS_7 = "days_7", "7 days before the deadline"
+        OUT_OF_DATE = "out_of_date", "Status out of date"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reminders_sent"
+    )
+    bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    recipients = models.TextField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "bank", "kind"], name="reminder_once_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.organisation}"
