@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .documents.excel import write_text
 from .rules import ACTION_PLAN_MONTHS, ActionPlanLine, add_months, format_date
 
 TEMPLATE_MARKER = "DSPT action plan template"
@@ -62,8 +62,6 @@ _COLUMN_WIDTHS = (10, 24, 60, 22, 50, 26, 14)
 _LOCKED_COLUMNS = 4  # Ref, Section, Requirement, Level: ours, not the user's
 _GREY = PatternFill("solid", fgColor="E8EDEE")  # NHS pale grey
 _DATE_FORMAT = "DD/MM/YYYY"
-# Characters that make spreadsheet software treat a typed value as a formula (OWASP's list).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -100,19 +98,6 @@ class ParsedPlan:
 # --- building ----------------------------------------------------------------------------------
 
 
-def _set_text(cell: Cell, value: str) -> None:
-    """Write text that spreadsheet software will never run as a formula.
-
-    openpyxl would store "=HYPERLINK(…)" as a formula; forcing the string type stores it as text,
-    and the quote prefix (what Excel itself sets when someone types a leading apostrophe) keeps it
-    text if the cell is edited and confirmed again. The value read back is exactly `value`.
-    """
-    cell.value = value
-    if value.startswith(_FORMULA_TRIGGERS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
 def build_action_plan_xlsx(
     *,
     organisation_name: str,
@@ -130,9 +115,9 @@ def build_action_plan_xlsx(
     earliest = today + timedelta(days=1)
     latest = add_months(today, ACTION_PLAN_MONTHS)
 
-    _set_text(sheet["A1"], f"DSPT {year} action plan: {organisation_name} ({ods_code})")
+    write_text(sheet["A1"], f"DSPT {year} action plan: {organisation_name} ({ods_code})")
     sheet["A1"].font = Font(bold=True, size=14)
-    _set_text(
+    write_text(
         sheet["A2"],
         "For each requirement not yet done, say what you will do, who is responsible and the "
         f"date it will be done by (after today and no later than {format_date(latest)}, "
@@ -145,7 +130,7 @@ def build_action_plan_xlsx(
 
     for column, heading in enumerate(HEADERS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=column)
-        _set_text(cell, heading)
+        write_text(cell, heading)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for column, width in enumerate(_COLUMN_WIDTHS, start=1):
@@ -158,13 +143,13 @@ def build_action_plan_xlsx(
         values = (row.ref, row.section, row.requirement, row.level_label)
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row_number, column=column)
-            _set_text(cell, value)
+            write_text(cell, value)
             cell.alignment = wrap
             cell.fill = _GREY
         for column, value in ((5, row.action), (6, row.responsible_person)):
             cell = sheet.cell(row=row_number, column=column)
             if value:
-                _set_text(cell, value)
+                write_text(cell, value)
             cell.alignment = wrap
             cell.protection = Protection(locked=False)
         date_cell = sheet.cell(row=row_number, column=7)
@@ -222,8 +207,8 @@ def _add_about_sheet(
         ("Downloaded", today.isoformat()),
     )
     for row_number, (key, value) in enumerate(rows, start=1):
-        _set_text(about.cell(row=row_number, column=1), key)
-        _set_text(about.cell(row=row_number, column=2), value)
+        write_text(about.cell(row=row_number, column=1), key)
+        write_text(about.cell(row=row_number, column=2), value)
     about.sheet_state = "hidden"
 
 

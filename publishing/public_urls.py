@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import public_views
+from . import document_views, public_views
 
 urlpatterns = [
     path("search/", public_views.organisation_search, name="organisation-search"),
@@ -13,5 +13,10 @@ urlpatterns = [
         r"^organisations/(?P<ods_code>[A-Za-z0-9 \-]{1,40})/$",
         public_views.organisation_public,
         name="organisation-public",
+    ),
+    re_path(
+        r"^verify/(?P<code>[^/]{1,80})/$",
+        document_views.certificate_verify,
+        name="certificate-verify",
     ),
 ]

@@ -61,7 +61,7 @@ def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
                 "answer_type": item.answer_type,
                 "applies": status.applies,
                 "answered": status.done,
-                "answer": _display(item, answer) if answer else "",
+                "answer": answer_display(item, answer) if answer else "",
                 "comments": answer.comments if answer else "",
                 "document": answer.document.original_name if answer and answer.document else "",
                 "document_location": answer.document_location if answer else "",
@@ -72,7 +72,8 @@ def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
     return snapshot
 
 
-def _display(item, answer) -> str:
+def answer_display(item, answer) -> str:
+    """An answer as one line of text, the way the spreadsheet and snapshots show it."""
     if item.answer_type in ("text",):
         return answer.text
     if item.answer_type in ("yes_no", "yes_no_text"):

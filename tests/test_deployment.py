@@ -19,11 +19,12 @@ def compose():
 
 def test_compose_runs_web_worker_database_and_redis():
     services = compose()["services"]
-    assert {"web", "worker", "db", "redis", "migrate"} <= set(services)
+    assert {"web", "worker", "beat", "db", "redis", "migrate"} <= set(services)
+    assert services["beat"]["command"][:4] == ["celery", "--app", "dspt_portal", "beat"]
     assert services["web"]["command"][0] == "gunicorn"
     assert services["web"]["command"][1] == "dspt_portal.wsgi:application"
     assert services["worker"]["command"][:3] == ["celery", "--app", "dspt_portal"]
-    for name in ("web", "worker", "migrate"):
+    for name in ("web", "worker", "beat", "migrate"):
         environment = services[name]["environment"]
         assert environment["DJANGO_SETTINGS_MODULE"] == "dspt_portal.settings.production"
         assert environment["DATABASE_URL"].startswith("postgres://")

@@ -10,7 +10,7 @@ from organisations.access import Access
 from organisations.models import Membership
 from organisations.roles import Role
 from organisations.services import invitation_create
-from publishing.models import Publication
+from publishing.models import DocumentJob, Publication
 
 from .factories import bank_build
 
@@ -58,6 +58,14 @@ EXPECTED_GET = {
     "organisation-search": (200, 200, 200, 200, 200),
     "organisation-search-csv": (302, 302, 302, 302, 302),  # no query: back to the form
     "organisation-public": (200, 200, 200, 200, 200),
+    "reminder-list": (302, 200, 200, 200, 200),
+    "assessment-download": (302, 405, 405, 405, 405),  # POST only
+    "publication-download": (302, 405, 405, 405, 405),
+    "certificate-download": (302, 405, 405, 405, 405),
+    "document-job": (302, 200, 200, 200, 404),
+    "document-job-file": (302, 200, 200, 200, 404),
+    "document-job-retry": (302, 405, 405, 405, 405),
+    "certificate-verify": (200, 200, 200, 200, 200),
     "admin:index": (302, 302, 302, 302, 302),
 }
 
@@ -73,6 +81,10 @@ EXPECTED_POST = {
     "publish-summary": (302, 403, 403, 302, 302),
     "action-plan": (302, 403, 403, 400, 400),
     "action-plan-upload": (302, 403, 403, 400, 400),
+    "assessment-download": (302, 302, 302, 302, 302),  # to the job page (own organisation's)
+    "publication-download": (302, 302, 302, 302, 404),
+    "certificate-download": (302, 302, 302, 302, 404),
+    "document-job-retry": (302, 302, 302, 302, 404),
 }
 
 
@@ -130,6 +142,17 @@ def urls(organisation, administrator, member, viewer, outsider, settings, tmp_pa
         published_as_name=organisation.name,
         published_as_ods_code=organisation.ods_code,
     )
+    job = DocumentJob.objects.create(
+        organisation=organisation,
+        kind=DocumentJob.Kind.CERTIFICATE,
+        publication=publication,
+        subject=f"publication:{publication.pk}",
+        fingerprint="published",
+        state=DocumentJob.State.READY,
+        file_name="certificate.pdf",
+        content_type="application/pdf",
+    )
+    job.file.save("certificate.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
     tokens = []
     invitation = invitation_create(
         organisation=organisation,
@@ -152,6 +175,13 @@ def urls(organisation, administrator, member, viewer, outsider, settings, tmp_pa
         "document-download": [document.pk],
         "publication-detail": [publication.pk],
         "organisation-public": [organisation.ods_code],
+        "assessment-download": [bank.year],
+        "publication-download": [publication.pk],
+        "certificate-download": [publication.pk],
+        "document-job": [job.pk],
+        "document-job-file": [job.pk],
+        "document-job-retry": [job.pk],
+        "certificate-verify": [publication.verification_code],
     }
     return {name: reverse(name, args=args.get(name, [])) for name in EXPECTED_GET}
 

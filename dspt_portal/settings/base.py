@@ -105,6 +105,8 @@ DEFAULT_FROM_EMAIL = env_str(
 # Invitations to join an organisation expire after this many days.
 DSPT_INVITATION_DAYS = 7
 DSPT_SERVICE_NAME = "Data Security and Protection Toolkit"
+# The portal's public address, for links in emails and on certificates.
+DSPT_SITE_URL = env_str("DSPT_SITE_URL", "http://127.0.0.1:8000")
 
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -112,6 +114,7 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+from dspt_portal.celery_schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 
 if REDIS_URL:
     CACHES = {

@@ -1,0 +1,16 @@
+"""Celery beat's timetable. Imported into the settings as CELERY_BEAT_SCHEDULE.
+
+Times are in CELERY_TIMEZONE (Europe/London, the same as TIME_ZONE), so 07:00 stays 07:00 UK time
+through the clock changes.
+"""
+
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE = {
+    "send-deadline-reminders": {
+        "task": "publishing.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
+        # A run still queued the next morning is dropped: the next day's run does its work.
+        "options": {"expires": 60 * 60 * 23},
+    },
+}

@@ -1,0 +1,277 @@
+"""Documents made in the background: asking for one, making it (in a Celery worker), retrying.
+
+A job is identified by what it is (kind), what it is about (subject) and a fingerprint of the data
+it is made from. Asking twice for the same document gives the same job; once the data changes the
+next request makes a new one, and when that is ready the old file is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import selectors as assessment_selectors
+from assessments.models import Assessment
+from organisations.models import Organisation, User
+
+from .documents import certificate, excel
+from .models import DocumentJob, Publication, PublicationLevel
+from .services import answer_display
+
+logger = logging.getLogger(__name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+FAILED_MESSAGE = (
+    "Sorry, we could not make this document. Try again. If it still does not work, try again "
+    "later: nothing you have saved has been lost."
+)
+
+
+class JobNotAllowed(Exception):
+    pass
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def assessment_fingerprint(*, assessment: Assessment) -> str:
+    """Changes whenever an answer, the organisation's name or its address changes."""
+    answers = list(assessment.answers.order_by("pk").values_list("pk", "version", "needs_review"))
+    organisation = assessment.organisation
+    return _fingerprint(
+        "v1", organisation.name, organisation.address_lines, organisation.primary_sector, answers
+    )
+
+
+def document_job_request(
+    *,
+    organisation: Organisation,
+    kind: str,
+    user: User,
+    assessment: Assessment | None = None,
+    publication: Publication | None = None,
+) -> DocumentJob:
+    """The job for this document and data, created and queued if it does not exist yet."""
+    if kind == DocumentJob.Kind.ASSESSMENT_XLSX:
+        subject, fingerprint = (
+            f"assessment:{assessment.pk}",
+            assessment_fingerprint(assessment=assessment),
+        )
+    else:
+        if kind == DocumentJob.Kind.CERTIFICATE and publication.level not in (
+            PublicationLevel.MET,
+            PublicationLevel.EXCEEDED,
+        ):
+            raise JobNotAllowed("Certificates are only for Standards Met or Standards Exceeded")
+        # What was published never changes, so one document per publication is enough.
+        subject, fingerprint = f"publication:{publication.pk}", "published"
+    existing = DocumentJob.objects.filter(
+        kind=kind, subject=subject, fingerprint=fingerprint
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            job = DocumentJob.objects.create(
+                organisation=organisation,
+                kind=kind,
+                assessment=assessment,
+                publication=publication,
+                subject=subject,
+                fingerprint=fingerprint,
+                requested_by=user,
+            )
+    except IntegrityError:
+        return DocumentJob.objects.get(kind=kind, subject=subject, fingerprint=fingerprint)
+    _enqueue(job)
+    return job
+
+
+def document_job_retry(*, job: DocumentJob) -> DocumentJob:
+    if job.state == DocumentJob.State.FAILED:
+        DocumentJob.objects.filter(pk=job.pk).update(
+            state=DocumentJob.State.QUEUED, error_message="", progress=0
+        )
+        job.refresh_from_db()
+        _enqueue(job)
+    return job
+
+
+def _enqueue(job: DocumentJob) -> None:
+    from .tasks import build_document
+
+    # After commit, so the worker can see the row it is asked to work on.
+    transaction.on_commit(lambda: build_document.delay(job.pk))
+
+
+def document_job_run(*, job_id: int) -> DocumentJob:
+    """Makes the job's document. Safe to run twice: a ready job is left as it is."""
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().get(pk=job_id)
+        if job.state == DocumentJob.State.READY:
+            return job
+        job.state = DocumentJob.State.RUNNING
+        job.attempts += 1
+        job.progress = 0
+        job.save(update_fields=["state", "attempts", "progress", "updated_at"])
+
+    def progress(percent: int) -> None:
+        DocumentJob.objects.filter(pk=job_id).update(progress=max(0, min(100, int(percent))))
+
+    data, name, content_type = _build(job, progress)
+    with transaction.atomic():
+        job = DocumentJob.objects.select_for_update().get(pk=job_id)
+        if job.state == DocumentJob.State.READY:  # another worker finished first
+            return job
+        job.file.save(name, ContentFile(data), save=False)
+        job.file_name = name
+        job.content_type = content_type
+        job.state = DocumentJob.State.READY
+        job.progress = 100
+        job.error_message = ""
+        job.finished_at = timezone.now()
+        job.save()
+        _replace_older(job)
+    return job
+
+
+def document_job_fail(*, job_id: int, error: BaseException) -> None:
+    logger.error("Document job %s failed", job_id, exc_info=error)
+    DocumentJob.objects.filter(pk=job_id).exclude(state=DocumentJob.State.READY).update(
+        state=DocumentJob.State.FAILED, error_message=FAILED_MESSAGE, finished_at=timezone.now()
+    )
+
+
+def _replace_older(job: DocumentJob) -> None:
+    older = DocumentJob.objects.filter(kind=job.kind, subject=job.subject).exclude(pk=job.pk)
+    for stale in older:
+        if stale.file:
+            stale.file.delete(save=False)
+    older.delete()
+
+
+def _build(job: DocumentJob, progress: Callable[[int], None]) -> tuple[bytes, str, str]:
+    organisation = job.organisation
+    if job.kind == DocumentJob.Kind.ASSESSMENT_XLSX:
+        assessment = job.assessment
+        data = _assessment_workbook(assessment, progress)
+        return data, f"dspt-{organisation.ods_code}-{assessment.bank.year}.xlsx", XLSX
+    publication = job.publication
+    if job.kind == DocumentJob.Kind.PUBLICATION_XLSX:
+        data = excel.build_assessment_xlsx(
+            organisation=_workbook_organisation(organisation),
+            summary=excel.WorkbookSummary(
+                year=publication.bank.year,
+                progress_text=publication.status_text,
+                met_text=f"Published {timezone.localtime(publication.published_at):%d/%m/%Y %H:%M}",
+                generated_at=timezone.localtime().replace(tzinfo=None),
+                title=f"{publication.status_text} – answers as published",
+            ),
+            sections=excel.rows_from_snapshot(publication.answers_snapshot),
+            progress=progress,
+        )
+        name = (
+            f"dspt-{organisation.ods_code}-{publication.bank.year}-published-{publication.pk}.xlsx"
+        )
+        return data, name, XLSX
+    data = certificate.build_certificate_pdf(certificate_data(publication=publication))
+    progress(100)
+    return data, f"dspt-certificate-{organisation.ods_code}-{publication.bank.year}.pdf", PDF
+
+
+def _workbook_organisation(organisation: Organisation) -> excel.WorkbookOrganisation:
+    return excel.WorkbookOrganisation(
+        name=organisation.name,
+        ods_code=organisation.ods_code,
+        address_lines=tuple(organisation.address_lines),
+        sector=organisation.get_primary_sector_display() or "",
+    )
+
+
+def _assessment_workbook(assessment: Assessment, progress: Callable[[int], None]) -> bytes:
+    view = assessment_selectors.assessment_view(assessment=assessment)
+    sections = []
+    for group in view.sections():
+        rows = []
+        for row in group.rows:
+            answer = row.answer
+            rows.append(
+                excel.WorkbookRow(
+                    ref=row.item.ref,
+                    section=group.section.title,
+                    question=row.item.text,
+                    level_label=row.item.get_level_display(),
+                    answer=_answer_text(row.item, answer)
+                    if row.status.applies
+                    else "Not applicable",
+                    comments=answer.comments if answer else "",
+                    document=(
+                        answer.document.original_name
+                        if answer and answer.document
+                        else (answer.document_location if answer else "")
+                    ),
+                    last_changed_by=str(answer.updated_by or "") if answer else "",
+                    last_changed_at=(
+                        timezone.localtime(answer.updated_at).replace(tzinfo=None)
+                        if answer
+                        else None
+                    ),
+                    review_state=(
+                        "Carried forward – review"
+                        if answer and answer.needs_review
+                        else ("Reviewed" if answer and answer.carried_forward_from_id else "")
+                    ),
+                )
+            )
+        sections.append((group.section.title, rows))
+    progress_figures = view.progress
+    return excel.build_assessment_xlsx(
+        organisation=_workbook_organisation(assessment.organisation),
+        summary=excel.WorkbookSummary(
+            year=assessment.bank.year,
+            progress_text=(
+                f"Progress: {progress_figures.mandatory_done} of "
+                f"{progress_figures.mandatory_total} mandatory evidence items provided"
+            ),
+            met_text=(
+                f"Standards Met: {progress_figures.met_done} of {progress_figures.met_total} "
+                "evidence items provided"
+            ),
+            generated_at=timezone.localtime().replace(tzinfo=None),
+            title=f"Data security assessment {assessment.bank.year}",
+        ),
+        sections=sections,
+        progress=progress,
+    )
+
+
+def _answer_text(item, answer) -> str:
+    return answer_display(item, answer) if answer else ""
+
+
+def certificate_data(*, publication: Publication) -> certificate.CertificateData:
+    organisation = publication.organisation
+    sites = tuple(
+        (site.name, site.ods_code) for site in publication.sites.order_by("name", "ods_code")
+    )
+    return certificate.CertificateData(
+        organisation_name=publication.published_as_name,
+        ods_code=publication.published_as_ods_code,
+        address_lines=tuple(organisation.address_lines),
+        level_label=publication.get_level_display(),
+        year=publication.bank.year,
+        published_on=timezone.localtime(publication.published_at).date(),
+        verification_code=publication.verification_code,
+        verification_url=settings.DSPT_SITE_URL.rstrip("/")
+        + reverse("certificate-verify", args=[publication.verification_code]),
+        sites=sites,
+    )

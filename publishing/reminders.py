@@ -1,0 +1,440 @@
+"""Reminder emails about the publication deadline, and when a public status goes out of date.
+
+Two layers:
+
+* Pure rules (`reminder_due`, `out_of_date_due`, `days_left`): plain dates and sets in, a decision
+  out. When a publication lapses is decided by `status.current_until`/`status.is_current`, never
+  here.
+* The service `reminders_send`, run daily by the Celery beat task
+  `publishing.send_deadline_reminders`: it reads registered organisations in chunks of 1,000 with a
+  fixed number of queries per chunk, works out what is due with the pure rules, and for each
+  organisation with something due records a `ReminderSent` row and emails each administrator.
+
+Sending, once only and never claimed when it failed: the `ReminderSent` row is inserted first in a
+transaction for that one organisation, the emails are sent inside that transaction, and only then
+is it committed.
+
+* Another worker sending the same reminder at the same moment waits on the unique constraint and
+  then gets an IntegrityError: it skips the organisation, so nobody gets it twice.
+* A failed send (SMTP error) raises inside the transaction, so the row is rolled back: nothing
+  claims the reminder went out, it is tried again on the next run, and the run carries on with the
+  next organisation.
+* The opposite failure — the mail went out but the commit failed — leaves no row, so at worst the
+  reminder is sent again the next day. A duplicate is better than a reminder silently lost.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import QuestionBank
+from organisations.models import Membership, Organisation
+from organisations.roles import Role
+
+from .models import Publication, PublicationSite, ReminderSent
+from .rules import format_date, short_year
+from .search import organisation_statuses
+from .status import PublicStatus, StatusKind, current_until, is_current
+
+logger = logging.getLogger(__name__)
+
+DAYS_60 = "days_60"
+DAYS_30 = "days_30"
+DAYS_7 = "days_7"
+OUT_OF_DATE = "out_of_date"
+DEADLINE_KINDS: tuple[str, ...] = (DAYS_60, DAYS_30, DAYS_7)
+KINDS: tuple[str, ...] = (*DEADLINE_KINDS, OUT_OF_DATE)
+
+# Most urgent first: (days before the deadline the window opens, reminder kind).
+_WINDOWS: tuple[tuple[int, str], ...] = ((7, DAYS_7), (30, DAYS_30), (60, DAYS_60))
+
+# The out-of-date email is news only while the lapse is recent: an organisation whose status
+# lapsed long ago (before reminders existed, or while the worker was down for weeks) is not told
+# "your status has just gone out of date" months later.
+OUT_OF_DATE_GRACE_DAYS = 30
+
+CHUNK_SIZE = 1000
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+# The organisation columns the run reads: what the public status needs, and the name for emails.
+_ORGANISATION_COLUMNS = (
+    "ods_code",
+    "name",
+    "registration_state",
+    "directory_status",
+    "directory_published_on",
+)
+
+
+# The rules (pure) --------------------------------------------------------------------------------
+
+
+def days_left(*, deadline: datetime.date, today: datetime.date) -> int:
+    """Whole days from `today` to `deadline`: 0 on the deadline day, negative after it."""
+    return (deadline - today).days
+
+
+def reminder_due(
+    *,
+    deadline: datetime.date,
+    today: datetime.date,
+    already_sent: set[str],
+    has_published_this_year: bool,
+) -> str | None:
+    """The deadline reminder to send today ("days_60", "days_30" or "days_7"), or None.
+
+    Only the reminder of the window today falls in can be sent: 60 to 31 days before the deadline
+    "days_60", 30 to 8 "days_30", 7 to 0 (the deadline day itself) "days_7". A run that missed
+    the first day of a window still sends that window's reminder on a later day of it, but an
+    earlier window's reminder that never went out is stale and is never sent. Nothing is sent when
+    that reminder, or a more urgent one, was already sent for this year, once the organisation
+    has published for the year, or after the deadline (that is the out-of-date email's business).
+    """
+    if has_published_this_year:
+        return None
+    left = days_left(deadline=deadline, today=today)
+    if left < 0:
+        return None
+    sent_or_more_urgent: set[str] = set()
+    for opens_at, kind in _WINDOWS:
+        sent_or_more_urgent.add(kind)
+        if left <= opens_at:
+            return None if already_sent & sent_or_more_urgent else kind
+    return None
+
+
+def out_of_date_due(
+    *,
+    year: str,
+    deadlines: Mapping[str, datetime.date],
+    today: datetime.date,
+    already_sent: bool,
+    grace_days: int = OUT_OF_DATE_GRACE_DAYS,
+) -> bool:
+    """Whether to send the "your status is out of date" email today.
+
+    `year` is the DSPT year of the publication the organisation's public status comes from (its
+    own or its HQ's; "" when it has none). Due when that publication has lapsed by `status.py`'s
+    rule, the email has not gone out for that year's publication yet, and the lapse is at most
+    `grace_days` old (a missed run is caught up, an old lapse is not announced as news).
+    """
+    if not year or already_sent:
+        return False
+    if is_current(year=year, deadlines=deadlines, today=today):
+        return False
+    last_current_day = current_until(year=year, deadlines=deadlines)
+    if last_current_day is None:  # unreachable: is_current is True when it is unknown
+        return False
+    days_since_lapse = (today - last_current_day).days - 1  # 0 on the first day out of date
+    return days_since_lapse <= grace_days
+
+
+# The service -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReminderReport:
+    """What one run did."""
+
+    today: datetime.date
+    year: str = ""  # the current DSPT year, "" when no question bank is loaded
+    organisations_checked: int = 0
+    sent: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    emails_sent: int = 0
+    skipped_sent_elsewhere: int = 0  # another run claimed the same reminder first
+    errors: list[str] = field(default_factory=list)  # "VAB12 days_30: SMTPException(...)"
+
+    @property
+    def reminders_sent(self) -> int:
+        return sum(self.sent.values())
+
+    def as_dict(self) -> dict:
+        """JSON-friendly, for the Celery result and the log."""
+        return {
+            "today": self.today.isoformat(),
+            "year": self.year,
+            "organisations_checked": self.organisations_checked,
+            "sent": dict(self.sent),
+            "emails_sent": self.emails_sent,
+            "skipped_sent_elsewhere": self.skipped_sent_elsewhere,
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(frozen=True)
+class _Due:
+    organisation: Organisation
+    kind: str
+    bank_id: int
+    year: str
+    status: PublicStatus
+
+
+@dataclass(frozen=True)
+class _Banks:
+    latest_id: int
+    latest_year: str
+    deadline: datetime.date
+    deadlines: dict[str, datetime.date]  # year -> publication deadline, as status.py wants them
+    ids: dict[str, int]  # year -> bank id
+
+
+def _banks() -> _Banks | None:
+    """Every loaded year (a handful of rows): one query."""
+    rows = list(QuestionBank.objects.values_list("pk", "year", "publication_deadline"))
+    if not rows:
+        return None
+    latest_id, latest_year, deadline = max(rows, key=lambda row: row[1])
+    return _Banks(
+        latest_id=latest_id,
+        latest_year=latest_year,
+        deadline=deadline,
+        deadlines={year: day for _, year, day in rows},
+        ids={year: pk for pk, year, _ in rows},
+    )
+
+
+def _candidates(today: datetime.date):
+    """Registered, open organisations with at least one active administrator."""
+    administrators = Membership.objects.filter(
+        organisation=OuterRef("pk"), role=Role.ADMINISTRATOR, user__is_active=True
+    )
+    return (
+        Organisation.objects.filter(registration_state=Organisation.RegistrationState.REGISTERED)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+        .filter(Exists(administrators))
+        .only(*_ORGANISATION_COLUMNS)
+        .order_by("pk")
+    )
+
+
+def _chunks(today: datetime.date, size: int) -> Iterable[list[Organisation]]:
+    """The candidates, `size` at a time, by primary key (keyset pagination: one query a chunk
+    however far into the table, and rows added during the run cannot shift the pages)."""
+    last_pk = 0
+    while True:
+        chunk = list(_candidates(today).filter(pk__gt=last_pk)[:size])
+        if not chunk:
+            return
+        yield chunk
+        if len(chunk) < size:
+            return
+        last_pk = chunk[-1].pk
+
+
+def _published_for_bank(organisation_ids: Sequence[int], bank_id: int) -> set[int]:
+    """The organisations that have published for this year: by their own publication or by being
+    a site of an HQ's publication. One query."""
+    own = (
+        Publication.objects.filter(bank_id=bank_id, organisation_id__in=organisation_ids)
+        .values_list("organisation_id")
+        .order_by()
+    )
+    as_site = (
+        PublicationSite.objects.filter(
+            publication__bank_id=bank_id, organisation_id__in=organisation_ids
+        )
+        .values_list("organisation_id")
+        .order_by()
+    )
+    return {organisation_id for (organisation_id,) in own.union(as_site)}
+
+
+def _already_sent(
+    organisation_ids: Sequence[int], current_bank_id: int
+) -> dict[int, set[tuple[int, str]]]:
+    """organisation id -> {(bank id, kind)} of the reminders it was sent that matter now: this
+    year's deadline reminders and every out-of-date email. One query."""
+    rows = (
+        ReminderSent.objects.filter(organisation_id__in=organisation_ids)
+        .filter(Q(bank_id=current_bank_id) | Q(kind=OUT_OF_DATE))
+        .values_list("organisation_id", "bank_id", "kind")
+    )
+    sent: dict[int, set[tuple[int, str]]] = {}
+    for organisation_id, bank_id, kind in rows:
+        sent.setdefault(organisation_id, set()).add((bank_id, kind))
+    return sent
+
+
+def _administrators(organisation_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """organisation id -> [(full name, email)] of its active administrators. One query."""
+    rows = (
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids,
+            role=Role.ADMINISTRATOR,
+            user__is_active=True,
+        )
+        .order_by("organisation_id", "user__email")
+        .values_list("organisation_id", "user__full_name", "user__email")
+    )
+    found: dict[int, list[tuple[str, str]]] = {}
+    for organisation_id, full_name, email in rows:
+        found.setdefault(organisation_id, []).append((full_name, email))
+    return found
+
+
+def _due_in_chunk(
+    chunk: Sequence[Organisation], *, banks: _Banks, today: datetime.date
+) -> list[_Due]:
+    """What each organisation of the chunk is due today: four queries, whatever the chunk holds."""
+    ids = [organisation.pk for organisation in chunk]
+    statuses = organisation_statuses(organisations=chunk, today=today, deadlines=banks.deadlines)
+    published = _published_for_bank(ids, banks.latest_id)
+    sent = _already_sent(ids, banks.latest_id)
+    due: list[_Due] = []
+    for organisation in chunk:
+        status = statuses[organisation.pk]
+        sent_here = sent.get(organisation.pk, set())
+        kind = reminder_due(
+            deadline=banks.deadline,
+            today=today,
+            already_sent={k for bank_id, k in sent_here if bank_id == banks.latest_id},
+            has_published_this_year=organisation.pk in published,
+        )
+        if kind is not None:
+            due.append(_Due(organisation, kind, banks.latest_id, banks.latest_year, status))
+        # Only a lapsed publication counts: statuses from the old toolkit's export lapsed years ago.
+        if status.kind is StatusKind.OUT_OF_DATE and not status.from_directory and status.year:
+            lapsed_bank_id = banks.ids.get(status.year)
+            if lapsed_bank_id is not None and out_of_date_due(
+                year=status.year,
+                deadlines=banks.deadlines,
+                today=today,
+                already_sent=(lapsed_bank_id, OUT_OF_DATE) in sent_here,
+            ):
+                due.append(_Due(organisation, OUT_OF_DATE, lapsed_bank_id, status.year, status))
+    return due
+
+
+def _site_url(path: str, query: dict[str, str] | None = None) -> str:
+    base = str(getattr(settings, "DSPT_SITE_URL", "") or DEFAULT_SITE_URL).rstrip("/")
+    return f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def _email_context(due: _Due, *, banks: _Banks, today: datetime.date) -> dict:
+    publish_path = reverse("publish-start")
+    context = {
+        "service_name": settings.DSPT_SERVICE_NAME,
+        "organisation": due.organisation,
+        "kind": due.kind,
+        "out_of_date": due.kind == OUT_OF_DATE,
+        "year": banks.latest_year,
+        "short_year": short_year(banks.latest_year),
+        "deadline": format_date(banks.deadline),
+        "days_left": days_left(deadline=banks.deadline, today=today),
+        "sign_in_url": _site_url(reverse("sign-in"), {"next": publish_path}),
+        "publish_url": _site_url(publish_path),
+    }
+    if due.kind == OUT_OF_DATE:
+        last_current_day = current_until(year=due.year, deadlines=banks.deadlines)
+        context.update(
+            {
+                "status": due.status,
+                "lapsed_year": due.year,
+                "current_until": format_date(last_current_day) if last_current_day else "",
+                "deadline_passed": today > banks.deadline,
+            }
+        )
+    return context
+
+
+def _messages(due: _Due, recipients: list[tuple[str, str]], context: dict, connection):
+    subject_template = "publishing/email/reminder_subject.txt"
+    subject = " ".join(render_to_string(subject_template, context).split())
+    for full_name, email in recipients:
+        body = render_to_string(
+            "publishing/email/reminder.txt", {**context, "recipient_name": full_name}
+        )
+        yield EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+            connection=connection,
+        )
+
+
+def _deliver(
+    due: _Due,
+    recipients: list[tuple[str, str]],
+    *,
+    banks: _Banks,
+    today: datetime.date,
+    report: ReminderReport,
+) -> None:
+    """Claims the reminder and emails each administrator, all or nothing for this organisation."""
+    try:
+        context = _email_context(due, banks=banks, today=today)
+        with transaction.atomic():
+            ReminderSent.objects.create(
+                organisation=due.organisation,
+                bank_id=due.bank_id,
+                kind=due.kind,
+                recipients=", ".join(email for _, email in recipients),
+                sent_at=timezone.now(),
+            )
+            # One connection per organisation: one SMTP session for its administrators, and a
+            # broken connection cannot spoil the organisations after it.
+            with get_connection() as connection:
+                for message in _messages(due, recipients, context, connection):
+                    message.send()
+    except IntegrityError:
+        report.skipped_sent_elsewhere += 1
+        logger.info(
+            "Reminder %s for %s was already sent by another run",
+            due.kind,
+            due.organisation.ods_code,
+        )
+        return
+    except Exception as error:  # SMTP refused, template missing …: next organisation
+        report.errors.append(f"{due.organisation.ods_code} {due.kind}: {error!r}")
+        logger.exception(
+            "Could not send reminder %s to %s; it will be tried again on the next run",
+            due.kind,
+            due.organisation.ods_code,
+        )
+        return
+    report.sent[due.kind] += 1
+    report.emails_sent += len(recipients)
+
+
+def reminders_send(
+    *, today: datetime.date | None = None, chunk_size: int = CHUNK_SIZE
+) -> ReminderReport:
+    """Sends the reminders due today (UK date by default); safe to run again the same day.
+
+    Queries: one for the years, then per chunk of `chunk_size` organisations one for the chunk,
+    four to decide what is due (two for statuses, one for "published this year", one for what was
+    already sent) and, only when something is due, one for the administrators; then, for each
+    reminder actually sent, the insert inside its own transaction.
+    """
+    today = today or timezone.localdate()
+    report = ReminderReport(today=today)
+    banks = _banks()
+    if banks is None:
+        return report
+    report.year = banks.latest_year
+    for chunk in _chunks(today, chunk_size):
+        report.organisations_checked += len(chunk)
+        due = _due_in_chunk(chunk, banks=banks, today=today)
+        if not due:
+            continue
+        administrators = _administrators(sorted({item.organisation.pk for item in due}))
+        for item in due:
+            recipients = administrators.get(item.organisation.pk)
+            if recipients:  # an administrator may have left since the chunk was read
+                _deliver(item, recipients, banks=banks, today=today, report=report)
+    logger.info("Deadline reminders: %s", report.as_dict())
+    return report

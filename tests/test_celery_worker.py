@@ -1,0 +1,134 @@
+"""A real Celery worker against the local Redis makes an export and a certificate.
+
+The worker is a separate process using the test database; it is stopped by its pid at the end.
+"""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.db import connection
+from pypdf import PdfReader
+
+from assessments import services as assessment_services
+from dspt_portal.celery import app as celery_app
+from publishing import jobs, services
+from publishing.models import DocumentJob
+
+from .factories import bank_build
+from .publishing.test_publish_flow import answer_items
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def worker(tmp_path):
+    redis_url = os.environ.get("REDIS_URL")
+    assert redis_url, "run the suite with `make test`, which starts Redis"
+    # The same broker the app is already configured with: Celery caches its connection pool,
+    # so pointing the app elsewhere mid-run would leave half of it talking to the old one.
+    broker = celery_app.conf.broker_url
+    assert broker.startswith("redis://")
+    celery_app.control.purge()  # nothing left over from an earlier run
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dspt_portal.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": broker,
+    }
+    pidfile = tmp_path / "worker.pid"
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "dspt_portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--pidfile",
+            str(pidfile),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=1):
+            assert process.poll() is None, (tmp_path / "worker.log").read_text()
+            assert time.monotonic() < deadline, (
+                "the worker did not start within 60 s:\n" + (tmp_path / "worker.log").read_text()
+            )
+        yield process
+    finally:
+        celery_app.conf.task_always_eager = eager
+        pid = int(pidfile.read_text()) if pidfile.exists() else process.pid
+        os.kill(pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for(job: DocumentJob, timeout: float = 60) -> DocumentJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job.pk} still {job.state} after {timeout} s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_an_export_and_a_certificate(worker, organisation, administrator):
+    assert not celery_app.conf.task_always_eager  # the work really goes through Redis
+    bank = bank_build(items_per_section=4)
+    assessment = assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
+    answer_items(assessment, administrator)
+    publication = services.publication_create(
+        assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
+    )
+
+    export = jobs.document_job_request(
+        organisation=organisation,
+        kind=DocumentJob.Kind.ASSESSMENT_XLSX,
+        assessment=assessment,
+        user=administrator,
+    )
+    certificate = jobs.document_job_request(
+        organisation=organisation,
+        kind=DocumentJob.Kind.CERTIFICATE,
+        publication=publication,
+        user=administrator,
+    )
+
+    export = wait_for(export)
+    certificate = wait_for(certificate)
+    assert export.state == DocumentJob.State.READY, export.error_message
+    assert certificate.state == DocumentJob.State.READY, certificate.error_message
+
+    with export.file.open("rb") as stream:
+        workbook = openpyxl.load_workbook(io.BytesIO(stream.read()))
+    assert workbook.sheetnames[0] == "Summary"
+    with certificate.file.open("rb") as stream:
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(stream.read())).pages)
+    assert publication.verification_code in text
