@@ -549,7 +549,6 @@ def test_the_task_runs_through_celery(banks):
 # The page ----------------------------------------------------------------------------------------
 
 
-
 def test_the_reminders_page_lists_the_organisations_reminders(
     client, banks, organisation, administrator, viewer, outsider
 ):
@@ -569,13 +568,11 @@ def test_the_reminders_page_lists_the_organisations_reminders(
     assert html.index("30 days before") < html.index("60 days before")  # latest first
 
 
-
 def test_the_reminders_page_when_none_went_out(client, member):
     client.force_login(member)
     response = client.get(reverse("reminder-list"))
     assert response.status_code == 200
     assert "No reminders have been sent to Langdale House." in response.content.decode()
-
 
 
 def test_the_reminders_page_needs_signing_in(client, db):
