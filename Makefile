@@ -8,7 +8,7 @@ REDIS_PORT ?= 6379
 TEST_DATABASE_URL ?= postgres://dspt:dspt@127.0.0.1:$(PG_PORT)/dspt
 TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
 
-.PHONY: run test install lint format migrate seed clean
+.PHONY: run test bench install lint format migrate seed clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -27,6 +27,12 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	bash scripts/services.sh stop; exit $$status
+
+## make bench — timings printed as figures (documents for now), on the embedded default
+bench: install
+	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py migrate --no-input -v 0
+	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py bench_documents
+	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py bench_documents --sites 500 --runs 3
 
 lint: install
 	$(PY) -m ruff check .
