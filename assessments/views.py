@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from organisations import audit
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
@@ -170,4 +171,7 @@ def document_download(request, document_id: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    audit.audit_record(
+        request=request, event=audit.Event.DOCUMENT_DOWNLOADED, detail=document.original_name
+    )
     return response

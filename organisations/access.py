@@ -9,12 +9,25 @@ from __future__ import annotations
 import enum
 from functools import wraps
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .roles import Permission
 from .rules import membership_has_permission
+
+# What an administrator may do only once signed in with a second factor.
+NEEDS_TWO_FACTOR = frozenset({Permission.PUBLISH, Permission.MANAGE_USERS})
+
+
+def _two_factor_ok(request) -> bool:
+    if not settings.DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS:
+        return True
+    return request.user.is_verified()
 
 
 class Access(enum.Enum):
@@ -39,6 +52,14 @@ def requires(requirement: Permission | Access, *, post: Permission | None = None
                 return render(request, "organisations/no_organisation.html", status=403)
             if not membership_has_permission(request.membership, needed):
                 raise PermissionDenied(needed.label)
+            if needed in NEEDS_TWO_FACTOR and not _two_factor_ok(request):
+                messages.info(
+                    request,
+                    "Administrators must set up two-factor authentication before they publish "
+                    "or manage people. It takes two minutes with an authenticator app.",
+                )
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('mfa-setup')}?{query}")
             return view(request, *args, **kwargs)
 
         wrapped.required_access = requirement

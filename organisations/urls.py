@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mfa_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,4 +37,14 @@ urlpatterns = [
         name="invitation-cancel",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("organisation/activity/", views.activity, name="activity"),
+    path("account/", mfa_views.account, name="account"),
+    path("account/two-factor/set-up/", mfa_views.mfa_setup, name="mfa-setup"),
+    path("account/two-factor/verify/", mfa_views.mfa_verify, name="mfa-verify"),
+    path(
+        "account/two-factor/recovery-codes/",
+        mfa_views.mfa_recovery_codes,
+        name="mfa-recovery-codes",
+    ),
+    path("account/two-factor/remove/", mfa_views.mfa_remove, name="mfa-remove"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.selectors import assessment_summary
 
-from . import selectors, services
+from . import audit, selectors, services
 from .access import Access, requires
 from .forms import (
     ChangeOrganisationForm,
@@ -140,6 +141,7 @@ def register_confirm(request):
                         backend="django.contrib.auth.backends.ModelBackend",
                     )
                 organisation_switch(request, membership)
+                audit.audit_record(request=request, event=audit.Event.ORGANISATION_REGISTERED)
                 messages.success(
                     request,
                     f"{organisation.name} is registered. You are its administrator: invite your "
@@ -221,6 +223,7 @@ def profile_edit(request):
                     {"form": form, "latest": current, "conflict": True},
                     status=status,
                 )
+            audit.audit_record(request=request, event=audit.Event.PROFILE_CHANGED)
             messages.success(request, "The organisation profile has been saved.")
             return redirect("profile")
         status = 400
@@ -273,6 +276,11 @@ def people_invite(request):
             except services.ServiceError as error:
                 form.add_error("email", error.message)
             else:
+                audit.audit_record(
+                    request=request,
+                    event=audit.Event.INVITATION_SENT,
+                    detail=f"{invitation.email} as {invitation.get_role_display().lower()}",
+                )
                 messages.success(
                     request,
                     f"We have sent an invitation to {invitation.email}. The link works once and "
@@ -307,6 +315,12 @@ def people_change_role(request, membership_id: int):
                 form.add_error("role", error.message)
                 status = 400
             else:
+                audit.audit_record(
+                    request=request,
+                    event=audit.Event.ROLE_CHANGED,
+                    detail=f"{membership.user.email}: {membership.get_role_display().lower()} to "
+                    f"{Role(form.cleaned_data['role']).label.lower()}",
+                )
                 messages.success(request, f"{membership.user}'s role has been changed.")
                 return redirect("people-list")
         else:
@@ -333,6 +347,9 @@ def people_remove(request, membership_id: int):
             error_message = error.message
             status = 400
         else:
+            audit.audit_record(
+                request=request, event=audit.Event.PERSON_REMOVED, detail=removed.email
+            )
             messages.success(
                 request, f"{removed} has been removed from {request.organisation.name}."
             )
@@ -357,6 +374,9 @@ def invitation_cancel(request, invitation_id: int):
         raise Http404("No such invitation in this organisation") from error
     if request.method == "POST":
         services.invitation_cancel(organisation=request.organisation, invitation_id=invitation.pk)
+        audit.audit_record(
+            request=request, event=audit.Event.INVITATION_CANCELLED, detail=invitation.email
+        )
         messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
         return redirect("people-list")
     return render(request, "organisations/invitation_cancel.html", {"invitation": invitation})
@@ -415,6 +435,11 @@ def invitation_accept(request, token: str):
         if user is None:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         organisation_switch(request, membership)
+        audit.audit_record(
+            request=request,
+            event=audit.Event.INVITATION_ACCEPTED,
+            detail=f"{invitation.email} as {membership.get_role_display().lower()}",
+        )
         messages.success(
             request,
             f"You have joined {membership.organisation.name} as "
@@ -423,3 +448,22 @@ def invitation_accept(request, token: str):
         return redirect("home")
     status = 400 if request.method == "POST" else 200
     return render(request, "organisations/invitation_accept.html", context, status=status)
+
+
+@requires(Permission.MANAGE_USERS)
+def activity(request):
+    chosen = request.GET.get("event", "")
+    if chosen not in audit.Event.values:
+        chosen = ""
+    events = audit.activity_for(organisation=request.organisation, event=chosen)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "organisations/activity.html",
+        {
+            "page": page,
+            "events": page.object_list,
+            "chosen": chosen,
+            "choices": audit.Event.choices,
+        },
+    )

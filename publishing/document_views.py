@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
+from organisations import audit
 from organisations.access import Access, requires
 from organisations.roles import Permission
 
@@ -47,6 +48,7 @@ def assessment_download(request, year: str):
         assessment=assessment,
         user=request.user,
     )
+    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
 
@@ -60,6 +62,7 @@ def publication_download(request, publication_id: int):
         publication=publication,
         user=request.user,
     )
+    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
 
@@ -76,6 +79,7 @@ def certificate_download(request, publication_id: int):
         )
     except jobs.JobNotAllowed as error:
         raise Http404(str(error)) from error
+    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
 
@@ -105,6 +109,7 @@ def document_job_file(request, job_id: int):
         stream, as_attachment=True, filename=job.file_name, content_type=job.content_type
     )
     response["Cache-Control"] = "private, no-store"
+    audit.audit_record(request=request, event=audit.Event.EXPORT_DOWNLOADED, detail=job.file_name)
     return response
 
 

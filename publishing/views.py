@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
+from organisations import audit
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.services import profile_get_or_create
@@ -217,6 +218,11 @@ def publish_summary(request):
                 status = 400
             else:
                 request.session.pop(SESSION_KEY, None)
+                audit.audit_record(
+                    request=request,
+                    event=audit.Event.PUBLISHED,
+                    detail=f"{publication.status_text}, {len(chosen)} other site(s)",
+                )
                 covered = f" and {len(chosen)} site(s)" if chosen else ""
                 messages.success(
                     request,

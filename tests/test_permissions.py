@@ -66,6 +66,12 @@ EXPECTED_GET = {
     "document-job-file": (302, 200, 200, 200, 404),
     "document-job-retry": (302, 405, 405, 405, 405),
     "certificate-verify": (200, 200, 200, 200, 200),
+    "activity": (302, 403, 403, 200, 200),
+    "account": (302, 200, 200, 200, 200),
+    "mfa-setup": (302, 200, 200, 200, 200),
+    "mfa-verify": (302, 200, 200, 200, 200),
+    "mfa-recovery-codes": (302, 405, 405, 405, 405),
+    "mfa-remove": (302, 200, 200, 200, 200),
     "admin:index": (302, 302, 302, 302, 302),
 }
 

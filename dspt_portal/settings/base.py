@@ -1,8 +1,10 @@
 """Settings shared by every environment. Environment-specific files import from here."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from .env import env_bool, env_list, env_str
 
@@ -20,6 +22,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "crispy_forms",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "organisations",
     "assessments",
     "publishing",
@@ -27,14 +34,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "organisations.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.mfa_middleware.MFAGateMiddleware",
     "organisations.middleware.CurrentOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dspt_portal.urls"
@@ -65,6 +78,11 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organisations.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-in attempts while an account is locked out after repeated failures.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -124,6 +142,46 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_HTTPONLY = True
+# Signed-in sessions end after an hour without activity (refreshed by SessionIdleMiddleware).
+SESSION_COOKIE_AGE = 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Five wrong passwords for one account from one address locks it there for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "organisations/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = "DSPT portal"
+# Administrators publish and manage people only after setting up two-factor authentication
+# (the toolkit's own item 4.5.3 asks the same of care providers).
+DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS = env_bool("DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS", True)
+
+# Content Security Policy: no inline script or style except the one tagged with the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Requests per minute from one address to the public pages, so a scraper cannot take them down.
+DSPT_RATE_LIMITS = {
+    "search": int(env_str("DSPT_RATE_LIMIT_SEARCH", "120")),
+    "verify": int(env_str("DSPT_RATE_LIMIT_VERIFY", "30")),
+}
+DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -17,3 +17,5 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # Static files come from the finders here; only production collects them into STATIC_ROOT.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Most tests act as administrators without a phone; tests/organisations/test_mfa.py turns this on.
+DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS = False

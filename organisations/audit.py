@@ -1,0 +1,83 @@
+"""The audit trail: recording security-relevant events, and reading them for administrators."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from .models import AuditEvent, Organisation, User
+
+
+class Event(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGNED_OUT = "signed_out", "Signed out"
+    MFA_ENABLED = "mfa_enabled", "Two-factor authentication turned on"
+    MFA_DISABLED = "mfa_disabled", "Two-factor authentication turned off"
+    MFA_VERIFIED = "mfa_verified", "Two-factor code accepted"
+    MFA_FAILED = "mfa_failed", "Two-factor code refused"
+    MFA_RECOVERY_CODES = "mfa_recovery_codes", "New recovery codes made"
+    ORGANISATION_REGISTERED = "organisation_registered", "Organisation registered"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    INVITATION_CANCELLED = "invitation_cancelled", "Invitation cancelled"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    PERSON_REMOVED = "person_removed", "Person removed"
+    PROFILE_CHANGED = "profile_changed", "Organisation profile changed"
+    PUBLISHED = "published", "Assessment published"
+    DOCUMENT_DOWNLOADED = "document_downloaded", "Evidence document downloaded"
+    EXPORT_REQUESTED = "export_requested", "Document requested"
+    EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
+
+
+def client_ip(request) -> str | None:
+    """The address the request came from. Behind a proxy, configure it to set REMOTE_ADDR."""
+    value = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+FROM_REQUEST = object()
+
+
+def audit_record(
+    *,
+    event: Event | str,
+    request=None,
+    user: User | None = None,
+    organisation: Organisation | None | object = FROM_REQUEST,
+    detail: str = "",
+    actor_email: str = "",
+) -> AuditEvent:
+    """Records an event. The organisation defaults to the request's current one; pass None for
+    events about a person's own account (sign-ins, two-factor changes)."""
+    if request is not None and user is None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    if organisation is FROM_REQUEST:
+        organisation = getattr(request, "organisation", None) if request is not None else None
+    return AuditEvent.objects.create(
+        organisation=organisation,
+        user=user,
+        actor_email=(actor_email or (user.email if user else ""))[:254],
+        event=str(event),
+        detail=detail[:500],
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+    )
+
+
+def activity_for(*, organisation: Organisation, event: str = "") -> QuerySet[AuditEvent]:
+    """Events in this organisation, and its people's own account events (sign-ins, MFA)."""
+    people = organisation.memberships.values("user_id")
+    events = AuditEvent.objects.filter(
+        Q(organisation=organisation) | Q(organisation__isnull=True, user_id__in=people)
+    ).select_related("user")
+    if event:
+        events = events.filter(event=event)
+    return events.order_by("-created_at", "-pk")

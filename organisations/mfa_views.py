@@ -1,0 +1,161 @@
+"""The account page and two-factor authentication: set up, verify at sign-in, recovery, removal."""
+
+from __future__ import annotations
+
+import base64
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from . import audit, mfa
+from .access import Access, requires
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows now.",
+        error_messages={"required": "Enter the code"},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "class": "nhsuk-input--width-10",
+            }
+        ),
+    )
+
+
+def _next_url(request, default: str = "home") -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    from django.urls import reverse
+
+    return reverse(default)
+
+
+def _verified(request, device) -> None:
+    otp_login(request, device)
+    request.session[mfa.PENDING_SESSION_KEY] = False
+
+
+@requires(Access.SIGNED_IN)
+def account(request):
+    user = request.user
+    return render(
+        request,
+        "organisations/account.html",
+        {
+            "mfa_enabled": mfa.mfa_enabled(user=user),
+            "recovery_codes_left": mfa.recovery_codes_left(user=user),
+        },
+    )
+
+
+@requires(Access.SIGNED_IN)
+def mfa_setup(request):
+    user = request.user
+    device = mfa.mfa_setup_device(user=user)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            codes = mfa.mfa_confirm(user=user, device=device, token=form.cleaned_data["code"])
+            if codes is not None:
+                _verified(request, device)
+                audit.audit_record(
+                    request=request, event=audit.Event.MFA_ENABLED, organisation=None
+                )
+                return render(
+                    request,
+                    "organisations/mfa_recovery_codes.html",
+                    {"codes": codes, "next": _next_url(request, "account"), "first_time": True},
+                )
+            form.add_error(
+                "code",
+                "The code is not right. Check the time on your phone is set "
+                "automatically, then enter the code the app shows now",
+            )
+        status = 400
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "organisations/mfa_setup.html",
+        {
+            "form": form,
+            "qr_svg": mfa.qr_code_svg(device),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "next": request.GET.get("next", ""),
+        },
+        status=status,
+    )
+
+
+@requires(Access.SIGNED_IN)
+def mfa_verify(request):
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    form.fields[
+        "code"
+    ].help_text = (
+        "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            device = mfa.mfa_check(user=request.user, token=form.cleaned_data["code"])
+            if device is not None:
+                _verified(request, device)
+                audit.audit_record(
+                    request=request, event=audit.Event.MFA_VERIFIED, organisation=None
+                )
+                return redirect(_next_url(request))
+            audit.audit_record(request=request, event=audit.Event.MFA_FAILED, organisation=None)
+            form.add_error("code", "The code is not right. Enter the code the app shows now")
+        status = 400
+    return render(
+        request,
+        "organisations/mfa_verify.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@requires(Access.SIGNED_IN)
+@require_POST
+def mfa_recovery_codes(request):
+    if not request.user.is_verified():
+        return redirect("mfa-verify")
+    codes = mfa.recovery_codes_new(user=request.user)
+    audit.audit_record(request=request, event=audit.Event.MFA_RECOVERY_CODES, organisation=None)
+    return render(
+        request,
+        "organisations/mfa_recovery_codes.html",
+        {"codes": codes, "next": _next_url(request, "account"), "first_time": False},
+    )
+
+
+@requires(Access.SIGNED_IN)
+def mfa_remove(request):
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            if mfa.mfa_check(user=request.user, token=form.cleaned_data["code"]) is not None:
+                mfa.mfa_remove(user=request.user)
+                audit.audit_record(
+                    request=request, event=audit.Event.MFA_DISABLED, organisation=None
+                )
+                messages.success(request, "Two-factor authentication has been turned off.")
+                return redirect("account")
+            form.add_error("code", "The code is not right. Enter the code the app shows now")
+        status = 400
+    return render(request, "organisations/mfa_remove.html", {"form": form}, status=status)

@@ -1,0 +1,1268 @@
+"""A national-scale data set for measuring the portal: `manage.py generate_scale_data`.
+
+On top of the real national directory (the 2019 export, imported by the ordinary importer) it adds
+generated organisations up to the requested total: headquarters with their branches (skewed: most
+HQs have a handful, a few have hundreds, and ``BIG_HQ_CODE`` has exactly ``big_hq_branches``),
+standalone sites, registered organisations with their people, profiles, 2025-26 assessments with
+answers and saved versions, action plans and publications (HQ publications cover their branches).
+
+Everything generated is recognisable, so it can be removed again without touching real rows:
+organisation codes start with ``ZZHQ`` (headquarters) or ``ZZS`` (sites) — no real ODS code does —
+and people's addresses end with ``@scale.invalid``. Rows are written in bulk (COPY on PostgreSQL,
+``bulk_create`` elsewhere), never saved one by one, so no per-row signal or validation runs; the
+values are built to satisfy the same rules instead (every constraint holds, answers only for
+items that apply, a level only published when the answers allow it, Approaching Standards only as
+a first publication and with its action plan, Standards Exceeded only with Cyber Essentials Plus).
+
+The same seed gives the same data (names, codes, answers, dates); only database ids may differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models, transaction
+from django.db.models import NOT_PROVIDED
+
+from assessments.models import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    Document,
+    EvidenceItem,
+    QuestionBank,
+)
+from publishing.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    ActionPlanEntry,
+    DocumentJob,
+    Publication,
+    PublicationSite,
+    ReminderSent,
+)
+
+from .models import Invitation, Membership, Organisation, OrganisationProfile, User
+from .roles import Role
+
+HQ_PREFIX = "ZZHQ"
+SITE_PREFIX = "ZZS"
+GENERATED_PREFIXES = (HQ_PREFIX, SITE_PREFIX)
+BIG_HQ_CODE = f"{HQ_PREFIX}0001"
+EMAIL_DOMAIN = "scale.invalid"
+# The people the benchmark signs in as (both in BIG_HQ_CODE). A benchmark database only.
+BENCH_ADMIN_EMAIL = f"bench-admin@{EMAIL_DOMAIN}"
+BENCH_MEMBER_EMAIL = f"bench-member@{EMAIL_DOMAIN}"
+BENCH_PASSWORD = "Bench-scale-data-2025"
+YEAR = "2025-26"
+
+_LONDON = ZoneInfo("Europe/London")
+# Fixed, so the same seed gives the same rows whenever it runs.
+_GENERATED_AT = dt.datetime(2026, 7, 1, 9, 0, tzinfo=_LONDON)
+_YEAR_STARTS = dt.datetime(2025, 7, 1, 9, 0, tzinfo=_LONDON)
+_PUBLISHED_UNTIL = dt.datetime(2026, 6, 30, 17, 0, tzinfo=_LONDON)
+# Unusable (starts with "!"): generated people cannot sign in, except the two benchmark people.
+_UNUSABLE_PASSWORD = "!generated-scale-data"
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    organisations: int = 100_000  # in the whole directory, real ones included
+    headquarters: int = 2_000
+    assessments: int = 25_000  # registered organisations, each with a 2025-26 assessment
+    publications: int = 40_000
+    big_hq_branches: int = 500
+    max_branches: int = 500
+    # HQs (besides BIG_HQ_CODE) with max_branches branches: "a few with 500".
+    largest_headquarters: int = 4
+    big_hq_people: int = 30
+    seed: int = 1
+
+
+SMALL = ScaleSpec(
+    organisations=600,
+    headquarters=12,
+    assessments=80,
+    publications=120,
+    big_hq_branches=40,
+    max_branches=40,
+    largest_headquarters=1,
+    big_hq_people=8,
+)
+
+
+@dataclass
+class ScaleReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# --- What generated rows look like ---------------------------------------------------------------
+
+_NAME_FIRST = (
+    "Abbey Acorn Alder Ash Ashfield Aspen Bank Beech Beechwood Birch Bramble Briar Brook "
+    "Brookside Cedar Chestnut Clover Copper Elm Elmhurst Fairview Fern Foxglove Greenacres "
+    "Hawthorn Hazel Heather Hillcrest Holly Ivy Juniper Lakeside Larch Laurel Lavender Linden "
+    "Maple Meadow Meadowbank Millbrook Oak Oakwood Orchard Parkside Pine Poplar Primrose "
+    "Riverside Rowan Rose Sandford Southview Springfield Sunnyside Sycamore Thistle Valley "
+    "Westfield Willow Windsor Woodlands Yew"
+).split()
+# A few names with accents, so the accent-insensitive search has something to fold.
+_NAME_FIRST_ACCENTED = ("Chloé", "Renée", "Zoë", "Beaulieu Café", "Léa", "Noël")
+_SAINTS = ("St Anne's", "St Mary's", "St John's", "St Luke's", "St Margaret's", "St Joseph's")
+_NAME_SECOND = (
+    "House Lodge Court Manor Grange Hall View Gardens Park Place Mews Villa Cottage Haven"
+).split()
+_NAME_KIND = (
+    "",
+    "",
+    " Care Home",
+    " Care Home",
+    " Nursing Home",
+    " Residential Home",
+    " Care Centre",
+    " Home Care",
+    " Domiciliary Care",
+    " Supported Living",
+)
+_HQ_KIND = (
+    "Care Group Ltd",
+    "Healthcare Limited",
+    "Care Services Ltd",
+    "Homes Ltd",
+    "Care Partnership",
+    "Living Ltd",
+    "Care Trust",
+)
+_SURNAMES = (
+    "Ahmed Allen Baker Bennett Brown Campbell Carter Chen Clarke Cooper Davies Edwards Evans "
+    "Fisher Green Hall Harris Hughes Jackson James Johnson Jones Kaur Khan King Lewis Martin "
+    "Mitchell Moore Morgan Morris Murphy Nguyen Owen Palmer Parker Patel Phillips Price Roberts "
+    "Robinson Scott Shah Singh Smith Taylor Thomas Thompson Turner Walker Ward Watson White "
+    "Williams Wilson Wood Wright Young"
+).split()
+_FORENAMES = (
+    "Aisha Alice Amir Amy Andrew Anna Ben Chloe Daniel David Emily Emma Fatima George Grace "
+    "Hannah Harry Imran Jack James Jane Jo John Joseph Kate Laura Leah Liam Lucy Mark Mary "
+    "Mohammed Nadia Olivia Omar Paul Priya Rachel Rebecca Richard Ruth Sam Sarah Sophie Tom Zara"
+).split()
+_STREETS = (
+    "Station Church Park Mill School Manor Victoria Green Chapel Queen's King's Albert Grange "
+    "Orchard Meadow Bridge West North Springfield Windsor"
+).split()
+_STREET_KINDS = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Gardens")
+# (town, county, postcode area, districts)
+_PLACES = (
+    ("Leeds", "West Yorkshire", "LS", 29),
+    ("Bradford", "West Yorkshire", "BD", 24),
+    ("Manchester", "Greater Manchester", "M", 40),
+    ("Birmingham", "West Midlands", "B", 50),
+    ("Bristol", "Bristol", "BS", 40),
+    ("Sheffield", "South Yorkshire", "S", 36),
+    ("Liverpool", "Merseyside", "L", 38),
+    ("Newcastle upon Tyne", "Tyne and Wear", "NE", 40),
+    ("Nottingham", "Nottinghamshire", "NG", 34),
+    ("Leicester", "Leicestershire", "LE", 19),
+    ("Norwich", "Norfolk", "NR", 35),
+    ("Exeter", "Devon", "EX", 39),
+    ("Plymouth", "Devon", "PL", 35),
+    ("York", "North Yorkshire", "YO", 32),
+    ("Brighton", "East Sussex", "BN", 45),
+    ("Southampton", "Hampshire", "SO", 53),
+    ("Reading", "Berkshire", "RG", 45),
+    ("Oxford", "Oxfordshire", "OX", 49),
+    ("Cambridge", "Cambridgeshire", "CB", 25),
+    ("Hull", "East Riding of Yorkshire", "HU", 20),
+    ("Stoke-on-Trent", "Staffordshire", "ST", 21),
+    ("Derby", "Derbyshire", "DE", 75),
+    ("Coventry", "West Midlands", "CV", 37),
+    ("Preston", "Lancashire", "PR", 26),
+    ("Carlisle", "Cumbria", "CA", 28),
+    ("Truro", "Cornwall", "TR", 27),
+    ("Lincoln", "Lincolnshire", "LN", 13),
+    ("Ipswich", "Suffolk", "IP", 33),
+    ("Canterbury", "Kent", "CT", 21),
+    ("Bath", "Somerset", "BA", 22),
+    ("Durham", "County Durham", "DH", 9),
+    ("London", "Greater London", "SE", 28),
+    ("London", "Greater London", "N", 22),
+    ("Croydon", "Greater London", "CR", 9),
+)
+_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+_SECTORS_SITE = ("Care Home", "Care Home", "Domiciliary Care Organisation", "Social Care")
+
+_TEXT_ANSWERS = (
+    "Our registered manager is accountable; it is written into their job description and was "
+    "confirmed by the directors at the board meeting in May.",
+    "We keep the procedure in the policy folder in the office and review it every year.",
+    "All staff complete data security awareness training at induction and every year after.",
+    "The deputy manager checks this monthly and records the outcome in the audit file.",
+    "We use the Digital Care Hub templates, adapted to our service, and the owner signs them off.",
+)
+_DOCUMENT_LOCATIONS = (
+    "Policies folder, manager's office",
+    "Shared drive: Governance/Data security",
+    "Staff handbook, section 4",
+)
+_PLAN_ACTIONS = (
+    "Book the outstanding training for night staff and record completion.",
+    "Write the procedure using the Digital Care Hub template and agree it at the team meeting.",
+    "Ask our IT supplier for written confirmation and file it with the asset register.",
+)
+
+
+def is_generated_code(code: str) -> bool:
+    return code.startswith(GENERATED_PREFIXES)
+
+
+# --- Writing rows in bulk ------------------------------------------------------------------------
+
+
+class _Table:
+    """Rows for one table, given as tuples in `fields` order (attnames, "id" first).
+
+    COPY on PostgreSQL; `bulk_create` elsewhere (SQLite, for a quick local try). Columns not given
+    take the model field's default, so a field added later with a default needs no change here.
+    """
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]):
+        self.model = model
+        self.fields = tuple(fields)
+        meta = model._meta
+        by_attname = {f.attname: f for f in meta.concrete_fields}
+        unknown = set(self.fields) - set(by_attname)
+        if unknown:
+            raise ImproperlyConfigured(f"{meta.label} has no column(s) {sorted(unknown)}")
+        self.json_positions = tuple(
+            position
+            for position, name in enumerate(self.fields)
+            if isinstance(by_attname[name], models.JSONField)
+        )
+        self.default_columns: list[str] = []
+        self.default_values: list[object] = []
+        for name, model_field in by_attname.items():
+            if name in self.fields:
+                continue
+            if getattr(model_field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+                continue  # the database fills it in
+            if getattr(model_field, "auto_now", False) or getattr(
+                model_field, "auto_now_add", False
+            ):
+                value = _GENERATED_AT
+            elif model_field.has_default() or model_field.null or model_field.empty_strings_allowed:
+                value = model_field.get_default()
+            else:
+                raise ImproperlyConfigured(
+                    f"{meta.label}.{model_field.name} has no default: give it a value"
+                )
+            if isinstance(model_field, models.JSONField):
+                value = json.dumps(value)
+            self.default_columns.append(model_field.column)
+            self.default_values.append(value)
+        self.columns = [by_attname[name].column for name in self.fields] + self.default_columns
+
+    def write(self, rows: Iterable[tuple], *, tick: Callable[[int], None] | None = None) -> int:
+        if connection.vendor == "postgresql":
+            return self._copy(rows, tick)
+        return self._bulk_create(rows, tick)
+
+    def _copy(self, rows: Iterable[tuple], tick: Callable[[int], None] | None) -> int:
+        quote = connection.ops.quote_name
+        sql = (
+            f"COPY {quote(self.model._meta.db_table)} "
+            f"({', '.join(quote(column) for column in self.columns)}) FROM STDIN"
+        )
+        extra = tuple(self.default_values)
+        json_positions = self.json_positions
+        count = 0
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                if json_positions:
+                    row = list(row)
+                    for position in json_positions:
+                        row[position] = json.dumps(row[position])
+                    row = tuple(row)
+                copy.write_row(row + extra)
+                count += 1
+                if tick is not None and count % 5000 == 0:
+                    tick(5000)
+        if tick is not None:
+            tick(count % 5000)
+        return count
+
+    def _bulk_create(self, rows: Iterable[tuple], tick: Callable[[int], None] | None) -> int:
+        count = 0
+        batch: list[models.Model] = []
+        for row in rows:
+            batch.append(self.model(**dict(zip(self.fields, row, strict=True))))
+            if len(batch) == 2000:
+                self.model.objects.bulk_create(batch)
+                count += len(batch)
+                if tick is not None:
+                    tick(len(batch))
+                batch = []
+        if batch:
+            self.model.objects.bulk_create(batch)
+            count += len(batch)
+            if tick is not None:
+                tick(len(batch))
+        return count
+
+
+def _allocate_ids(model: type[models.Model], count: int) -> range:
+    """`count` fresh primary keys, taken from the table's sequence so later inserts never clash."""
+    if count <= 0:
+        return range(0)
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, %s) s",
+                [count, table, model._meta.pk.column],
+            )
+            last = cursor.fetchone()[0]
+            return range(last - count + 1, last + 1)
+        cursor.execute(
+            f"SELECT MAX({connection.ops.quote_name(model._meta.pk.column)}) "
+            f"FROM {connection.ops.quote_name(table)}"
+        )
+        start = (cursor.fetchone()[0] or 0) + 1
+        return range(start, start + count)
+
+
+# --- Finding and removing generated rows ---------------------------------------------------------
+
+
+def _generated_organisations() -> models.QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        models.Q(ods_code__startswith=HQ_PREFIX) | models.Q(ods_code__startswith=SITE_PREFIX)
+    )
+
+
+def _generated_users() -> models.QuerySet[User]:
+    return User.objects.filter(email__iendswith=f"@{EMAIL_DOMAIN}")
+
+
+def scale_data_counts() -> dict[str, int]:
+    """How much generated data the database holds (zeros when there is none)."""
+    organisations = _generated_organisations()
+    return {
+        "organisations (all)": Organisation.objects.count(),
+        "organisations (generated)": organisations.count(),
+        "people (generated)": _generated_users().count(),
+        "assessments": Assessment.objects.filter(organisation__in=organisations).count(),
+        "publications": Publication.objects.filter(organisation__in=organisations).count(),
+    }
+
+
+def scale_data_exists() -> bool:
+    return _generated_organisations().exists() or _generated_users().exists()
+
+
+def scale_data_delete() -> dict[str, int]:
+    """Removes the generated organisations and people and everything hanging off them.
+
+    The big tables (saved versions, answers, publications and what hangs off them) go by raw
+    DELETEs in dependency order: the ORM would load a million answers to cascade them. The
+    organisations and people themselves then go through the ORM, so every table pointing at them,
+    including ones added later, is handled by its own on_delete. Real organisations are untouched.
+    """
+    quote = connection.ops.quote_name
+
+    def table(model: type[models.Model]) -> str:
+        return quote(model._meta.db_table)
+
+    organisation_ids = (
+        f"SELECT id FROM {table(Organisation)} "
+        f"WHERE ods_code LIKE '{HQ_PREFIX}%' OR ods_code LIKE '{SITE_PREFIX}%'"
+    )
+    assessment_ids = (
+        f"SELECT id FROM {table(Assessment)} WHERE organisation_id IN ({organisation_ids})"
+    )
+    publication_ids = (
+        f"SELECT id FROM {table(Publication)} WHERE organisation_id IN ({organisation_ids})"
+    )
+    answer_ids = f"SELECT id FROM {table(Answer)} WHERE assessment_id IN ({assessment_ids})"
+    statements = [
+        (
+            "saved versions",
+            f"DELETE FROM {table(AnswerRevision)} WHERE answer_id IN ({answer_ids})",
+        ),
+        (
+            None,
+            f"UPDATE {table(Answer)} SET carried_forward_from_id = NULL "
+            f"WHERE carried_forward_from_id IN ({answer_ids}) "
+            f"AND assessment_id NOT IN ({assessment_ids})",
+        ),
+        ("answers", f"DELETE FROM {table(Answer)} WHERE assessment_id IN ({assessment_ids})"),
+        (
+            "action plan entries",
+            f"DELETE FROM {table(ActionPlanEntry)} WHERE assessment_id IN ({assessment_ids})",
+        ),
+        (
+            "document jobs",
+            f"DELETE FROM {table(DocumentJob)} WHERE organisation_id IN ({organisation_ids}) "
+            f"OR assessment_id IN ({assessment_ids}) OR publication_id IN ({publication_ids})",
+        ),
+        (
+            "publication sites",
+            f"DELETE FROM {table(PublicationSite)} WHERE publication_id IN ({publication_ids}) "
+            f"OR organisation_id IN ({organisation_ids})",
+        ),
+        ("publications", f"DELETE FROM {table(Publication)} WHERE id IN ({publication_ids})"),
+        ("assessments", f"DELETE FROM {table(Assessment)} WHERE id IN ({assessment_ids})"),
+    ]
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for label, sql in statements:
+                cursor.execute(sql)
+                if label:
+                    counts[label] = cursor.rowcount
+        counts["organisations"] = (
+            _generated_organisations().delete()[1].get(Organisation._meta.label, 0)
+        )
+        counts["people"] = _generated_users().delete()[1].get(User._meta.label, 0)
+    return counts
+
+
+# --- Generating ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Org:
+    index: int
+    code: str
+    name: str
+    kind: str
+    sector: str
+    parent: int | None  # index of the HQ
+    town: str
+    county: str
+    postcode: str
+    address_line_1: str
+    telephone: str
+    registered_at: dt.datetime | None = None
+    id: int = 0
+
+
+@dataclass
+class _Registered:
+    """A registered organisation's plan: its people, what it answered and what it published."""
+
+    org: _Org
+    people: list[int]  # indexes into the people list; the first is an administrator
+    levels: list[str]  # publications in order, [] when it has not published
+    complete: bool  # all items needed for Standards Met answered
+    answered_share: float  # for an unpublished assessment: share of items answered
+    ce_plus: bool
+    assessment_id: int = 0
+    publication_ids: list[int] = field(default_factory=list)
+
+
+class _Generator:
+    def __init__(self, *, spec: ScaleSpec, bank: QuestionBank, progress: Progress | None):
+        self.spec = spec
+        self.bank = bank
+        self.progress = progress
+        self.rng = random.Random(spec.seed)
+        self.items = list(
+            EvidenceItem.objects.filter(bank=bank)
+            .select_related("section", "depends_on")
+            .order_by("section__position", "position")
+        )
+        if not self.items:
+            raise ImproperlyConfigured(f"The {bank.year} question bank has no items")
+        self.items_by_ref = {item.ref: item for item in self.items}
+        self.counts: Counter[str] = Counter()
+
+    # Progress ------------------------------------------------------------------------------------
+
+    def _ticker(self, stage: str, total: int) -> Callable[[int], None]:
+        done = 0
+
+        def tick(step: int) -> None:
+            nonlocal done
+            done += step
+            if self.progress is not None:
+                self.progress(stage, min(done, total), total)
+
+        tick(0)
+        return tick
+
+    # Organisations -------------------------------------------------------------------------------
+
+    def _name(self, rng: random.Random) -> str:
+        roll = rng.random()
+        if roll < 0.02:
+            first = rng.choice(_NAME_FIRST_ACCENTED)
+        elif roll < 0.08:
+            first = rng.choice(_SAINTS)
+        else:
+            first = rng.choice(_NAME_FIRST)
+        return f"{first} {rng.choice(_NAME_SECOND)}{rng.choice(_NAME_KIND)}"
+
+    def _address(self, rng: random.Random) -> tuple[str, str, str, str, str]:
+        town, county, area, districts = rng.choice(_PLACES)
+        postcode = (
+            f"{area}{rng.randint(1, districts)} {rng.randint(0, 9)}"
+            f"{rng.choice(_INWARD_LETTERS)}{rng.choice(_INWARD_LETTERS)}"
+        )
+        line_1 = f"{rng.randint(1, 220)} {rng.choice(_STREETS)} {rng.choice(_STREET_KINDS)}"
+        # 01632 960xxx: Ofcom's range for drama, never a real number.
+        telephone = f"01632 960{rng.randint(0, 999):03d}"
+        return town, county, postcode, line_1, telephone
+
+    def branch_counts(self, generated: int) -> list[int]:
+        """Branches per HQ: skewed, most small, a few at the maximum, the first exactly big."""
+        spec, rng = self.spec, self.rng
+        hqs = spec.headquarters
+        counts = [min(spec.max_branches, 2 + int(rng.lognormvariate(1.2, 1.0))) for _ in range(hqs)]
+        counts[0] = spec.big_hq_branches
+        for index in range(1, min(hqs, 1 + spec.largest_headquarters)):
+            counts[index] = spec.max_branches
+        # At most half the generated sites are branches; scale the small ones down if needed.
+        budget = max(0, (generated - hqs) // 2)
+        fixed = sum(counts[: 1 + spec.largest_headquarters])
+        rest = sum(counts[1 + spec.largest_headquarters :])
+        if fixed + rest > budget and rest:
+            factor = max(0.0, (budget - fixed) / rest)
+            for index in range(1 + spec.largest_headquarters, hqs):
+                counts[index] = max(2, int(counts[index] * factor))
+        if sum(counts) > generated - hqs:
+            raise ImproperlyConfigured(
+                f"{generated} generated organisations cannot hold {hqs} headquarters and "
+                f"{sum(counts)} branches: ask for more organisations or fewer headquarters"
+            )
+        return counts
+
+    def organisations(self, generated: int) -> list[_Org]:
+        spec, rng = self.spec, self.rng
+        hqs = spec.headquarters
+        if generated < hqs + spec.big_hq_branches:
+            raise ImproperlyConfigured(
+                f"Only {generated} organisations to generate: not enough for {hqs} headquarters "
+                f"and {spec.big_hq_branches} branches of {BIG_HQ_CODE}"
+            )
+        branch_counts = self.branch_counts(generated)
+        orgs: list[_Org] = []
+        for index in range(hqs):
+            town, county, postcode, line_1, telephone = self._address(rng)
+            surname = rng.choice(_SURNAMES)
+            word = rng.choice((surname, rng.choice(_NAME_FIRST), f"{surname} & {rng.choice(_SURNAMES)}"))
+            orgs.append(
+                _Org(
+                    index=index,
+                    code=f"{HQ_PREFIX}{index + 1:04d}",
+                    name=f"{word} {rng.choice(_HQ_KIND)}",
+                    kind=Organisation.Kind.HEADQUARTERS,
+                    sector="Social Care",
+                    parent=None,
+                    town=town,
+                    county=county,
+                    postcode=postcode,
+                    address_line_1=line_1,
+                    telephone=telephone,
+                )
+            )
+        orgs[0].name = "Scale Benchmark Care Group Ltd"
+        site_number = 0
+        parents = [hq for hq, count in enumerate(branch_counts) for _ in range(count)]
+        standalone = generated - hqs - len(parents)
+        for parent in parents + [None] * standalone:
+            site_number += 1
+            town, county, postcode, line_1, telephone = self._address(rng)
+            orgs.append(
+                _Org(
+                    index=len(orgs),
+                    code=f"{SITE_PREFIX}{site_number:06d}",
+                    name=self._name(rng),
+                    kind=Organisation.Kind.SITE,
+                    sector=rng.choice(_SECTORS_SITE),
+                    parent=parent,
+                    town=town,
+                    county=county,
+                    postcode=postcode,
+                    address_line_1=line_1,
+                    telephone=telephone,
+                )
+            )
+        self.branch_total = len(parents)
+        return orgs
+
+    # The plan for registered organisations -------------------------------------------------------
+
+    def registered(self, orgs: list[_Org]) -> list[_Registered]:
+        spec, rng = self.spec, self.rng
+        hqs = [org for org in orgs if org.kind == Organisation.Kind.HEADQUARTERS]
+        branches = [org for org in orgs if org.parent is not None]
+        standalone = [org for org in orgs if org.kind == Organisation.Kind.SITE and org.parent is None]
+        wanted = min(spec.assessments, len(orgs))
+        # Most HQs register (they publish for their branches); a few branches register on their
+        # own; the rest are standalone homes.
+        chosen_hqs = [hqs[0]] + rng.sample(hqs[1:], min(len(hqs) - 1, int(0.8 * len(hqs))))
+        chosen_hqs = chosen_hqs[:wanted]
+        chosen_branches = rng.sample(
+            branches, min(len(branches), max(0, wanted - len(chosen_hqs)) // 20)
+        )
+        remaining = wanted - len(chosen_hqs) - len(chosen_branches)
+        chosen_sites = rng.sample(standalone, min(len(standalone), remaining))
+        chosen = chosen_hqs + chosen_branches + chosen_sites
+        if len(chosen) < wanted:
+            raise ImproperlyConfigured(
+                f"Only {len(chosen)} generated organisations can register; {wanted} were asked for"
+            )
+
+        # Publications: most registered organisations publish, some more than once.
+        publishing = min(len(chosen), spec.publications, max(1, round(0.9 * len(chosen))))
+        per_org = [1] * publishing
+        extra = spec.publications - publishing
+        capacity = 3  # at most four publications each
+        while extra > 0:
+            index = rng.randrange(publishing)
+            if per_org[index] <= capacity:
+                per_org[index] += 1
+                extra -= 1
+            elif all(count > capacity for count in per_org):
+                capacity += 1
+        # The benchmark HQ has published before (Approaching, then Met), for all its branches.
+        publishing_orgs = [chosen[0]] + rng.sample(chosen[1:], publishing - 1)
+        counts = dict(zip((org.index for org in publishing_orgs), per_org, strict=True))
+        counts[chosen[0].index] = max(2, counts[chosen[0].index])
+        overflow = counts[chosen[0].index] - per_org[0]
+        if overflow:  # keep the total exact
+            for org in publishing_orgs[1:]:
+                while overflow and counts[org.index] > 1:
+                    counts[org.index] -= 1
+                    overflow -= 1
+
+        plans = []
+        people_total = 0
+        for org in chosen:
+            count = counts.get(org.index, 0)
+            levels = self._levels(count, rng) if count else []
+            if org.index == chosen[0].index:
+                levels = ["approaching"] + ["met"] * (count - 1)
+            people = spec.big_hq_people if org.index == 0 else rng.choice((1, 1, 2, 2, 3, 4))
+            plans.append(
+                _Registered(
+                    org=org,
+                    people=list(range(people_total, people_total + people)),
+                    levels=levels,
+                    complete=bool(levels) and levels[-1] != "approaching",
+                    answered_share=rng.uniform(0.1, 0.95),
+                    ce_plus="exceeded" in levels or rng.random() < 0.1,
+                )
+            )
+            people_total += people
+            org.registered_at = _between(rng, _YEAR_STARTS - dt.timedelta(days=400), _YEAR_STARTS)
+        self.people_total = people_total
+        return plans
+
+    @staticmethod
+    def _levels(count: int, rng: random.Random) -> list[str]:
+        """Levels in publication order. Approaching Standards only as the first publication."""
+        if count == 1:
+            return [rng.choices(("met", "approaching", "exceeded"), (75, 15, 10))[0]]
+        first = "approaching" if rng.random() < 0.5 else "met"
+        later = ["met"] * (count - 1)
+        if rng.random() < 0.1:
+            later[-1] = "exceeded"
+        return [first, *later]
+
+    # Answers ---------------------------------------------------------------------------------------
+
+    def answers_for(self, plan: _Registered) -> list[tuple]:
+        """(item, values, version) for each answered item: the same every time for one plan."""
+        rng = random.Random(f"{self.spec.seed}-answers-{plan.org.code}")
+        answered: dict[str, dict] = {}
+        rows = []
+        for item in self.items:
+            if plan.complete:
+                wanted = item.level in ("approaching", "met") or rng.random() < 0.5
+            elif plan.levels:  # published Approaching Standards only: some Met items missing
+                wanted = item.level == "approaching" or rng.random() < 0.6
+            else:
+                wanted = rng.random() < plan.answered_share
+            if item.depends_on_id is not None:
+                parent = answered.get(item.depends_on.ref)
+                if parent is None or (
+                    item.depends_on_answers and parent.get("choice") not in item.depends_on_answers
+                ):
+                    wanted = False
+            values = self._values(item, rng)
+            version = rng.choices((1, 2, 3), (75, 20, 5))[0]
+            if wanted:
+                answered[item.ref] = values
+                rows.append((item, values, version))
+        return rows
+
+    @staticmethod
+    def _values(item: EvidenceItem, rng: random.Random) -> dict:
+        kind = item.answer_type
+        if kind == "text":
+            return {"text": rng.choice(_TEXT_ANSWERS)}
+        if kind == "yes_no":
+            return {"choice": "yes" if rng.random() < 0.93 else "no"}
+        if kind == "yes_no_text":
+            return {"choice": "yes", "text": rng.choice(_TEXT_ANSWERS)}
+        if kind == "date":
+            return {"date": dt.date(2025, 7, 1) + dt.timedelta(days=rng.randrange(300))}
+        if kind == "number":
+            return {"number": Decimal(rng.randint(1, 120))}
+        if kind == "document":
+            return {"document_location": rng.choice(_DOCUMENT_LOCATIONS)}
+        if kind == "choice":
+            options = [option["value"] for option in item.options]
+            return {"choice": options[0] if rng.random() < 0.8 else rng.choice(options)}
+        return {"text": rng.choice(_TEXT_ANSWERS)}
+
+    # Writing ---------------------------------------------------------------------------------------
+
+    def write_organisations(self, orgs: list[_Org]) -> None:
+        ids = _allocate_ids(Organisation, len(orgs))
+        for org, pk in zip(orgs, ids, strict=True):
+            org.id = pk
+        table = _Table(
+            Organisation,
+            (
+                "id",
+                "ods_code",
+                "name",
+                "primary_sector",
+                "kind",
+                "parent_id",
+                "address_line_1",
+                "town",
+                "county",
+                "postcode",
+                "telephone",
+                "opened_on",
+                "source",
+                "registration_state",
+                "registered_at",
+                "created_at",
+                "updated_at",
+            ),
+        )
+        tick = self._ticker("Organisations", len(orgs))
+
+        def rows():
+            for org in orgs:
+                yield (
+                    org.id,
+                    org.code,
+                    org.name,
+                    org.sector,
+                    org.kind,
+                    orgs[org.parent].id if org.parent is not None else None,
+                    org.address_line_1,
+                    org.town,
+                    org.county,
+                    org.postcode,
+                    org.telephone,
+                    dt.date(2000, 1, 1) + dt.timedelta(days=(org.index * 37) % 8000),
+                    Organisation.Source.ODS,
+                    "registered" if org.registered_at else "directory",
+                    org.registered_at,
+                    _GENERATED_AT,
+                    _GENERATED_AT,
+                )
+
+        self.counts["organisations"] = table.write(rows(), tick=tick)
+        self.counts["headquarters"] = sum(1 for o in orgs if o.kind == Organisation.Kind.HEADQUARTERS)
+        self.counts["branches"] = self.branch_total
+
+    def write_people(self, plans: list[_Registered]) -> list[int]:
+        rng = random.Random(f"{self.spec.seed}-people")
+        ids = _allocate_ids(User, self.people_total)
+        bench_password = make_password(BENCH_PASSWORD)
+        users = _Table(
+            User,
+            (
+                "id",
+                "password",
+                "email",
+                "full_name",
+                "is_active",
+                "is_staff",
+                "is_superuser",
+                "date_joined",
+            ),
+        )
+        memberships = _Table(
+            Membership, ("organisation_id", "user_id", "role", "created_at", "updated_at")
+        )
+        names: dict[int, str] = {}
+
+        def user_rows():
+            for plan in plans:
+                for position, person in enumerate(plan.people):
+                    name = f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}"
+                    email = f"person{person + 1:06d}@{EMAIL_DOMAIN}"
+                    password = _UNUSABLE_PASSWORD
+                    if plan.org.index == 0 and position in (0, 1):
+                        email = BENCH_ADMIN_EMAIL if position == 0 else BENCH_MEMBER_EMAIL
+                        name = "Bench Administrator" if position == 0 else "Bench Member"
+                        password = bench_password
+                    names[ids[person]] = name
+                    yield (ids[person], password, email, name, True, False, False, plan.org.registered_at)
+
+        def membership_rows():
+            for plan in plans:
+                for position, person in enumerate(plan.people):
+                    if position == 0:
+                        role = Role.ADMINISTRATOR
+                    elif plan.org.index == 0 and position == 1:
+                        role = Role.MEMBER
+                    else:
+                        role = rng.choice((Role.ADMINISTRATOR, Role.MEMBER, Role.MEMBER, Role.VIEWER))
+                    yield (plan.org.id, ids[person], role, plan.org.registered_at, _GENERATED_AT)
+
+        self.counts["people"] = users.write(user_rows(), tick=self._ticker("People", self.people_total))
+        self.counts["memberships"] = memberships.write(
+            membership_rows(), tick=self._ticker("Memberships", self.people_total)
+        )
+        self.user_ids = ids
+        self.user_names = names
+        return list(ids)
+
+    def write_profiles(self, plans: list[_Registered]) -> None:
+        rng = random.Random(f"{self.spec.seed}-profiles")
+        table = _Table(
+            OrganisationProfile,
+            (
+                "organisation_id",
+                "caldicott_guardian",
+                "senior_information_risk_owner",
+                "information_governance_lead",
+                "data_protection_officer",
+                "nhsmail_only",
+                "cyber_essentials_plus",
+                "cyber_essentials_plus_certificate_number",
+                "cyber_essentials_plus_expires_on",
+                "version",
+                "updated_at",
+            ),
+        )
+
+        def person() -> str:
+            return f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}"
+
+        def rows():
+            for plan in plans:
+                filled = bool(plan.levels) or rng.random() < 0.5
+                ce_plus = "yes" if plan.ce_plus else rng.choice(("no", "not_sure", ""))
+                yield (
+                    plan.org.id,
+                    person() if filled else "",
+                    person() if filled else "",
+                    person() if filled else "",
+                    person() if filled and rng.random() < 0.5 else "",
+                    rng.choice(("yes", "no")) if filled else "",
+                    ce_plus,
+                    f"CEP-{rng.randrange(10**8):08d}" if ce_plus == "yes" else "",
+                    dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(300))
+                    if ce_plus == "yes"
+                    else None,
+                    rng.randint(1, 4) if filled else 0,
+                    _GENERATED_AT,
+                )
+
+        self.counts["profiles"] = table.write(rows(), tick=self._ticker("Profiles", len(plans)))
+
+    def write_assessments(self, plans: list[_Registered]) -> None:
+        ids = _allocate_ids(Assessment, len(plans))
+        for plan, pk in zip(plans, ids, strict=True):
+            plan.assessment_id = pk
+        table = _Table(Assessment, ("id", "organisation_id", "bank_id", "created_at"))
+        self.counts["assessments"] = table.write(
+            (
+                (plan.assessment_id, plan.org.id, self.bank.pk, _YEAR_STARTS)
+                for plan in plans
+            ),
+            tick=self._ticker("Assessments", len(plans)),
+        )
+
+    def write_answers(self, plans: list[_Registered]) -> None:
+        """Answers, then their saved versions: the seeded answers are worked out again for each
+        pass rather than held in memory (a million of them)."""
+        value_fields = ("text", "choice", "date", "number", "document_location", "comments")
+        answers = _Table(
+            Answer,
+            (
+                "id",
+                "assessment_id",
+                "item_id",
+                "version",
+                "updated_by_id",
+                "updated_at",
+                "needs_review",
+                *value_fields,
+            ),
+        )
+        revisions = _Table(
+            AnswerRevision, ("answer_id", "version", "saved_by_id", "saved_at", *value_fields)
+        )
+        total = revision_total = 0
+        for plan in plans:
+            rows = self.answers_for(plan)
+            total += len(rows)
+            revision_total += sum(version for _, _, version in rows)
+        first_id = _allocate_ids(Answer, total).start
+
+        def planned():
+            pk = first_id
+            for plan in plans:
+                saved_at = _answer_time(plan)
+                for item, values, version in self.answers_for(plan):
+                    author = self.user_ids[
+                        plan.people[(item.position + version) % len(plan.people)]
+                    ]
+                    yield plan, pk, item, _value_row(values), version, author, saved_at
+                    pk += 1
+                    saved_at += dt.timedelta(minutes=7)
+
+        self.counts["answers"] = answers.write(
+            (
+                (pk, plan.assessment_id, item.pk, version, author, saved_at, False, *values)
+                for plan, pk, item, values, version, author, saved_at in planned()
+            ),
+            tick=self._ticker("Answers", total),
+        )
+
+        def revision_rows():
+            for _, pk, _, values, version, author, saved_at in planned():
+                for number in range(1, version + 1):
+                    # Earlier versions said less: the text grew, the choice stayed.
+                    yield (
+                        pk,
+                        number,
+                        author,
+                        saved_at - dt.timedelta(days=version - number),
+                        *(values if number == version else _earlier(values)),
+                    )
+
+        self.counts["saved versions"] = revisions.write(
+            revision_rows(), tick=self._ticker("Saved versions", revision_total)
+        )
+
+    def write_publications(self, plans: list[_Registered], orgs: list[_Org]) -> None:
+        publishing = [plan for plan in plans if plan.levels]
+        total = sum(len(plan.levels) for plan in publishing)
+        ids = iter(_allocate_ids(Publication, total))
+        branches: dict[int, list[int]] = {}
+        for org in orgs:
+            if org.parent is not None:
+                branches.setdefault(org.parent, []).append(org.id)
+        codes: set[str] = set(
+            Publication.objects.exclude(verification_code=None).values_list(
+                "verification_code", flat=True
+            )
+        )
+        rng = random.Random(f"{self.spec.seed}-publications")
+        table = _Table(
+            Publication,
+            (
+                "id",
+                "organisation_id",
+                "bank_id",
+                "assessment_id",
+                "sequence",
+                "level",
+                "published_at",
+                "published_by_id",
+                "published_by_name",
+                "published_as_name",
+                "published_as_ods_code",
+                "answers_snapshot",
+                "profile_snapshot",
+                "action_plan",
+                "verification_code",
+            ),
+        )
+        sites: list[tuple[int, int]] = []
+        plans_entries: list[tuple] = []
+
+        def code() -> str:
+            while True:
+                raw = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                value = "-".join(raw[i : i + 5] for i in range(0, CODE_LENGTH, 5))
+                if value not in codes:
+                    codes.add(value)
+                    return value
+
+        def rows():
+            for plan in publishing:
+                answered = {item.ref: (values, version) for item, values, version in self.answers_for(plan)}
+                start = _answer_time(plan) + dt.timedelta(days=20)
+                span = (_PUBLISHED_UNTIL - start) / (len(plan.levels) + 1)
+                admin = self.user_ids[plan.people[0]]
+                admin_name = self.user_names[admin]
+                for sequence, level in enumerate(plan.levels, start=1):
+                    pk = next(ids)
+                    plan.publication_ids.append(pk)
+                    at_approaching = level == "approaching"
+                    snapshot, outstanding = self._snapshot(
+                        answered, only_mandatory=at_approaching and plan.complete, author=admin_name
+                    )
+                    action_plan = []
+                    if at_approaching:
+                        action_plan = [
+                            {
+                                "ref": ref,
+                                "section": self.items_by_ref[ref].section.title,
+                                "requirement": self.items_by_ref[ref].text,
+                                "action": rng.choice(_PLAN_ACTIONS),
+                                "responsible_person": admin_name,
+                                "target_date": "2026-12-31",
+                            }
+                            for ref in outstanding
+                        ]
+                        if not plan.complete:
+                            plans_entries.extend(
+                                (plan.assessment_id, self.items_by_ref[ref].pk, admin) for ref in outstanding
+                            )
+                    branch_ids = branches.get(plan.org.index, [])
+                    if branch_ids:
+                        covered = branch_ids if rng.random() < 0.8 or plan.org.index == 0 else [
+                            pk_ for pk_ in branch_ids if rng.random() < 0.7
+                        ]
+                        sites.extend((pk, site) for site in covered)
+                    yield (
+                        pk,
+                        plan.org.id,
+                        self.bank.pk,
+                        plan.assessment_id,
+                        sequence,
+                        level,
+                        start + span * sequence,
+                        admin,
+                        admin_name,
+                        plan.org.name,
+                        plan.org.code,
+                        snapshot,
+                        self._profile_snapshot(plan, rng),
+                        action_plan,
+                        code(),
+                    )
+
+        self.counts["publications"] = table.write(rows(), tick=self._ticker("Publications", total))
+        site_table = _Table(PublicationSite, ("publication_id", "organisation_id"))
+        self.counts["publication sites"] = site_table.write(
+            iter(sites), tick=self._ticker("Publication sites", len(sites))
+        )
+        entries = _Table(
+            ActionPlanEntry,
+            ("assessment_id", "item_id", "action", "responsible_person", "target_date", "updated_by_id", "updated_at"),
+        )
+        self.counts["action plan entries"] = entries.write(
+            (
+                (assessment, item, rng.choice(_PLAN_ACTIONS), "Registered manager", dt.date(2026, 12, 31), user, _GENERATED_AT)
+                for assessment, item, user in dict.fromkeys(plans_entries)
+            )
+        )
+
+    def _snapshot(self, answered: dict, *, only_mandatory: bool, author: str) -> tuple[list, list]:
+        """The answers as published (the shape publishing.services._answers_snapshot writes) and
+        the refs Standards Met still needed then. `only_mandatory`: as a first, Approaching
+        Standards publication saw them, before the Standards Met items were answered."""
+        if only_mandatory:
+            answered = {
+                ref: entry
+                for ref, entry in answered.items()
+                if self.items_by_ref[ref].level == "approaching"
+            }
+        snapshot, outstanding = [], []
+        for item in self.items:
+            entry = answered.get(item.ref)
+            parent = answered.get(item.depends_on.ref) if item.depends_on_id else None
+            applies = item.depends_on_id is None or (
+                parent is not None
+                and (
+                    not item.depends_on_answers
+                    or parent[0].get("choice") in item.depends_on_answers
+                )
+            )
+            values = entry[0] if entry else {}
+            if applies and entry is None and item.level in ("approaching", "met"):
+                outstanding.append(item.ref)
+            snapshot.append(
+                {
+                    "ref": item.ref,
+                    "section": item.section.title,
+                    "text": item.text,
+                    "level": item.level,
+                    "answer_type": item.answer_type,
+                    "applies": applies,
+                    "answered": entry is not None,
+                    "answer": _display(item, values) if entry else "",
+                    "comments": "",
+                    "document": "",
+                    "document_location": values.get("document_location", ""),
+                    "saved_by": author if entry else "",
+                    "saved_at": _GENERATED_AT.isoformat() if entry else "",
+                }
+            )
+        return snapshot, outstanding
+
+    @staticmethod
+    def _profile_snapshot(plan: _Registered, rng: random.Random) -> dict:
+        return {
+            "caldicott_guardian": f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}",
+            "senior_information_risk_owner": f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}",
+            "information_governance_lead": f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}",
+            "data_protection_officer": "",
+            "nhsmail_only": "no",
+            "cyber_essentials_plus": "yes" if plan.ce_plus else "no",
+            "cyber_essentials_plus_certificate_number": "CEP-00000001" if plan.ce_plus else "",
+            "cyber_essentials_plus_expires_on": "2027-03-31" if plan.ce_plus else None,
+            "primary_sector": plan.org.sector,
+        }
+
+    def write_extras(self, plans: list[_Registered]) -> None:
+        """Reminders for registered organisations that have not published; invitations for the
+        benchmark HQ."""
+        unpublished = [plan for plan in plans if not plan.levels]
+        reminders = _Table(
+            ReminderSent, ("organisation_id", "bank_id", "kind", "recipients", "sent_at")
+        )
+        self.counts["reminders"] = reminders.write(
+            (
+                (
+                    plan.org.id,
+                    self.bank.pk,
+                    kind,
+                    f"person{plan.people[0] + 1:06d}@{EMAIL_DOMAIN}",
+                    sent_at,
+                )
+                for plan in unpublished
+                for kind, sent_at in (
+                    (ReminderSent.Kind.DAYS_60, dt.datetime(2026, 5, 1, 7, 0, tzinfo=_LONDON)),
+                    (ReminderSent.Kind.DAYS_30, dt.datetime(2026, 5, 31, 7, 0, tzinfo=_LONDON)),
+                )
+            )
+        )
+        big = plans[0]
+        invitations = _Table(
+            Invitation,
+            ("organisation_id", "email", "role", "token_hash", "invited_by_id", "created_at", "expires_at"),
+        )
+        rng = random.Random(f"{self.spec.seed}-invitations")
+        self.counts["invitations"] = invitations.write(
+            (
+                big.org.id,
+                f"invited{number}@{EMAIL_DOMAIN}",
+                Role.MEMBER,
+                f"{rng.getrandbits(256):064x}",
+                self.user_ids[big.people[0]],
+                _GENERATED_AT,
+                _GENERATED_AT + dt.timedelta(days=3650),
+            )
+            for number in range(5)
+        )
+
+
+def _between(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
+    return start + (end - start) * rng.random()
+
+
+def _answer_time(plan: _Registered) -> dt.datetime:
+    # Spread over the first months of the year, by organisation.
+    return _YEAR_STARTS + dt.timedelta(hours=(plan.org.index * 13) % 2000)
+
+
+def _value_row(values: dict) -> tuple:
+    return (
+        values.get("text", ""),
+        values.get("choice", ""),
+        values.get("date"),
+        values.get("number"),
+        values.get("document_location", ""),
+        "",
+    )
+
+
+def _earlier(value_row: tuple) -> tuple:
+    text, *rest = value_row
+    return (text.split(";")[0].split(",")[0], *rest)
+
+
+def _display(item: EvidenceItem, values: dict) -> str:
+    kind = item.answer_type
+    if kind == "text":
+        return values.get("text", "")
+    if kind in ("yes_no", "yes_no_text"):
+        choice = {"yes": "Yes", "no": "No"}.get(values.get("choice", ""), "")
+        text = values.get("text", "")
+        return f"{choice}\n{text}".strip() if text else choice
+    if kind == "choice":
+        labels = {option["value"]: option["label"] for option in item.options}
+        return labels.get(values.get("choice", ""), "")
+    if kind == "date":
+        return values["date"].isoformat() if values.get("date") else ""
+    if kind == "number":
+        return "" if values.get("number") is None else str(values["number"])
+    if kind == "document":
+        return values.get("document_location", "")
+    return ""
+
+
+def scale_data_generate(
+    *, spec: ScaleSpec, bank: QuestionBank, progress: Progress | None = None
+) -> ScaleReport:
+    """Writes the generated part of the data set (the directory must be imported already).
+
+    One transaction: a failure leaves nothing behind.
+    """
+    import time
+
+    report = ScaleReport()
+    generator = _Generator(spec=spec, bank=bank, progress=progress)
+    real = Organisation.objects.count()
+    generated = spec.organisations - real
+    if generated <= 0:
+        raise ImproperlyConfigured(
+            f"The directory already holds {real} organisations, not fewer than the "
+            f"{spec.organisations} asked for"
+        )
+
+    def timed(label: str, function, *args) -> None:
+        started = time.monotonic()
+        function(*args)
+        report.seconds[label] = time.monotonic() - started
+
+    with transaction.atomic():
+        orgs = generator.organisations(generated)
+        plans = generator.registered(orgs)
+        timed("organisations", generator.write_organisations, orgs)
+        timed("people", generator.write_people, plans)
+        timed("profiles", generator.write_profiles, plans)
+        timed("assessments", generator.write_assessments, plans)
+        timed("answers", generator.write_answers, plans)
+        timed("publications", generator.write_publications, plans, orgs)
+        timed("reminders and invitations", generator.write_extras, plans)
+    if connection.vendor == "postgresql":
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            # Fresh statistics, so the planner knows the tables' new sizes straight away.
+            cursor.execute("ANALYZE")
+        report.seconds["analyze"] = time.monotonic() - started
+    report.counts = dict(generator.counts)
+    report.counts["registered organisations"] = len(plans)
+    report.counts["organisations in the directory"] = real + generated
+    report.counts["largest HQ branches"] = max(
+        Counter(org.parent for org in orgs if org.parent is not None).values(), default=0
+    )
+    return report
