@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
+from dspt_portal.ratelimit import rate_limited
 from organisations import audit
 from organisations.access import Access, requires
 from organisations.roles import Permission
@@ -127,6 +128,7 @@ def normalise_code(raw: str) -> str | None:
 
 
 @requires(Access.PUBLIC)
+@rate_limited("verify")
 def certificate_verify(request, code: str):
     normalised = normalise_code(code)
     if normalised is None:

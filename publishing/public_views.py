@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from dspt_portal.ratelimit import rate_limited
 from organisations.access import Access, requires
 
 from .forms import SearchForm
@@ -60,6 +61,7 @@ def _page_links(query: str, page) -> list[dict]:
 
 
 @requires(Access.PUBLIC)
+@rate_limited("search")
 @require_safe
 def organisation_search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
@@ -114,6 +116,7 @@ def _csv_row(result: OrganisationResult) -> list[str]:
 
 
 @requires(Access.PUBLIC)
+@rate_limited("search")
 @require_safe
 def organisation_search_csv(request: HttpRequest) -> HttpResponse:
     """Every result (at most CSV_ROW_LIMIT) in the toolkit's current export layout.
@@ -141,6 +144,7 @@ def organisation_search_csv(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Access.PUBLIC)
+@rate_limited("search")
 @require_safe
 def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
     organisation = organisation_public_get(ods_code=ods_code)

@@ -19,3 +19,5 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 # Most tests act as administrators without a phone; tests/organisations/test_mfa.py turns this on.
 DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS = False
+# The suite searches far more often than a person; tests/test_security.py turns the limit on.
+DSPT_RATE_LIMITS_ENABLED = False
