@@ -37,7 +37,6 @@ from assessments.models import (
     Answer,
     AnswerRevision,
     Assessment,
-    Document,
     EvidenceItem,
     QuestionBank,
 )
@@ -254,7 +253,9 @@ class _Table:
         for name, model_field in by_attname.items():
             if name in self.fields:
                 continue
-            if getattr(model_field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            if model_field.primary_key or (
+                getattr(model_field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+            ):
                 continue  # the database fills it in
             if getattr(model_field, "auto_now", False) or getattr(
                 model_field, "auto_now_add", False
@@ -560,7 +561,9 @@ class _Generator:
         for index in range(hqs):
             town, county, postcode, line_1, telephone = self._address(rng)
             surname = rng.choice(_SURNAMES)
-            word = rng.choice((surname, rng.choice(_NAME_FIRST), f"{surname} & {rng.choice(_SURNAMES)}"))
+            word = rng.choice(
+                (surname, rng.choice(_NAME_FIRST), f"{surname} & {rng.choice(_SURNAMES)}")
+            )
             orgs.append(
                 _Org(
                     index=index,
@@ -607,7 +610,9 @@ class _Generator:
         spec, rng = self.spec, self.rng
         hqs = [org for org in orgs if org.kind == Organisation.Kind.HEADQUARTERS]
         branches = [org for org in orgs if org.parent is not None]
-        standalone = [org for org in orgs if org.kind == Organisation.Kind.SITE and org.parent is None]
+        standalone = [
+            org for org in orgs if org.kind == Organisation.Kind.SITE and org.parent is None
+        ]
         wanted = min(spec.assessments, len(orgs))
         # Most HQs register (they publish for their branches); a few branches register on their
         # own; the rest are standalone homes.
@@ -681,7 +686,7 @@ class _Generator:
             later[-1] = "exceeded"
         return [first, *later]
 
-    # Answers ---------------------------------------------------------------------------------------
+    # Answers -------------------------------------------------------------------------------------
 
     def answers_for(self, plan: _Registered) -> list[tuple]:
         """(item, values, version) for each answered item: the same every time for one plan."""
@@ -728,7 +733,7 @@ class _Generator:
             return {"choice": options[0] if rng.random() < 0.8 else rng.choice(options)}
         return {"text": rng.choice(_TEXT_ANSWERS)}
 
-    # Writing ---------------------------------------------------------------------------------------
+    # Writing -------------------------------------------------------------------------------------
 
     def write_organisations(self, orgs: list[_Org]) -> None:
         ids = _allocate_ids(Organisation, len(orgs))
@@ -781,7 +786,9 @@ class _Generator:
                 )
 
         self.counts["organisations"] = table.write(rows(), tick=tick)
-        self.counts["headquarters"] = sum(1 for o in orgs if o.kind == Organisation.Kind.HEADQUARTERS)
+        self.counts["headquarters"] = sum(
+            1 for o in orgs if o.kind == Organisation.Kind.HEADQUARTERS
+        )
         self.counts["branches"] = self.branch_total
 
     def write_people(self, plans: list[_Registered]) -> list[int]:
@@ -817,7 +824,16 @@ class _Generator:
                         name = "Bench Administrator" if position == 0 else "Bench Member"
                         password = bench_password
                     names[ids[person]] = name
-                    yield (ids[person], password, email, name, True, False, False, plan.org.registered_at)
+                    yield (
+                        ids[person],
+                        password,
+                        email,
+                        name,
+                        True,
+                        False,
+                        False,
+                        plan.org.registered_at,
+                    )
 
         def membership_rows():
             for plan in plans:
@@ -827,10 +843,14 @@ class _Generator:
                     elif plan.org.index == 0 and position == 1:
                         role = Role.MEMBER
                     else:
-                        role = rng.choice((Role.ADMINISTRATOR, Role.MEMBER, Role.MEMBER, Role.VIEWER))
+                        role = rng.choice(
+                            (Role.ADMINISTRATOR, Role.MEMBER, Role.MEMBER, Role.VIEWER)
+                        )
                     yield (plan.org.id, ids[person], role, plan.org.registered_at, _GENERATED_AT)
 
-        self.counts["people"] = users.write(user_rows(), tick=self._ticker("People", self.people_total))
+        self.counts["people"] = users.write(
+            user_rows(), tick=self._ticker("People", self.people_total)
+        )
         self.counts["memberships"] = memberships.write(
             membership_rows(), tick=self._ticker("Memberships", self.people_total)
         )
@@ -888,10 +908,7 @@ class _Generator:
             plan.assessment_id = pk
         table = _Table(Assessment, ("id", "organisation_id", "bank_id", "created_at"))
         self.counts["assessments"] = table.write(
-            (
-                (plan.assessment_id, plan.org.id, self.bank.pk, _YEAR_STARTS)
-                for plan in plans
-            ),
+            ((plan.assessment_id, plan.org.id, self.bank.pk, _YEAR_STARTS) for plan in plans),
             tick=self._ticker("Assessments", len(plans)),
         )
 
@@ -1005,7 +1022,9 @@ class _Generator:
 
         def rows():
             for plan in publishing:
-                answered = {item.ref: (values, version) for item, values, version in self.answers_for(plan)}
+                answered = {
+                    item.ref: (values, version) for item, values, version in self.answers_for(plan)
+                }
                 start = _answer_time(plan) + dt.timedelta(days=20)
                 span = (_PUBLISHED_UNTIL - start) / (len(plan.levels) + 1)
                 admin = self.user_ids[plan.people[0]]
@@ -1032,13 +1051,16 @@ class _Generator:
                         ]
                         if not plan.complete:
                             plans_entries.extend(
-                                (plan.assessment_id, self.items_by_ref[ref].pk, admin) for ref in outstanding
+                                (plan.assessment_id, self.items_by_ref[ref].pk, admin)
+                                for ref in outstanding
                             )
                     branch_ids = branches.get(plan.org.index, [])
                     if branch_ids:
-                        covered = branch_ids if rng.random() < 0.8 or plan.org.index == 0 else [
-                            pk_ for pk_ in branch_ids if rng.random() < 0.7
-                        ]
+                        covered = (
+                            branch_ids
+                            if rng.random() < 0.8 or plan.org.index == 0
+                            else [pk_ for pk_ in branch_ids if rng.random() < 0.7]
+                        )
                         sites.extend((pk, site) for site in covered)
                     yield (
                         pk,
@@ -1065,11 +1087,27 @@ class _Generator:
         )
         entries = _Table(
             ActionPlanEntry,
-            ("assessment_id", "item_id", "action", "responsible_person", "target_date", "updated_by_id", "updated_at"),
+            (
+                "assessment_id",
+                "item_id",
+                "action",
+                "responsible_person",
+                "target_date",
+                "updated_by_id",
+                "updated_at",
+            ),
         )
         self.counts["action plan entries"] = entries.write(
             (
-                (assessment, item, rng.choice(_PLAN_ACTIONS), "Registered manager", dt.date(2026, 12, 31), user, _GENERATED_AT)
+                (
+                    assessment,
+                    item,
+                    rng.choice(_PLAN_ACTIONS),
+                    "Registered manager",
+                    dt.date(2026, 12, 31),
+                    user,
+                    _GENERATED_AT,
+                )
                 for assessment, item, user in dict.fromkeys(plans_entries)
             )
         )
@@ -1157,7 +1195,15 @@ class _Generator:
         big = plans[0]
         invitations = _Table(
             Invitation,
-            ("organisation_id", "email", "role", "token_hash", "invited_by_id", "created_at", "expires_at"),
+            (
+                "organisation_id",
+                "email",
+                "role",
+                "token_hash",
+                "invited_by_id",
+                "created_at",
+                "expires_at",
+            ),
         )
         rng = random.Random(f"{self.spec.seed}-invitations")
         self.counts["invitations"] = invitations.write(

@@ -30,6 +30,31 @@ class RegistrationError(ServiceError):
     pass
 
 
+class ExistingAccount(Exception):
+    """Registration with an email address that already has an account.
+
+    The page must not say so (that would tell anyone which addresses have accounts), so the
+    owner of the address is told by email instead.
+    """
+
+    def __init__(self, email: str):
+        super().__init__(email)
+        self.email = email
+
+
+def existing_account_notify(*, email: str, organisation: Organisation, sign_in_url: str) -> None:
+    body = render_to_string(
+        "organisations/email/registration_existing_account.txt",
+        {"organisation": organisation, "sign_in_url": sign_in_url},
+    )
+    send_mail(
+        f"Registering {organisation.name} on the {settings.DSPT_SERVICE_NAME}",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
+
+
 class LastAdministratorError(ServiceError):
     pass
 
@@ -104,10 +129,7 @@ def organisation_register(
             raise RegistrationError(problem)
         if new_account is not None:
             if User.objects.filter(email__iexact=new_account.email).exists():
-                raise RegistrationError(
-                    "An account already uses this email address. Sign in first, then register "
-                    "the organisation"
-                )
+                raise ExistingAccount(new_account.email)
             user = User.objects.create_user(
                 new_account.email, new_account.password, full_name=new_account.full_name
             )

@@ -132,6 +132,18 @@ def register_confirm(request):
                 )
             except services.RegistrationError as error:
                 form.add_error(None, error.message)
+            except services.ExistingAccount as existing:
+                services.existing_account_notify(
+                    email=existing.email,
+                    organisation=organisation,
+                    sign_in_url=request.build_absolute_uri(reverse("sign-in")),
+                )
+                request.session.pop(REGISTRATION_SESSION_KEY, None)
+                return render(
+                    request,
+                    "organisations/register_check_email.html",
+                    {"email": existing.email, "organisation": organisation},
+                )
             else:
                 request.session.pop(REGISTRATION_SESSION_KEY, None)
                 if needs_account:

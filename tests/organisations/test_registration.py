@@ -155,13 +155,19 @@ def test_confirm_form_errors_keep_what_was_typed(client, changes, field, message
     assert not Membership.objects.exists()
 
 
-def test_an_email_that_already_has_an_account_is_asked_to_sign_in_first(client):
+def test_an_email_that_already_has_an_account_is_told_by_email_not_on_the_page(client):
+    from django.core import mail
+
     UserFactory(email="rosa@brook.example")
     home = OrganisationFactory(ods_code="VER02")
     start(client, "VER02")
     response = client.post(reverse("register-confirm"), NEW_PERSON)
-    assert response.status_code == 400
-    assert "Sign in first, then register" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Check your email" in body
+    assert "already" not in body  # the page never says the address has an account
+    assert mail.outbox[-1].to == ["rosa@brook.example"]
+    assert "already has an account" in mail.outbox[-1].body
     home.refresh_from_db()
     assert not home.is_registered
 
