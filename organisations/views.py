@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.selectors import assessment_summary
 
-from . import audit, selectors, services
+from . import audit, mfa, selectors, services
 from .access import Access, requires
 from .forms import (
     ChangeOrganisationForm,
@@ -36,7 +36,7 @@ REGISTRATION_SESSION_KEY = "registration_ods_code"
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "organisations/start.html")
-    context = {}
+    context = {"mfa_enabled": mfa.mfa_enabled(user=request.user)}
     if request.organisation is not None:
         context["branch_count"] = selectors.branch_list(organisation=request.organisation).count()
         context["membership_count"] = selectors.memberships_for_user(user=request.user).count()

@@ -53,13 +53,19 @@ def test_every_url_is_crawled():
 # --- Fuzzing the forms -------------------------------------------------------------------------
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60)
-HUGE = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=5_000, max_size=40_000)
+HUGE = st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=5_000, max_size=25_000)
 VALUE = st.one_of(TEXT, HUGE, st.sampled_from(["", " ", "\x00", "-1", "0", "1e309", "yes", "no"]))
 
+# Derandomised so CI runs the same examples every time (bounded time, no flaky runs).
 FUZZ = settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
