@@ -1,11 +1,8 @@
 """The assessment spreadsheet and the certificate: data in, files out, read back. No database."""
 
-import ast
 import datetime
 import io
 import re
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -629,32 +626,3 @@ def test_a_refused_fetch_stops_the_rendering(monkeypatch):
 def test_the_certificate_is_quick_to_build(single, many_sites):
     assert single.seconds < 5
     assert many_sites.seconds < 5
-
-
-# --- purity ------------------------------------------------------------------------------------
-
-PURE_MODULES = ("publishing/documents/excel.py", "publishing/documents/certificate.py")
-
-
-@pytest.mark.parametrize("path", PURE_MODULES)
-def test_document_builders_import_nothing_from_django(path):
-    tree = ast.parse((ROOT / path).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    assert not [name for name in imported if name.split(".")[0] == "django"]
-
-
-def test_importing_the_document_builders_loads_no_django_and_no_weasyprint():
-    code = (
-        "import sys; import publishing.documents.excel, publishing.documents.certificate; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'weasyprint')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    # WeasyPrint too: it takes most of a second to import, so only a certificate loads it.
-    assert result.stdout.strip() == "[]"

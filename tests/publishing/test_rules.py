@@ -1,10 +1,6 @@
 """Publishing rules as tables. No database: plain data in, a Decision out."""
 
-import ast
 import datetime
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -588,33 +584,3 @@ def test_status_text_rejects_bad_input(year, level):
 
 def test_short_year():
     assert short_year("2024-25") == "24/25"
-
-
-# --- purity -------------------------------------------------------------------------------------
-
-PURE_MODULES = ("publishing/rules.py", "publishing/action_plan.py")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.mark.parametrize("path", PURE_MODULES)
-def test_pure_modules_import_nothing_from_django(path):
-    tree = ast.parse((ROOT / path).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    assert not [name for name in imported if name.split(".")[0] == "django"]
-
-
-def test_importing_the_pure_modules_loads_no_django():
-    # In a fresh interpreter, so modules the test run already imported do not hide anything.
-    code = (
-        "import sys; import publishing.rules, publishing.action_plan; "
-        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"

@@ -1,0 +1,49 @@
+"""The business rules and document builders are plain Python: no Django, no database.
+
+Checked twice: by reading their imports, and by importing them in a fresh interpreter (so
+modules this test run already loaded cannot hide anything).
+"""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PURE_MODULES = {
+    "assessments/rules.py": "assessments.rules",
+    "assessments/bank.py": "assessments.bank",
+    "assessments/uploads.py": "assessments.uploads",
+    "publishing/rules.py": "publishing.rules",
+    "publishing/status.py": "publishing.status",
+    "publishing/action_plan.py": "publishing.action_plan",
+    "publishing/documents/excel.py": "publishing.documents.excel",
+    "publishing/documents/certificate.py": "publishing.documents.certificate",
+}
+
+
+@pytest.mark.parametrize("path", PURE_MODULES)
+def test_imports_nothing_from_django(path):
+    tree = ast.parse((ROOT / path).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    assert not [name for name in imported if name.split(".")[0] == "django"]
+
+
+def test_importing_them_loads_neither_django_nor_weasyprint():
+    # WeasyPrint too: it takes most of a second to import, so only making a certificate loads it.
+    code = (
+        "import sys, importlib\n"
+        f"for name in {sorted(PURE_MODULES.values())!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'weasyprint')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
