@@ -23,6 +23,7 @@ run: install
 ## make test — the whole suite against PostgreSQL and Redis (started locally when none is running)
 test: install
 	@bash scripts/services.sh start
+	@bash scripts/browser_packages.sh
 	@set -o pipefail; status=0; \
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 
 from dspt_portal.forms import NHSDateField
 
@@ -54,6 +57,11 @@ class PublishForm(forms.Form):
         ]
 
 
+def _date_hint() -> str:
+    example = timezone.localdate() + timedelta(days=90)
+    return f"Within the next 12 months. For example, {example.day} {example.month} {example.year}."
+
+
 class ActionPlanForm(forms.Form):
     """One action, responsible person and target date per outstanding requirement."""
 
@@ -77,7 +85,7 @@ class ActionPlanForm(forms.Form):
             )
             self.fields[f"date_{item.ref}"] = NHSDateField(
                 label=f"Target date for {item.ref}",
-                help_text="Within the next 12 months. For example, 31 3 2026.",
+                help_text=_date_hint(),
                 initial=entry.target_date if entry else None,
             )
 
