@@ -29,11 +29,12 @@ test: install
 	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	bash scripts/services.sh stop; exit $$status
 
-## make bench — timings printed as figures (documents for now), on the embedded default
+## make bench — documents on the embedded default, then national scale on PostgreSQL behind gunicorn
 bench: install
 	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py migrate --no-input -v 0
 	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py bench_documents
 	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py bench_documents --sites 500 --runs 3
+	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

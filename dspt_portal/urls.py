@@ -1,10 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from . import bench_views, health
 
 urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("assessments.urls")),
     path("", include("publishing.urls")),
     path("", include("publishing.public_urls")),
+    path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),
 ]
+
+# Only for `make bench`: the minimal view every page is compared with.
+if settings.DSPT_BENCH_FLOOR:
+    urlpatterns.append(path("bench/floor/", bench_views.floor))

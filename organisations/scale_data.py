@@ -1290,8 +1290,10 @@ def scale_data_generate(
         report.seconds[label] = time.monotonic() - started
 
     with transaction.atomic():
+        started = time.monotonic()
         orgs = generator.organisations(generated)
         plans = generator.registered(orgs)
+        report.seconds["planning"] = time.monotonic() - started
         timed("organisations", generator.write_organisations, orgs)
         timed("people", generator.write_people, plans)
         timed("profiles", generator.write_profiles, plans)
@@ -1299,6 +1301,9 @@ def scale_data_generate(
         timed("answers", generator.write_answers, plans)
         timed("publications", generator.write_publications, plans, orgs)
         timed("reminders and invitations", generator.write_extras, plans)
+        committing = time.monotonic()
+    # PostgreSQL checks the (deferred) foreign keys of every row written at commit.
+    report.seconds["commit"] = time.monotonic() - committing
     if connection.vendor == "postgresql":
         started = time.monotonic()
         with connection.cursor() as cursor:

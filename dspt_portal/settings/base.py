@@ -182,6 +182,8 @@ DSPT_RATE_LIMITS = {
     "verify": int(env_str("DSPT_RATE_LIMIT_VERIFY", "30")),
 }
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
+# Routes the benchmark's minimal "floor" view; never set in production.
+DSPT_BENCH_FLOOR = env_bool("DSPT_BENCH_FLOOR", False)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
