@@ -395,3 +395,72 @@ class AuditEvent(models.Model):
         return (
             f"{self.event} by {self.actor_email or 'someone'} at {self.created_at:%Y-%m-%d %H:%M}"
         )
+
+
+class PendingRegistration(models.Model):
+    """A registration waiting for its email address to be confirmed. Only a hash of the token is
+    stored; nothing (no account, no membership, no registered organisation) exists until the
+    emailed link is used."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="pending_registrations"
+    )
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Registration of {self.organisation} for {self.email}"
+
+    def is_pending(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.completed_at is None and self.cancelled_at is None and self.expires_at > now
+
+    @property
+    def status(self) -> str:
+        if self.completed_at:
+            return "Completed"
+        if self.cancelled_at:
+            return "Replaced"
+        if self.expires_at <= timezone.now():
+            return "Expired"
+        return "Waiting for the email link"
+
+
+class RegistrationRequest(models.Model):
+    """A request to register an organisation that may not register itself (not adult social
+    care), kept for the helpdesk to check by hand."""
+
+    ods_code = models.CharField("ODS code", max_length=DIRECTORY_CODE_MAX_LENGTH, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registration_requests",
+    )
+    organisation_name = models.CharField(max_length=255, blank=True)
+    primary_sector = models.CharField(max_length=64, blank=True)
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    reason = models.TextField(max_length=2000)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Request to register {self.ods_code} from {self.email}"
