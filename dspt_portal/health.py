@@ -2,7 +2,9 @@
 
 Checks what every page needs: the database (``SELECT 1``), Redis when ``REDIS_URL`` is set (the
 Celery broker and the cache: a ``PING``), and the document storage (a small file written and
-deleted again in the default storage, local disk or S3). Answers 200 with
+deleted again in the default storage, local disk or S3). The storage check writes, so its result
+is kept for ``STORAGE_CHECK_SECONDS`` in each process: load balancers asking every second or two
+cost one write per process per few seconds, not one per request. Answers 200 with
 ``{"status": "ok", "checks": {...}}`` when all pass, 503 naming the check that failed otherwise.
 
 Only "ok", "error" or "skipped" is ever shown per check: an exception's text can hold host names,
@@ -12,6 +14,7 @@ user names or bucket names, so it goes to the log, never into the response.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +37,8 @@ SKIPPED = "skipped"
 # A health check must answer before the load balancer gives up on it (typically 5 s).
 REDIS_TIMEOUT_SECONDS = 2.0
 STORAGE_FOLDER = "health-checks"
+# How long one storage check's result is reused in this process.
+STORAGE_CHECK_SECONDS = 5.0
 
 
 def check_database() -> str:
@@ -76,10 +81,42 @@ def check_storage() -> str:
     return OK
 
 
+class CachedCheck:
+    """Runs `check` at most once every `seconds` in this process and reuses what it gave: its
+    result, or the exception it raised (so a failing store is not written to per request
+    either)."""
+
+    def __init__(self, check: Callable[[], str], seconds: float):
+        self.check = check
+        self.seconds = seconds
+        self._outcome: str | Exception | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            now = time.monotonic()
+            if self._outcome is None or now - self._checked_at >= self.seconds:
+                try:
+                    self._outcome = self.check()
+                except Exception as error:
+                    self._outcome = error
+                self._checked_at = now
+            if isinstance(self._outcome, Exception):
+                raise self._outcome
+            return self._outcome
+
+    def forget(self) -> None:
+        with self._lock:
+            self._outcome = None
+
+
+cached_storage_check = CachedCheck(lambda: check_storage(), STORAGE_CHECK_SECONDS)
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "redis": check_redis,
-    "storage": check_storage,
+    "storage": cached_storage_check,
 }
 
 

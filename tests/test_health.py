@@ -27,6 +27,14 @@ class BrokenStorage(FileSystemStorage):
         raise OSError(f"Access denied to bucket dspt-private with key {SECRET}")
 
 
+class CountingStorage(FileSystemStorage):
+    saved = 0
+
+    def _save(self, name, content):
+        CountingStorage.saved += 1
+        return super()._save(name, content)
+
+
 class BrokenConnections:
     class _Connection:
         def cursor(self):
@@ -36,6 +44,14 @@ class BrokenConnections:
 
     def __getitem__(self, alias):
         return self._Connection()
+
+
+@pytest.fixture(autouse=True)
+def fresh_storage_check():
+    """Each test starts with no storage result remembered from an earlier one."""
+    health.cached_storage_check.forget()
+    yield
+    health.cached_storage_check.forget()
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +134,45 @@ def test_only_get_and_head(client):
 
 def test_it_is_public_and_declared_so():
     assert health.health.required_access is Access.PUBLIC
+
+
+def test_the_storage_is_written_once_for_requests_in_quick_succession(
+    client, settings, monkeypatch
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.CountingStorage"},
+    }
+    CountingStorage.saved = 0
+    clock = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: clock[0])
+
+    for _ in range(3):
+        response, body = get(client)
+        assert response.status_code == 200 and body["checks"]["storage"] == "ok"
+        clock[0] += 1
+    assert CountingStorage.saved == 1
+
+    # After a few seconds the storage is checked again for real.
+    clock[0] += health.STORAGE_CHECK_SECONDS
+    assert get(client)[0].status_code == 200
+    assert CountingStorage.saved == 2
+
+
+def test_a_failing_storage_is_remembered_for_as_long(client, settings, monkeypatch):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.BrokenStorage"},
+    }
+    clock = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: clock[0])
+    assert get(client)[1]["checks"]["storage"] == "error"
+    # Mended within the window: still reported as failing until the next real check.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    clock[0] += 1
+    assert get(client)[0].status_code == 503
+    clock[0] += health.STORAGE_CHECK_SECONDS
+    assert get(client)[0].status_code == 200
