@@ -406,7 +406,6 @@ class PendingRegistration(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="pending_registrations"
     )
     email = models.EmailField()
-    full_name = models.CharField(max_length=150, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
