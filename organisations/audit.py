@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.db import models
 from django.db.models import Q, QuerySet
+
+from dspt_portal.client_address import client_ip
 
 from .models import AuditEvent, Organisation, User
 
@@ -20,6 +20,7 @@ class Event(models.TextChoices):
     MFA_FAILED = "mfa_failed", "Two-factor code refused"
     MFA_RECOVERY_CODES = "mfa_recovery_codes", "New recovery codes made"
     ORGANISATION_REGISTERED = "organisation_registered", "Organisation registered"
+    REGISTRATION_REQUESTED = "registration_requested", "Registration request sent to the helpdesk"
     INVITATION_SENT = "invitation_sent", "Invitation sent"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     INVITATION_CANCELLED = "invitation_cancelled", "Invitation cancelled"
@@ -30,15 +31,6 @@ class Event(models.TextChoices):
     DOCUMENT_DOWNLOADED = "document_downloaded", "Evidence document downloaded"
     EXPORT_REQUESTED = "export_requested", "Document requested"
     EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from. Behind a proxy, configure it to set REMOTE_ADDR."""
-    value = (request.META.get("REMOTE_ADDR") or "").strip()
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 FROM_REQUEST = object()

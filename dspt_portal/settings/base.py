@@ -5,6 +5,9 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from dspt_portal.client_address import networks_parse
 
 from .env import env_bool, env_list, env_str
 
@@ -15,7 +18,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin as the operator console: a verified second factor, optional address list.
+    "dspt_portal.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -154,6 +158,22 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "organisations/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# Lockout counts per client address exactly as the rate limits and the audit trail see it.
+AXES_CLIENT_IP_CALLABLE = "dspt_portal.client_address.client_ip"
+
+# How many proxies (load balancers) in front of the portal append to X-Forwarded-For. 0: the
+# header is ignored and REMOTE_ADDR is the client; N: the client is the Nth entry from the right.
+try:
+    DSPT_TRUSTED_PROXY_COUNT = int(env_str("DSPT_TRUSTED_PROXY_COUNT", "0"))
+except ValueError as error:
+    raise ImproperlyConfigured("DSPT_TRUSTED_PROXY_COUNT must be a whole number.") from error
+if DSPT_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DSPT_TRUSTED_PROXY_COUNT must be 0 or more.")
+# The operator console (/operator/) answers only these client addresses (CIDR); empty: any.
+try:
+    DSPT_OPERATOR_ALLOWED_NETWORKS = networks_parse(env_list("DSPT_OPERATOR_ALLOWED_NETWORKS"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"DSPT_OPERATOR_ALLOWED_NETWORKS: {error}.") from error
 
 OTP_TOTP_ISSUER = "DSPT portal"
 # Administrators publish and manage people only after setting up two-factor authentication
