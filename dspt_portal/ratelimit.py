@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from functools import wraps
 
@@ -12,6 +13,51 @@ from django.shortcuts import render
 from organisations.audit import client_ip
 
 WINDOW_SECONDS = 60
+# Per client address per minute, for scopes that DSPT_RATE_LIMITS does not list.
+PER_ADDRESS_DEFAULTS = {"register": 20, "register-complete": 30, "invitation-accept": 30}
+# Per email address: (requests, window in seconds). Registration mails a link each time, so a
+# few an hour is plenty for a person and stops the form being used to flood someone's inbox.
+EMAIL_LIMIT_DEFAULTS = {
+    "register": (5, 3600),
+    "register-complete": (10, 3600),
+    "invitation-accept": (10, 3600),
+}
+
+
+def _over_limit(key: str, *, limit: int, window_seconds: int) -> int | None:
+    """Counts one request against `key`; the seconds to wait when over the limit, else None."""
+    window = int(time.time() // window_seconds)
+    cache_key = f"ratelimit:{key}:{window_seconds}:{window}"
+    # add() only sets a missing key, so two workers cannot both start it at 0.
+    cache.add(cache_key, 0, timeout=window_seconds * 2)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=window_seconds * 2)
+        count = 1
+    if count > limit:
+        return window_seconds - int(time.time()) % window_seconds
+    return None
+
+
+def too_many_requests(request, retry_after: int):
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def email_limit_exceeded(scope: str, email: str) -> int | None:
+    """Counts one request for this email address; the seconds to wait when over the limit.
+
+    Limits per address hold however many client addresses someone uses. The address is hashed so
+    cache keys hold no personal data.
+    """
+    if not settings.DSPT_RATE_LIMITS_ENABLED:
+        return None
+    limits = getattr(settings, "DSPT_EMAIL_RATE_LIMITS", EMAIL_LIMIT_DEFAULTS)
+    limit, window_seconds = limits.get(scope, EMAIL_LIMIT_DEFAULTS[scope])
+    digest = hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
+    return _over_limit(f"{scope}:email:{digest}", limit=limit, window_seconds=window_seconds)
 
 
 def rate_limited(scope: str):
@@ -21,21 +67,11 @@ def rate_limited(scope: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if settings.DSPT_RATE_LIMITS_ENABLED:
-                limit = settings.DSPT_RATE_LIMITS[scope]
-                window = int(time.time() // WINDOW_SECONDS)
-                key = f"ratelimit:{scope}:{client_ip(request) or 'unknown'}:{window}"
-                # add() only sets a missing key, so two workers cannot both start it at 0.
-                cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-                try:
-                    count = cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
-                    count = 1
-                if count > limit:
-                    retry_after = WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS
-                    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
-                    response["Retry-After"] = str(retry_after)
-                    return response
+                limit = settings.DSPT_RATE_LIMITS.get(scope, PER_ADDRESS_DEFAULTS.get(scope, 60))
+                key = f"{scope}:{client_ip(request) or 'unknown'}"
+                retry_after = _over_limit(key, limit=limit, window_seconds=WINDOW_SECONDS)
+                if retry_after is not None:
+                    return too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)
 
         return wrapped

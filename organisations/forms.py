@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
-from .models import OrganisationProfile, PrimarySector, YesNo, YesNoNotSure
+from .models import OrganisationProfile, YesNo, YesNoNotSure
 from .ods import normalise_ods_code, validate_ods_code
 from .roles import ROLE_DESCRIPTIONS, Role
 
@@ -136,31 +136,71 @@ class AccountFields(forms.Form):
         return cleaned
 
 
-class RegistrationConfirmForm(AccountFields):
-    primary_sector = forms.ChoiceField(
-        label="Primary sector",
-        help_text="Care homes and home care providers usually choose Social Care.",
-        choices=PrimarySector.choices,
-        error_messages={"required": "Select your primary sector"},
+class RegistrationEmailForm(forms.Form):
+    """The address the registration link is sent to. Nothing else is asked until it is confirmed."""
+
+    email = forms.EmailField(
+        label="Your email address",
+        help_text="We will email you a link. Registration finishes when you open it.",
+        max_length=254,
+        error_messages={"required": "Enter your email address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     confirm = forms.BooleanField(
         label="This is my organisation and I am allowed to register it",
         error_messages={"required": "Confirm that this is your organisation"},
     )
-    account_field_names = ("full_name", "email", "password1", "password2")
 
-    def __init__(self, *args, needs_account: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not needs_account:
-            for name in self.account_field_names:
-                del self.fields[name]
-        # Sector first, then the person, then the confirmation.
-        order = ["primary_sector", *[n for n in self.account_field_names if n in self.fields]]
-        self.order_fields([*order, "confirm"])
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class HelpdeskRequestForm(forms.Form):
+    """A request to register an organisation that may not register itself."""
+
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,
+        error_messages={"required": "Enter your full name"},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        error_messages={"required": "Enter your email address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    reason = forms.CharField(
+        label="Why do you need to register this organisation on this service?",
+        help_text="Tell us your role in the organisation. Do not include personal information "
+        "about patients or people who use your services.",
+        max_length=2000,
+        error_messages={
+            "required": "Tell us why you need to register this organisation",
+            "max_length": "Reason must be 2000 characters or fewer",
+        },
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise ValidationError("Enter your full name")
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Tell us why you need to register this organisation")
+        return reason
 
 
 class InvitationAccountForm(AccountFields):
-    """Creating an account from an invitation: the email address is the invited one."""
+    """Creating an account from an emailed link (an invitation or a registration): the email
+    address is the one the link was sent to."""
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,3 +42,29 @@ def is_last_administrator_change(
     if new_role is not None and Role(new_role) == Role.ADMINISTRATOR:
         return False
     return administrator_count <= 1
+
+
+# --- Who may register on their own ---------------------------------------------------------------
+
+# The toolkit's sectors for adult social care providers. Everyone else (NHS trusts, GP practices,
+# pharmacies, local authorities, ...) is registered by the helpdesk after a check by hand.
+ADULT_SOCIAL_CARE_SECTORS = frozenset({"Social Care", "Care Home", "Domiciliary Care Organisation"})
+
+
+def is_social_care_code(ods_code: str) -> bool:
+    """True for the shapes of ODS code the directory gives adult social care providers: an HQ is
+    `A` and three letters or digits (`AB12`), a site `V` and four (`VM8L1`)."""
+    code = (ods_code or "").strip().upper()
+    if not code.isascii() or not code.isalnum():
+        return False
+    return (len(code) == 4 and code[0] == "A") or (len(code) == 5 and code[0] == "V")
+
+
+def may_self_register(*, primary_sector: str, ods_code: str) -> bool:
+    """Whether an organisation may register itself, or must ask the helpdesk.
+
+    Both must hold: the directory lists it in an adult social care sector, and its code has a
+    social care shape. A blank sector (the directory does not know) goes to the helpdesk too; so
+    does a care home with an unusual code, which is rare and better checked by a person.
+    """
+    return primary_sector in ADULT_SOCIAL_CARE_SECTORS and is_social_care_code(ods_code)

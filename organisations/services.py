@@ -13,9 +13,17 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Invitation, Membership, Organisation, OrganisationProfile, User
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationProfile,
+    PendingRegistration,
+    RegistrationRequest,
+    User,
+)
 from .roles import Role
-from .rules import is_last_administrator_change
+from .rules import is_last_administrator_change, may_self_register
 
 
 class ServiceError(Exception):
@@ -28,31 +36,6 @@ class ServiceError(Exception):
 
 class RegistrationError(ServiceError):
     pass
-
-
-class ExistingAccount(Exception):
-    """Registration with an email address that already has an account.
-
-    The page must not say so (that would tell anyone which addresses have accounts), so the
-    owner of the address is told by email instead.
-    """
-
-    def __init__(self, email: str):
-        super().__init__(email)
-        self.email = email
-
-
-def existing_account_notify(*, email: str, organisation: Organisation, sign_in_url: str) -> None:
-    body = render_to_string(
-        "organisations/email/registration_existing_account.txt",
-        {"organisation": organisation, "sign_in_url": sign_in_url},
-    )
-    send_mail(
-        f"Registering {organisation.name} on the {settings.DSPT_SERVICE_NAME}",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
 
 
 class LastAdministratorError(ServiceError):
@@ -70,10 +53,26 @@ class InvitationError(ServiceError):
 
 
 # --- Registration -------------------------------------------------------------------------------
+#
+# Nothing is created until the email address is confirmed: the form only mails a single-use link
+# (stored as a hash, like an invitation), and the link finishes registration. Every rule is checked
+# again when the link is used, because someone else may have registered the code meanwhile.
+
+REGISTRATION_LINK_HOURS = 24
+
+
+class RegistrationLinkError(ServiceError):
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
 
 
 def registration_problem(*, organisation: Organisation | None, ods_code: str) -> str | None:
-    """Why this organisation cannot be registered now, or None when it can."""
+    """Why this organisation cannot be registered now, or None when it can.
+
+    Only what anyone can see without an email address: the public search already shows whether an
+    organisation is registered. Whether it may register itself is `needs_helpdesk`.
+    """
     if organisation is None:
         return (
             f"We cannot find the ODS code {ods_code} in the national directory. "
@@ -84,12 +83,6 @@ def registration_problem(*, organisation: Organisation | None, ods_code: str) ->
             f"{organisation.name} ({organisation.ods_code}) is already registered. "
             "Ask one of its administrators to invite you"
         )
-    parent = organisation.parent
-    if parent is not None and parent.is_registered:
-        return (
-            f"This site is covered by its HQ {parent.name} ({parent.ods_code}). "
-            "Ask an administrator there to invite you"
-        )
     if organisation.is_closed():
         return (
             f"{organisation.name} ({organisation.ods_code}) closed on "
@@ -98,51 +91,231 @@ def registration_problem(*, organisation: Organisation | None, ods_code: str) ->
     return None
 
 
-@dataclass(frozen=True)
-class NewAccount:
-    full_name: str
-    email: str
-    password: str
+def needs_helpdesk(*, organisation: Organisation) -> bool:
+    """Only adult social care providers register themselves; the helpdesk registers the rest."""
+    return not may_self_register(
+        primary_sector=organisation.primary_sector, ods_code=organisation.ods_code
+    )
 
 
-def organisation_register(
-    *,
-    organisation_id: int,
-    primary_sector: str,
-    user: User | None = None,
-    new_account: NewAccount | None = None,
-) -> Membership:
+def helpdesk_reason(*, organisation: Organisation) -> str:
+    sector = organisation.primary_sector or "not recorded"
+    return (
+        f"{organisation.name} ({organisation.ods_code}) is not listed as an adult social care "
+        f"provider in the national directory (its sector is {sector}). Only adult social care "
+        "providers register themselves on this service. Contact the helpdesk to register"
+    )
+
+
+def registration_hq_note(*, organisation: Organisation) -> str | None:
+    """For a site whose HQ is registered: information, not a refusal."""
+    parent = organisation.parent
+    if parent is None or not parent.is_registered:
+        return None
+    return (
+        f"Your HQ {parent.name} ({parent.ods_code}) is registered and can publish for this site. "
+        "Register separately only if this site's policies and procedures differ from your HQ's: "
+        "from then on this site publishes for itself"
+    )
+
+
+def _registration_refusal(organisation: Organisation) -> str | None:
+    problem = registration_problem(organisation=organisation, ods_code=organisation.ods_code)
+    if problem is None and needs_helpdesk(organisation=organisation):
+        problem = helpdesk_reason(organisation=organisation)
+    return problem
+
+
+def registration_start(
+    *, organisation_id: int, email: str, link_for, ip_address: str | None = None
+) -> PendingRegistration | None:
+    """Emails the address a single-use link that finishes registering the organisation.
+
+    The person's page says the same whatever happens here, so only the owner of the address learns
+    whether it has an account or whether the organisation can still be registered. Returns the
+    pending registration, or None when the email explained why it cannot go ahead.
+    `link_for(token)` turns the token into the absolute link.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    organisation = Organisation.objects.select_related("parent").get(pk=organisation_id)
+    has_account = User.objects.filter(email__iexact=email).exists()
+    context = {
+        "organisation": organisation,
+        "service_name": settings.DSPT_SERVICE_NAME,
+        "has_account": has_account,
+    }
+    subject = f"Registering {organisation.name} on the {settings.DSPT_SERVICE_NAME}"
+    problem = _registration_refusal(organisation)
+    pending = None
+    if problem:
+        context["problem"] = problem
+        body = render_to_string("organisations/email/registration_refused.txt", context)
+    else:
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        with transaction.atomic():
+            # Only the newest link for this address and organisation works.
+            PendingRegistration.objects.filter(
+                organisation=organisation,
+                email__iexact=email,
+                completed_at__isnull=True,
+                cancelled_at__isnull=True,
+            ).update(cancelled_at=now)
+            pending = PendingRegistration.objects.create(
+                organisation=organisation,
+                email=email,
+                token_hash=_token_hash(token),
+                created_at=now,
+                expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS),
+                ip_address=ip_address,
+            )
+        context.update({"pending": pending, "link": link_for(token)})
+        body = render_to_string("organisations/email/registration_link.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    return pending
+
+
+def registration_find(*, token: str) -> PendingRegistration | None:
+    if not token or len(token) > 200:
+        return None
+    return (
+        PendingRegistration.objects.select_related("organisation", "organisation__parent")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+
+
+def registration_link_problem(*, pending: PendingRegistration) -> RegistrationLinkError | None:
+    """Why this link cannot finish registration now, or None. Checks every rule again."""
+    if pending.completed_at is not None:
+        return RegistrationLinkError(
+            "This link has already been used. Sign in to work on your organisation", status=410
+        )
+    if pending.cancelled_at is not None:
+        return RegistrationLinkError(
+            "This link has been replaced by a newer one. Use the link in the most recent email "
+            "we sent you, or start again",
+            status=410,
+        )
+    if pending.expires_at <= timezone.now():
+        return RegistrationLinkError(
+            f"This link has expired. Links last {REGISTRATION_LINK_HOURS} hours. "
+            "Start registering again to get a new one",
+            status=410,
+        )
+    organisation = pending.organisation
+    if organisation.is_registered:
+        return RegistrationLinkError(
+            f"{organisation.name} ({organisation.ods_code}) was registered by someone else after "
+            "you asked for this link. Ask one of its administrators to invite you",
+            status=409,
+        )
+    problem = _registration_refusal(organisation)
+    if problem:
+        return RegistrationLinkError(problem, status=409)
+    return None
+
+
+def organisation_register(*, organisation_id: int, user: User) -> Membership:
     """Registers a directory organisation; the person becomes its first administrator.
 
     Locks the organisation row so two people registering the same code at once cannot both win.
+    Callers have proved the person holds the email address (see `registration_complete`).
     """
-    if (user is None) == (new_account is None):
-        raise ValueError("Give either an existing user or a new account")
     with transaction.atomic():
         organisation = (
             Organisation.objects.select_for_update(of=("self",))
             .select_related("parent")
             .get(pk=organisation_id)
         )
-        problem = registration_problem(organisation=organisation, ods_code=organisation.ods_code)
+        problem = _registration_refusal(organisation)
         if problem:
             raise RegistrationError(problem)
-        if new_account is not None:
-            if User.objects.filter(email__iexact=new_account.email).exists():
-                raise ExistingAccount(new_account.email)
-            user = User.objects.create_user(
-                new_account.email, new_account.password, full_name=new_account.full_name
-            )
-        organisation.primary_sector = primary_sector
         organisation.registration_state = Organisation.RegistrationState.REGISTERED
         organisation.registered_at = timezone.now()
-        organisation.save(
-            update_fields=["primary_sector", "registration_state", "registered_at", "updated_at"]
-        )
+        organisation.save(update_fields=["registration_state", "registered_at", "updated_at"])
         OrganisationProfile.objects.get_or_create(organisation=organisation)
         return Membership.objects.create(
             user=user, organisation=organisation, role=Role.ADMINISTRATOR
         )
+
+
+def registration_complete(
+    *, token: str, user: User | None = None, new_account: NewAccount | None = None
+) -> Membership:
+    """Uses a registration link once: the signed-in owner of the address, or a new account for
+    it, becomes the organisation's first administrator."""
+    if (user is None) == (new_account is None):
+        raise ValueError("Give either an existing user or a new account")
+    with transaction.atomic():
+        pending = (
+            PendingRegistration.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .filter(token_hash=_token_hash(token))
+            .first()
+        )
+        if pending is None:
+            raise RegistrationLinkError("We cannot find this registration link", status=404)
+        problem = registration_link_problem(pending=pending)
+        if problem:
+            raise problem
+        if new_account is not None:
+            already = RegistrationLinkError(
+                "An account already uses this email address. Sign in to finish registering",
+                status=409,
+            )
+            if User.objects.filter(email__iexact=pending.email).exists():
+                raise already
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        pending.email, new_account.password, full_name=new_account.full_name
+                    )
+            except IntegrityError as error:
+                raise already from error
+        assert user is not None
+        if user.email.lower() != pending.email.lower():
+            raise RegistrationLinkError(
+                f"This link was sent to {pending.email}, but you are signed in as {user.email}. "
+                "Sign out, then open the link again",
+                status=403,
+            )
+        try:
+            membership = organisation_register(organisation_id=pending.organisation_id, user=user)
+        except RegistrationError as error:
+            raise RegistrationLinkError(error.message, status=409) from error
+        pending.completed_at = timezone.now()
+        pending.completed_by = user
+        pending.save(update_fields=["completed_at", "completed_by"])
+        return membership
+
+
+def registration_request_store(
+    *,
+    organisation: Organisation,
+    email: str,
+    full_name: str,
+    reason: str,
+    ip_address: str | None = None,
+) -> RegistrationRequest:
+    """Keeps a request from an organisation that may not register itself, for the helpdesk."""
+    return RegistrationRequest.objects.create(
+        ods_code=organisation.ods_code,
+        organisation=organisation,
+        organisation_name=organisation.name,
+        primary_sector=organisation.primary_sector,
+        email=User.objects.normalize_email(email).strip().lower(),
+        full_name=full_name,
+        reason=reason,
+        ip_address=ip_address,
+    )
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    full_name: str
+    email: str
+    password: str
 
 
 # --- Organisation profile -----------------------------------------------------------------------

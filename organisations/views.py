@@ -7,19 +7,22 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assessments.selectors import assessment_summary
+from dspt_portal.ratelimit import email_limit_exceeded, rate_limited, too_many_requests
 
 from . import audit, mfa, selectors, services
 from .access import Access, requires
 from .forms import (
     ChangeOrganisationForm,
+    HelpdeskRequestForm,
     InvitationAccountForm,
     InviteForm,
     OdsCodeForm,
     ProfileForm,
-    RegistrationConfirmForm,
+    RegistrationEmailForm,
     ResetPasswordForm,
     ResetRequestForm,
     RoleForm,
@@ -83,7 +86,13 @@ password_reset_complete = requires(Access.PUBLIC)(
 # --- Registration ------------------------------------------------------------------------------
 
 
+def _registration_organisation(request):
+    code = request.session.get(REGISTRATION_SESSION_KEY)
+    return selectors.organisation_get_by_code(ods_code=code) if code else None
+
+
 @requires(Access.PUBLIC)
+@rate_limited("register")
 def register(request):
     form = OdsCodeForm(
         request.POST if request.method == "POST" else None,
@@ -97,6 +106,8 @@ def register(request):
             problem = services.registration_problem(organisation=organisation, ods_code=code)
             if problem is None:
                 request.session[REGISTRATION_SESSION_KEY] = organisation.ods_code
+                if services.needs_helpdesk(organisation=organisation):
+                    return redirect("register-helpdesk")
                 return redirect("register-confirm")
             form.add_error("ods_code", problem)
         status = 400
@@ -104,69 +115,203 @@ def register(request):
 
 
 @requires(Access.PUBLIC)
+@rate_limited("register")
 def register_confirm(request):
-    code = request.session.get(REGISTRATION_SESSION_KEY)
-    organisation = selectors.organisation_get_by_code(ods_code=code) if code else None
+    """Asks for the address to send the link to. The answer is "Check your email" whatever the
+    address, and whether or not the organisation can still be registered: only the owner of the
+    address learns more, by email."""
+    organisation = _registration_organisation(request)
     if organisation is None:
         return redirect("register")
-    needs_account = not request.user.is_authenticated
-    form = RegistrationConfirmForm(
-        request.POST if request.method == "POST" else None,
-        needs_account=needs_account,
-        initial={"primary_sector": organisation.primary_sector or "Social Care"},
+    if services.needs_helpdesk(organisation=organisation):
+        return redirect("register-helpdesk")
+    if request.method != "POST" and services.registration_problem(
+        organisation=organisation, ods_code=organisation.ods_code
+    ):
+        return redirect(f"{reverse('register')}?{urlencode({'code': organisation.ods_code})}")
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    form = RegistrationEmailForm(
+        request.POST if request.method == "POST" else None, initial=initial
     )
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                membership = services.organisation_register(
-                    organisation_id=organisation.pk,
-                    primary_sector=data["primary_sector"],
-                    user=None if needs_account else request.user,
-                    new_account=services.NewAccount(
-                        full_name=data["full_name"], email=data["email"], password=data["password1"]
-                    )
-                    if needs_account
-                    else None,
-                )
-            except services.RegistrationError as error:
-                form.add_error(None, error.message)
-            except services.ExistingAccount as existing:
-                services.existing_account_notify(
-                    email=existing.email,
-                    organisation=organisation,
-                    sign_in_url=request.build_absolute_uri(reverse("sign-in")),
-                )
-                request.session.pop(REGISTRATION_SESSION_KEY, None)
-                return render(
-                    request,
-                    "organisations/register_check_email.html",
-                    {"email": existing.email, "organisation": organisation},
-                )
-            else:
-                request.session.pop(REGISTRATION_SESSION_KEY, None)
-                if needs_account:
-                    login(
-                        request,
-                        membership.user,
-                        backend="django.contrib.auth.backends.ModelBackend",
-                    )
-                organisation_switch(request, membership)
-                audit.audit_record(request=request, event=audit.Event.ORGANISATION_REGISTERED)
-                messages.success(
-                    request,
-                    f"{organisation.name} is registered. You are its administrator: invite your "
-                    "colleagues from Manage users.",
-                )
-                return redirect("home")
+            email = form.cleaned_data["email"]
+            retry_after = email_limit_exceeded("register", email)
+            if retry_after is not None:
+                return too_many_requests(request, retry_after)
+            services.registration_start(
+                organisation_id=organisation.pk,
+                email=email,
+                link_for=lambda token: request.build_absolute_uri(
+                    reverse("register-complete", args=[token])
+                ),
+                ip_address=audit.client_ip(request),
+            )
+            request.session.pop(REGISTRATION_SESSION_KEY, None)
+            return render(
+                request,
+                "organisations/register_check_email.html",
+                {"email": email, "organisation": organisation},
+            )
         status = 400
     return render(
         request,
         "organisations/register_confirm.html",
-        {"form": form, "organisation": organisation},
+        {
+            "form": form,
+            "organisation": organisation,
+            "hq_note": services.registration_hq_note(organisation=organisation),
+        },
         status=status,
     )
+
+
+@requires(Access.PUBLIC)
+@rate_limited("register")
+def register_helpdesk(request):
+    """Organisations other than adult social care ask the helpdesk; the request is kept."""
+    organisation = _registration_organisation(request)
+    if organisation is None or services.registration_problem(
+        organisation=organisation, ods_code=organisation.ods_code
+    ):
+        return redirect("register")
+    if not services.needs_helpdesk(organisation=organisation):
+        return redirect("register-confirm")
+    form = HelpdeskRequestForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            retry_after = email_limit_exceeded("register", data["email"])
+            if retry_after is not None:
+                return too_many_requests(request, retry_after)
+            stored = services.registration_request_store(
+                organisation=organisation,
+                email=data["email"],
+                full_name=data["full_name"],
+                reason=data["reason"],
+                ip_address=audit.client_ip(request),
+            )
+            audit.audit_record(
+                request=request,
+                event=audit.Event.REGISTRATION_REQUESTED,
+                organisation=None,
+                actor_email=stored.email,
+                detail=f"{stored.organisation_name} ({stored.ods_code})",
+            )
+            request.session.pop(REGISTRATION_SESSION_KEY, None)
+            return render(
+                request,
+                "organisations/register_helpdesk_sent.html",
+                {"organisation": organisation, "email": stored.email},
+            )
+        status = 400
+    return render(
+        request,
+        "organisations/register_helpdesk.html",
+        {
+            "form": form,
+            "organisation": organisation,
+            "reason": services.helpdesk_reason(organisation=organisation),
+        },
+        status=status,
+    )
+
+
+@requires(Access.PUBLIC)
+@rate_limited("register-complete")
+def register_complete(request, token: str):
+    """The emailed link: a new address chooses its name and password here; an address with an
+    account signs in as it first. Every rule is checked again."""
+    pending = services.registration_find(token=token)
+    if pending is None:
+        return render(
+            request,
+            "organisations/register_complete.html",
+            {
+                "error_message": "We cannot find this registration link. Check that you copied "
+                "the whole link from the email, or start registering again"
+            },
+            status=404,
+        )
+    organisation = pending.organisation
+    problem = services.registration_link_problem(pending=pending)
+    context = {
+        "pending": pending,
+        "organisation": organisation,
+        "error_message": problem.message if problem else None,
+    }
+    if problem:
+        return render(
+            request, "organisations/register_complete.html", context, status=problem.status
+        )
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and user.email.lower() != pending.email.lower():
+        context["error_message"] = (
+            f"This link was sent to {pending.email}, but you are signed in as {user.email}. "
+            "Sign out, then open the link again"
+        )
+        context["wrong_account"] = True
+        return render(request, "organisations/register_complete.html", context, status=403)
+
+    from .models import User
+
+    has_account = user is not None or User.objects.filter(email__iexact=pending.email).exists()
+    form = (
+        None
+        if has_account
+        else InvitationAccountForm(
+            request.POST if request.method == "POST" else None, email=pending.email
+        )
+    )
+    context.update(
+        {
+            "form": form,
+            "has_account": has_account,
+            "hq_note": services.registration_hq_note(organisation=organisation),
+        }
+    )
+    if request.method == "POST":
+        retry_after = email_limit_exceeded("register-complete", pending.email)
+        if retry_after is not None:
+            return too_many_requests(request, retry_after)
+    if request.method == "POST" and (user is not None or (form is not None and form.is_valid())):
+        try:
+            membership = services.registration_complete(
+                token=token,
+                user=user,
+                new_account=services.NewAccount(
+                    full_name=form.cleaned_data["full_name"],
+                    email=pending.email,
+                    password=form.cleaned_data["password1"],
+                )
+                if user is None
+                else None,
+            )
+        except services.RegistrationLinkError as error:
+            context["error_message"] = error.message
+            return render(
+                request, "organisations/register_complete.html", context, status=error.status
+            )
+        if user is None:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        organisation_switch(request, membership)
+        audit.audit_record(
+            request=request,
+            event=audit.Event.ORGANISATION_REGISTERED,
+            user=membership.user,
+            organisation=membership.organisation,
+            detail=f"Confirmed by the link emailed to {pending.email}",
+        )
+        messages.success(
+            request,
+            f"{organisation.name} is registered. You are its administrator: invite your "
+            "colleagues from Manage users.",
+        )
+        return redirect("home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "organisations/register_complete.html", context, status=status)
 
 
 # --- Current organisation and profile ----------------------------------------------------------
@@ -395,6 +540,7 @@ def invitation_cancel(request, invitation_id: int):
 
 
 @requires(Access.PUBLIC)
+@rate_limited("invitation-accept")
 def invitation_accept(request, token: str):
     invitation = services.invitation_find(token=token)
     if invitation is None:
@@ -426,6 +572,10 @@ def invitation_accept(request, token: str):
         )
     )
     context.update({"form": form, "has_account": has_account})
+    if request.method == "POST":
+        retry_after = email_limit_exceeded("invitation-accept", invitation.email)
+        if retry_after is not None:
+            return too_many_requests(request, retry_after)
     if request.method == "POST" and (user is not None or (form is not None and form.is_valid())):
         try:
             membership = services.invitation_accept(

@@ -14,6 +14,7 @@ from .models import PublicationLevel
 ACTION_MAX_LENGTH = 2_000
 PERSON_MAX_LENGTH = 150
 PLAN_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+STALE_PAGE = "This page is out of date. Check the details below and press Publish again"
 
 
 class ConfirmProfileForm(forms.Form):
@@ -48,13 +49,29 @@ class PublishForm(forms.Form):
             "invalid_choice": "Select one of the standards you can publish",
         },
     )
-    sequence = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, allowed: tuple[str, ...], **kwargs):
+    def __init__(self, *args, allowed: tuple[str, ...], next_sequence: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = [
             (level.value, level.label) for level in PublicationLevel if level.value in allowed
         ]
+        # The number of the publication the page was made to create: never more than the next
+        # one (a lower number means someone published after the page was opened, which the
+        # service reports). Anything else did not come from our page.
+        self.fields["sequence"] = forms.IntegerField(
+            widget=forms.HiddenInput,
+            min_value=1,
+            max_value=next_sequence,
+            error_messages={
+                reason: STALE_PAGE for reason in ("required", "invalid", "min_value", "max_value")
+            },
+        )
+
+    def clean(self):
+        # The number is hidden, so its problem is the page's, not a field the person can fix.
+        if self.has_error("sequence"):
+            self.add_error(None, self.errors.pop("sequence"))
+        return super().clean()
 
 
 def _date_hint() -> str:

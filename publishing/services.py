@@ -13,6 +13,7 @@ from organisations.models import Organisation, OrganisationProfile, User
 
 from . import inputs
 from .models import ActionPlanEntry, Publication, PublicationSite
+from .publish_forms import STALE_PAGE
 from .rules import ActionPlanLine
 
 
@@ -138,6 +139,9 @@ def publication_create(
                 f"{timezone.localtime(existing.published_at):%H:%M} after you opened this page",
                 existing=existing,
             )
+        if sequence != publication_next_sequence(organisation=organisation):
+            # Skipping numbers (or one too big for the column) never comes from our own page.
+            raise PublishError(STALE_PAGE)
         today = timezone.localdate()
         decision = inputs.publishing_decision(assessment=assessment, publication_date=today)
         if level not in decision.allowed:

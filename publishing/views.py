@@ -187,13 +187,12 @@ def publish_summary(request):
     if not decision.allowed:
         return redirect("publish-start")
     best = decision.allowed[-1]
+    next_sequence = services.publication_next_sequence(organisation=request.organisation)
     form = PublishForm(
         request.POST if request.method == "POST" else None,
         allowed=decision.allowed,
-        initial={
-            "level": best,
-            "sequence": services.publication_next_sequence(organisation=request.organisation),
-        },
+        next_sequence=next_sequence,
+        initial={"level": best, "sequence": next_sequence},
     )
     status = 200
     if request.method == "POST":

@@ -9,10 +9,10 @@ from assessments.models import Assessment, Document
 from organisations.access import Access
 from organisations.models import Membership
 from organisations.roles import Role
-from organisations.services import invitation_create
+from organisations.services import invitation_create, registration_start
 from publishing.models import DocumentJob, Publication
 
-from .factories import bank_build
+from .factories import OrganisationFactory, bank_build
 
 PEOPLE = ("anonymous", "viewer", "member", "administrator", "outsider")
 
@@ -29,6 +29,9 @@ EXPECTED_GET = {
     "password-reset-complete": (200, 200, 200, 200, 200),
     "register": (200, 200, 200, 200, 200),
     "register-confirm": (302, 302, 302, 302, 302),
+    "register-helpdesk": (302, 302, 302, 302, 302),  # no code chosen: back to the start
+    # The link was emailed to someone else's address: signed-in people are the wrong account.
+    "register-complete": (200, 403, 403, 403, 403),
     "organisation-change": (302, 200, 200, 200, 200),
     "profile": (302, 200, 200, 200, 200),
     "profile-edit": (302, 403, 403, 200, 200),
@@ -78,6 +81,10 @@ EXPECTED_GET = {
 
 # State-changing URLs, posted with no data: nobody without the permission gets past the check.
 EXPECTED_POST = {
+    "register": (400, 400, 400, 400, 400),
+    "register-confirm": (302, 302, 302, 302, 302),
+    "register-helpdesk": (302, 302, 302, 302, 302),
+    "register-complete": (400, 403, 403, 403, 403),
     "profile-edit": (302, 403, 403, 400, 400),
     "people-invite": (302, 403, 403, 400, 400),
     "people-change-role": (302, 403, 403, 400, 404),
@@ -169,12 +176,18 @@ def urls(organisation, administrator, member, viewer, outsider, settings, tmp_pa
         accept_url_for=lambda token: tokens.append(token) or f"http://testserver/{token}",
     )
     token = tokens[0]
+    registration_start(
+        organisation_id=OrganisationFactory().pk,
+        email="someone.registering@care.example",
+        link_for=lambda token: tokens.append(token) or f"http://testserver/{token}",
+    )
     member_membership = Membership.objects.get(user=member, organisation=organisation)
     args = {
         "people-change-role": [member_membership.pk],
         "people-remove": [member_membership.pk],
         "invitation-cancel": [invitation.pk],
         "invitation-accept": [token],
+        "register-complete": [tokens[1]],
         "password-reset-confirm": ["MQ", "not-a-token"],
         "assessment-overview": [bank.year],
         "evidence-item": [bank.year, "1.1.1"],
