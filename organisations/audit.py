@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dspt_portal.client_address import client_ip
 
-from .models import AuditEvent, Organisation, User
+from .models import AuditEvent, Membership, Organisation, User
 
 
 class Event(models.TextChoices):
@@ -66,10 +66,18 @@ def audit_record(
 
 
 def activity_for(*, organisation: Organisation, event: str = "") -> QuerySet[AuditEvent]:
-    """Events in this organisation, and its people's own account events (sign-ins, MFA)."""
-    people = organisation.memberships.values("user_id")
+    """Events in this organisation, and its people's own account events (sign-ins, two-factor)
+    from the time they joined it: never another organisation's events, and nothing a person
+    did before they were one of its people (when they may have worked for someone else)."""
+    while_a_member = Exists(
+        Membership.objects.filter(
+            organisation=organisation,
+            user_id=OuterRef("user_id"),
+            created_at__lte=OuterRef("created_at"),
+        )
+    )
     events = AuditEvent.objects.filter(
-        Q(organisation=organisation) | Q(organisation__isnull=True, user_id__in=people)
+        Q(organisation=organisation) | Q(while_a_member, organisation__isnull=True)
     ).select_related("user")
     if event:
         events = events.filter(event=event)
