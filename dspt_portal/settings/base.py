@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "organisations.mfa_middleware.MFAGateMiddleware",
     "organisations.middleware.CurrentOrganisationMiddleware",
+    # Before any view or CSRF check reads the body; after the above so its 413 page is a full one.
+    "dspt_portal.request_limits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers locked-out sign-ins.
@@ -113,6 +115,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Request bodies. The biggest legitimate one is an evidence upload: a 10 MB file and its form.
+# Larger bodies get a 413 page before anything reads them (dspt_portal/request_limits.py).
+DSPT_MAX_REQUEST_BODY_BYTES = 12 * 1024 * 1024
+# Form fields (not files): the action plan form is the largest, at most 2,150 characters for each
+# of about 50 items, under 1.5 MB even if every character is a 4-byte one sent percent-encoded.
+# More is a 400 page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The HQ publish form sends one `sites` field per branch ticked: Django's default of 1,000 would
+# refuse an HQ with more branches than that publishing for all of them. More is a 400 page.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Uploaded files above this are streamed to a temporary file instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploaded evidence lives outside the web root and is only served through permission-checked views.
 MEDIA_ROOT = Path(env_str("DSPT_MEDIA_ROOT", str(BASE_DIR / "media")))
 
