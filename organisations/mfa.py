@@ -17,18 +17,26 @@ APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 # Session flag: signed in with a password, second step still to do.
 PENDING_SESSION_KEY = "mfa_pending"
+# Session key: the unconfirmed app device this session is setting up.
+SETUP_DEVICE_SESSION_KEY = "mfa_setup_device_id"
 
 
 def mfa_enabled(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def mfa_setup_device(*, user: User) -> TOTPDevice:
-    """The unconfirmed app device being set up (a fresh secret each time set-up starts over)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
-    return device
+def mfa_setup_device(*, user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed app device this session is setting up (`device_id`, kept in the session),
+    or a new one with a fresh secret. A secret is never shared between two sessions: a session
+    that started set-up earlier (perhaps someone else's with the password) cannot have shown
+    the secret that this one confirms."""
+    if device_id is not None:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
+        if device is not None:
+            return device
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
 
 
 def qr_code_svg(device: TOTPDevice) -> str:
@@ -40,24 +48,48 @@ def qr_code_svg(device: TOTPDevice) -> str:
     return buffer.getvalue().decode()
 
 
+def mfa_change_allowed(*, has_factor: bool, session_verified: bool) -> bool:
+    """Whether a session may set up, replace or remove a factor (plain rule): once an account
+    has one, only a session that has passed it may change it; a password alone is not enough."""
+    return session_verified or not has_factor
+
+
+# Every change below rotates the person's security stamp, which ends all their sessions; the
+# view that made the change keeps its own with update_session_auth_hash.
+
+
 def mfa_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
-    """Confirms the app with a code from it; returns the new recovery codes, or None if wrong."""
+    """Confirms the app with a code from it (turning two-factor on, or replacing the app);
+    returns the new recovery codes, or None if the code is wrong."""
     if not device.verify_token(token):
         return None
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        return recovery_codes_new(user=user)
+        codes = _recovery_codes_replace(user=user)
+        user.security_stamp_rotate()
+    return codes
 
 
 def recovery_codes_new(*, user: User) -> list[str]:
     """Replaces the recovery codes; each works once."""
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
+        codes = _recovery_codes_replace(user=user)
+        user.security_stamp_rotate()
+    return codes
+
+
+def _recovery_codes_replace(*, user: User) -> list[str]:
+    # The device itself is kept, so a session verified with a recovery code stays verified.
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
         device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    else:
+        StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        StaticToken.objects.filter(device=device).delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 
 
@@ -80,3 +112,4 @@ def mfa_remove(*, user: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        user.security_stamp_rotate()

@@ -6,8 +6,10 @@ import base64
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -38,14 +40,30 @@ def _next_url(request, default: str = "home") -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    from django.urls import reverse
-
     return reverse(default)
 
 
 def _verified(request, device) -> None:
     otp_login(request, device)
     request.session[mfa.PENDING_SESSION_KEY] = False
+
+
+def _change_refused(request):
+    """None when this session may change the person's second factor; otherwise the way to
+    pass it first (nothing is created or changed on the way)."""
+    allowed = mfa.mfa_change_allowed(
+        has_factor=mfa.mfa_enabled(user=request.user),
+        session_verified=request.user.is_verified(),
+    )
+    if allowed:
+        return None
+    messages.info(request, "Enter a code from your authenticator app first.")
+    return redirect(f"{reverse('mfa-verify')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _keep_this_session(request) -> None:
+    """The change rotated the security stamp, ending every session; this one stays signed in."""
+    update_session_auth_hash(request, request.user)
 
 
 @requires(Access.SIGNED_IN)
@@ -63,14 +81,22 @@ def account(request):
 
 @requires(Access.SIGNED_IN)
 def mfa_setup(request):
+    refused = _change_refused(request)
+    if refused is not None:
+        return refused
     user = request.user
-    device = mfa.mfa_setup_device(user=user)
+    device = mfa.mfa_setup_device(
+        user=user, device_id=request.session.get(mfa.SETUP_DEVICE_SESSION_KEY)
+    )
+    request.session[mfa.SETUP_DEVICE_SESSION_KEY] = device.pk
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             codes = mfa.mfa_confirm(user=user, device=device, token=form.cleaned_data["code"])
             if codes is not None:
+                _keep_this_session(request)
+                request.session.pop(mfa.SETUP_DEVICE_SESSION_KEY, None)
                 _verified(request, device)
                 audit.audit_record(
                     request=request, event=audit.Event.MFA_ENABLED, organisation=None
@@ -95,6 +121,7 @@ def mfa_setup(request):
             "qr_svg": mfa.qr_code_svg(device),
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
             "next": request.GET.get("next", ""),
+            "replacing": mfa.mfa_enabled(user=user),
         },
         status=status,
     )
@@ -135,6 +162,7 @@ def mfa_recovery_codes(request):
     if not request.user.is_verified():
         return redirect("mfa-verify")
     codes = mfa.recovery_codes_new(user=request.user)
+    _keep_this_session(request)
     audit.audit_record(request=request, event=audit.Event.MFA_RECOVERY_CODES, organisation=None)
     return render(
         request,
@@ -145,12 +173,16 @@ def mfa_recovery_codes(request):
 
 @requires(Access.SIGNED_IN)
 def mfa_remove(request):
+    refused = _change_refused(request)
+    if refused is not None:
+        return refused
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             if mfa.mfa_check(user=request.user, token=form.cleaned_data["code"]) is not None:
                 mfa.mfa_remove(user=request.user)
+                _keep_this_session(request)
                 audit.audit_record(
                     request=request, event=audit.Event.MFA_DISABLED, organisation=None
                 )

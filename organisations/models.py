@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -7,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .ods import DIRECTORY_CODE_MAX_LENGTH, normalise_ods_code, validate_directory_code
 from .roles import Role
@@ -75,6 +79,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Operators who may use the Django admin site."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Changed whenever two-factor authentication is turned on, off or replaced: it is part of
+    # the session hash, so every other session of the person ends (see get_session_auth_hash).
+    security_stamp = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -97,6 +104,37 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    # Django checks this hash, kept in the session, on every request (with the user it loads
+    # anyway), so folding the stamp in ends other sessions at no cost per request. Before the
+    # first change the hash is Django's own, so adding the field signed nobody out.
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+    def _session_hash(self, *, secret) -> str:
+        if not self.security_stamp:
+            return salted_hmac(
+                "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+                self.password,
+                secret=secret,
+                algorithm="sha256",
+            ).hexdigest()
+        return salted_hmac(
+            "organisations.User.get_session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def security_stamp_rotate(self) -> None:
+        """Ends every session of this person (the caller keeps its own with
+        update_session_auth_hash)."""
+        self.security_stamp = secrets.token_hex(16)
+        self.save(update_fields=["security_stamp"])
 
 
 class Organisation(models.Model):
