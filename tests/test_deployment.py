@@ -46,13 +46,14 @@ def production_env(**overrides):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL"))
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "DSPT_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="dspt_portal.settings.production",
         DJANGO_SECRET_KEY="k" * 20 + "-a-long-random-production-secret-value-1234567890",
         DJANGO_ALLOWED_HOSTS="dspt.example.org",
         DATABASE_URL="postgres://u:p@127.0.0.1:5432/x",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -70,12 +71,58 @@ def run_manage(*args, env):
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set"),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must list"),
         ("DATABASE_URL", "DATABASE_URL must point"),
+        ("REDIS_URL", "REDIS_URL must point at Redis"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(missing, message):
     result = run_manage("check", env=production_env(**{missing: None}))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        # Per-process counters are not limits: SQLite and no Redis are for `make run` only.
+        ({"DATABASE_URL": "sqlite:////tmp/dspt.sqlite3"}, "PostgreSQL database (postgres://…)"),
+        ({"DATABASE_URL": "mysql://u:p@127.0.0.1:3306/x"}, "PostgreSQL database (postgres://…)"),
+        ({"REDIS_URL": "memory://"}, "REDIS_URL must point at Redis"),
+        ({"DSPT_TRUSTED_PROXY_COUNT": "one"}, "DSPT_TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"DSPT_TRUSTED_PROXY_COUNT": "-1"}, "DSPT_TRUSTED_PROXY_COUNT must be 0 or more"),
+        ({"DSPT_OPERATOR_ALLOWED_NETWORKS": "10.0.0.0/8, nonsense"}, "'nonsense' is not an"),
+    ],
+)
+def test_production_refuses_to_start_with_the_wrong_services(setting, message):
+    result = run_manage("check", env=production_env(**setting))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_reads_the_proxy_count_and_the_operator_networks():
+    code = (
+        "from django.conf import settings; "
+        "print(settings.DSPT_TRUSTED_PROXY_COUNT, "
+        "[str(n) for n in settings.DSPT_OPERATOR_ALLOWED_NETWORKS], "
+        "settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'])"
+    )
+    env = production_env(
+        DSPT_TRUSTED_PROXY_COUNT="1",
+        DSPT_OPERATOR_ALLOWED_NETWORKS="10.20.0.0/16, 2001:db8::/32",
+        DATABASE_URL="postgresql://u:p@db.internal:5432/dspt?sslmode=require",
+        REDIS_URL="rediss://cache.internal:6380/0",
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "1",
+        "['10.20.0.0/16',",
+        "'2001:db8::/32']",
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+    # The proxy count defaults to 0: X-Forwarded-For is ignored until it is configured.
+    result = run_manage("shell", "--no-imports", "-c", code, env=production_env())
+    assert result.stdout.split()[:2] == ["0", "[]"]
 
 
 def test_production_settings_pass_the_deploy_check():

@@ -16,6 +16,15 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the portal's host names.")
 if "DATABASE_URL" not in os.environ:
     raise ImproperlyConfigured("DATABASE_URL must point at the PostgreSQL database.")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at the PostgreSQL database (postgres://…), not "
+        f"{DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}."  # noqa: F405
+    )
+# Lockout, rate limits and the task queue are shared between processes only through Redis;
+# without it each process would count on its own, and a limit would not be a limit.
+if not REDIS_URL.startswith(("redis://", "rediss://")):  # noqa: F405
+    raise ImproperlyConfigured("REDIS_URL must point at Redis (redis:// or rediss://).")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
