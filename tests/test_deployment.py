@@ -33,6 +33,23 @@ def test_compose_runs_web_worker_database_and_redis():
     assert services["redis"]["image"].startswith("redis:")
 
 
+def test_gunicorn_limits_request_lines_and_headers():
+    command = compose()["services"]["web"]["command"]
+    assert "--limit-request-line=4094" in command
+    assert "--limit-request-fields=100" in command
+    assert "--limit-request-field_size=8190" in command
+    assert "--timeout=30" in command
+    # The flags are real gunicorn options with these values.
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), *command[1:], "--check-config"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "dspt_portal.settings.test"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_what_compose_names_exists():
     from dspt_portal import celery_app  # the worker's --app
     from dspt_portal.wsgi import application  # gunicorn's target
