@@ -18,9 +18,12 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import yaml
+
+from .rules import PROVIDED, MeetsWhen
 
 # The toolkit's four headings for adult social care, in the toolkit's order. Every bank must have
 # exactly these sections in this order. Kept in one place so that an official list with other
@@ -92,9 +95,34 @@ ITEM_FIELDS = (
     "depends_on",
     "ndg_standard",
     "options",
+    "meets_when",
 )
+MEETS_WHEN_FIELDS = ("answers", "at_least", "within_months")
+# Longest look-back a date item may ask for (ten years).
+WITHIN_MONTHS_MAX = 120
 DEPENDS_ON_FIELDS = ("ref", "answers", "when")
 OPTION_FIELDS = ("value", "label")
+
+
+_MISSING = object()
+
+# Which meets_when field each answer type takes, and how to write it, for problem messages.
+_MEETS_WHEN_KEY = {
+    "yes_no": "answers",
+    "yes_no_text": "answers",
+    "choice": "answers",
+    "number": "at_least",
+    "date": "within_months",
+}
+_MEETS_WHEN_HINTS = {
+    "yes_no": ', for example meets_when: {answers: ["yes"]}',
+    "yes_no_text": ', for example meets_when: {answers: ["yes"]}',
+    "choice": ", for example meets_when: {answers: [an-option-value]}",
+    "number": ", for example meets_when: {at_least: 95}",
+    "date": ", for example meets_when: {within_months: 12}",
+    "text": ", which for a text item is meets_when: provided",
+    "document": ", which for a document item is meets_when: provided",
+}
 
 
 class BankError(Exception):
@@ -133,6 +161,7 @@ class ItemDefinition:
     depends_on_answers: tuple[str, ...]
     condition_text: str
     ndg_standard: int
+    meets_when: MeetsWhen = PROVIDED
 
 
 @dataclass(frozen=True)
@@ -541,6 +570,7 @@ class _Validator:
 
         ndg_standard = self.ndg_standard(raw.get("ndg_standard"), ref, where)
         options = self.options(raw.get("options"), answer_type, where)
+        meets_when = self.meets_when(raw.get("meets_when", _MISSING), answer_type, options, where)
 
         depends_on = raw.get("depends_on")
         if depends_on is not None and not isinstance(depends_on, dict):
@@ -560,7 +590,13 @@ class _Validator:
             answer_type=answer_type,
             options=options,
             depends_on=depends_on,
-            fields={"text": text, "guidance": guidance, "level": level, "ndg": ndg_standard},
+            fields={
+                "text": text,
+                "guidance": guidance,
+                "level": level,
+                "ndg": ndg_standard,
+                "meets_when": meets_when,
+            },
         )
 
     def ndg_standard(self, value: Any, ref: str | None, where: str) -> int | None:
@@ -618,6 +654,94 @@ class _Validator:
             seen.add(option_value)
             options.append(ChoiceOption(value=option_value, label=label))
         return tuple(options)
+
+    def meets_when(
+        self,
+        value: Any,
+        answer_type: str | None,
+        options: tuple[ChoiceOption, ...],
+        where: str,
+    ) -> MeetsWhen:
+        """What meets the item, by answer type. Required for every item: a yes/no item that did
+        not say would let "No" count as met."""
+        where_field = f"{where}, meets_when"
+        hint = _MEETS_WHEN_HINTS.get(answer_type or "", "")
+        if value is _MISSING or value is None:
+            self.add(where, f"missing meets_when (what counts as meeting the item{hint})")
+            return PROVIDED
+        if answer_type is None:
+            return PROVIDED  # the answer type is already reported
+        if answer_type in ("text", "document"):
+            if value != "provided":
+                self.add(
+                    where_field,
+                    f'must be "provided" for a {answer_type} item (giving it is what meets it), '
+                    f"not {_quote(value)}",
+                )
+            return PROVIDED
+        if not isinstance(value, dict):
+            self.add(where_field, f"must be a mapping{hint}, not {_quote(value)}")
+            return PROVIDED
+        self.misspelt_fields(value, MEETS_WHEN_FIELDS, where_field)
+        expected = _MEETS_WHEN_KEY[answer_type]
+        others = [key for key in value if key in MEETS_WHEN_FIELDS and key != expected]
+        for key in others:
+            self.add(where_field, f"{key} is not for {answer_type} items{hint}")
+        if expected not in value:
+            if not others:
+                self.add(where_field, f"missing {expected}{hint}")
+            return PROVIDED
+        raw = value[expected]
+        if expected == "answers":
+            return self.meets_when_answers(raw, answer_type, options, where_field)
+        if expected == "at_least":
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+                self.add(where_field, f"at_least must be a number of 0 or more, not {_quote(raw)}")
+                return PROVIDED
+            return MeetsWhen(at_least=Decimal(str(raw)))
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= WITHIN_MONTHS_MAX:
+            self.add(
+                where_field,
+                f"within_months must be a whole number of months from 1 to {WITHIN_MONTHS_MAX}, "
+                f"not {_quote(raw)}",
+            )
+            return PROVIDED
+        return MeetsWhen(within_months=raw)
+
+    def meets_when_answers(
+        self, raw: Any, answer_type: str, options: tuple[ChoiceOption, ...], where: str
+    ) -> MeetsWhen:
+        if answer_type == "choice":
+            allowed: tuple[str, ...] = tuple(option.value for option in options)
+            if not allowed:
+                return PROVIDED  # the missing options are already reported
+        else:
+            allowed = ANSWERS_BY_TYPE[answer_type]
+        if not isinstance(raw, list) or not raw:
+            self.add(
+                where,
+                f"answers must be a list of the answers that meet the item, from: "
+                f"{', '.join(allowed)}",
+            )
+            return PROVIDED
+        answers: list[str] = []
+        for answer in raw:
+            if isinstance(answer, bool):
+                self.add(where, f"answer {answer} {BARE_BOOLEAN_HINT}")
+            elif answer not in allowed:
+                self.add(
+                    where,
+                    f"{_quote(answer)} is not an answer to this item "
+                    f"(possible answers: {', '.join(allowed)})",
+                )
+            elif answer in answers:
+                self.add(where, f"answer {answer!r} is listed twice")
+            else:
+                answers.append(answer)
+        if answers and set(answers) == set(allowed) and answer_type != "choice":
+            # "Yes" and "No" both meeting it would make the question pointless.
+            self.add(where, "every answer would meet the item: list only the compliant ones")
+        return MeetsWhen(answers=tuple(answers)) if answers else PROVIDED
 
     # -- checks across items --
 
@@ -742,6 +866,7 @@ class _Validator:
             depends_on_answers=answers,
             condition_text=condition,
             ndg_standard=item.fields["ndg"],
+            meets_when=item.fields["meets_when"],
         )
 
     # -- spelling --

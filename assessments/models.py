@@ -88,6 +88,10 @@ class EvidenceItem(models.Model):
     # The answers to `depends_on` that make this item apply; empty means "any answer".
     depends_on_answers = models.JSONField(default=list, blank=True)
     condition_text = models.TextField(blank=True)
+    # What an answer must say for the requirement to be met: {"answers": [...]},
+    # {"at_least": "95"}, {"within_months": 12} or {"provided": true} (assessments.rules.MeetsWhen).
+    # No default: an item that does not say would let "No" count as met.
+    meets_when = models.JSONField()
     ndg_standard = models.PositiveSmallIntegerField()
     position = models.PositiveIntegerField()
 

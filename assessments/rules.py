@@ -1,4 +1,9 @@
-"""Which items apply, which are answered, and progress: plain functions over plain data.
+"""Which items apply, which are answered, which are met, and progress: plain functions over
+plain data.
+
+"Answered" and "met" are different things: "No" to "Do you have up-to-date antivirus?" is an honest
+answer that leaves the requirement unmet. Each item says what meets it (`MeetsWhen`, from the bank
+file's `meets_when`); see docs/adr/0004-what-counts-as-met.md.
 
 No Django imports: the publishing rules and the pages both build on these, and they are tested
 as tables without a database.
@@ -6,14 +11,90 @@ as tables without a database.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 APPROACHING = "approaching"
 MET = "met"
 OPTIONAL = "optional"
+
+YES_NO_TYPES = ("yes_no", "yes_no_text")
+YES_NO_LABELS = {"yes": "Yes", "no": "No"}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier, when negative); a day the target month lacks
+    becomes its last day.
+
+    29 Feb 2028 + 12 months is 28 Feb 2029, and 31 Aug + 6 months is the end of February, so the
+    limit is never a date that does not exist (which `date.replace` would raise on).
+    """
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last_day))
+
+
+@dataclass(frozen=True)
+class MeetsWhen:
+    """What an answer must say for the requirement to be in place.
+
+    Exactly one kind applies, by answer type:
+    - `answers`: yes/no, yes/no with details and choice items — the answers that meet it;
+    - `at_least`: number items — the smallest figure that meets it (3.2.1: 95 % trained);
+    - `within_months`: date items — the date may be at most this many months before the day it is
+      judged on (a policy reviewed in the last 12 months), and not after it;
+    - none of them ("provided"): text and document items — giving the statement or the document is
+      what meets it.
+    """
+
+    answers: tuple[str, ...] = ()
+    at_least: Decimal | None = None
+    within_months: int | None = None
+
+    @property
+    def provided(self) -> bool:
+        return not self.answers and self.at_least is None and self.within_months is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (EvidenceItem.meets_when), the same shape as the bank file's."""
+        if self.answers:
+            return {"answers": list(self.answers)}
+        if self.at_least is not None:
+            return {"at_least": str(self.at_least)}
+        if self.within_months is not None:
+            return {"within_months": self.within_months}
+        return {"provided": True}
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> MeetsWhen:
+        """The inverse of `to_dict`. Anything else is a programming or data error, never a guess:
+        a guess here could turn "No" into "met"."""
+        if not isinstance(value, Mapping) or len(value) != 1:
+            raise ValueError(f"Not a meets_when value: {value!r}")
+        ((kind, raw),) = value.items()
+        if kind == "provided" and raw is True:
+            return PROVIDED
+        if kind == "answers" and isinstance(raw, list | tuple) and raw:
+            return cls(answers=tuple(str(answer) for answer in raw))
+        if kind == "at_least" and not isinstance(raw, bool):
+            try:
+                return cls(at_least=Decimal(str(raw)))
+            except InvalidOperation:
+                pass
+        if kind == "within_months" and isinstance(raw, int) and not isinstance(raw, bool):
+            if raw > 0:
+                return cls(within_months=raw)
+        raise ValueError(f"Not a meets_when value: {value!r}")
+
+
+PROVIDED = MeetsWhen()
+MEETS_WHEN_YES = MeetsWhen(answers=("yes",))
 
 
 @dataclass(frozen=True)
@@ -25,6 +106,17 @@ class Item:
     depends_on: str | None = None
     # Answers of `depends_on` that make this item apply; empty means "any answer".
     depends_on_answers: tuple[str, ...] = ()
+    # What meets it. None only for items built in code without one: then "Yes" meets a yes/no
+    # item and any answer meets the others (bank files must always say; the loader checks).
+    meets_when: MeetsWhen | None = None
+    # For choice items, (value, label) pairs, so a problem can say which answer is needed.
+    option_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def meets(self) -> MeetsWhen:
+        if self.meets_when is not None:
+            return self.meets_when
+        return MEETS_WHEN_YES if self.answer_type in YES_NO_TYPES else PROVIDED
 
 
 @dataclass(frozen=True)
@@ -55,6 +147,48 @@ def is_answered(answer_type: str, values: AnswerValues | None) -> bool:
     raise ValueError(f"Unknown answer type {answer_type!r}")
 
 
+def is_met(item: Item, values: AnswerValues | None, *, on: date) -> bool:
+    """Whether the answer says the requirement is in place, judged on `on` (the publication day,
+    or today on the assessment pages). An unanswered item is never met."""
+    if not is_answered(item.answer_type, values):
+        return False
+    assert values is not None
+    meets = item.meets
+    if meets.answers:
+        return values.choice in meets.answers
+    if meets.at_least is not None:
+        return values.number is not None and values.number >= meets.at_least
+    if meets.within_months is not None:
+        return values.date is not None and add_months(on, -meets.within_months) <= values.date <= on
+    return True
+
+
+def _quoted_labels(labels: list[str]) -> str:
+    quoted = [f"“{label}”" for label in labels]
+    if len(quoted) == 1:
+        return quoted[0]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def what_meets(item: Item) -> str:
+    """What the item needs, in words for the person answering: "the answer Yes",
+    "a figure of at least 95", "a date in the 12 months before publishing"."""
+    meets = item.meets
+    if meets.answers:
+        labels = dict(item.option_labels) if item.answer_type == "choice" else YES_NO_LABELS
+        names = [labels.get(answer, answer) for answer in meets.answers]
+        if item.answer_type in YES_NO_TYPES:
+            return f"the answer {' or '.join(names)}"
+        return f"the answer {_quoted_labels(names)}"
+    if meets.at_least is not None:
+        figure = meets.at_least.normalize()
+        return f"a figure of at least {figure:f}"
+    if meets.within_months is not None:
+        months = meets.within_months
+        return f"a date in the {months} month{'s' if months != 1 else ''} before publishing"
+    return "an answer"
+
+
 def item_applies(
     item: Item, answers: Mapping[str, AnswerValues], items: Mapping[str, Item]
 ) -> bool:
@@ -80,15 +214,27 @@ class ItemStatus:
     applies: bool
     answered: bool
     needs_review: bool
+    met: bool = False  # answered, and the answer says the requirement is in place
 
     @property
     def done(self) -> bool:
         """Provided and, if carried forward from last year, looked at again."""
         return self.answered and not self.needs_review
 
+    @property
+    def not_met(self) -> bool:
+        """Answered and reviewed, and the answer leaves the requirement unmet
+        ("Answered – not met")."""
+        return self.applies and self.done and not self.met
+
+    @property
+    def satisfied(self) -> bool:
+        """Provided, reviewed and met: what Standards Met needs of each item that applies."""
+        return self.done and self.met
+
 
 def item_statuses(
-    items: Iterable[Item], answers: Mapping[str, AnswerValues]
+    items: Iterable[Item], answers: Mapping[str, AnswerValues], *, on: date
 ) -> dict[str, ItemStatus]:
     by_ref = {item.ref: item for item in items}
     statuses = {}
@@ -99,6 +245,7 @@ def item_statuses(
             applies=item_applies(item, answers, by_ref),
             answered=is_answered(item.answer_type, values),
             needs_review=bool(values and values.needs_review),
+            met=is_met(item, values, on=on),
         )
     return statuses
 
@@ -111,24 +258,33 @@ class Progress:
     met_total: int
     to_review: int
     outstanding_refs: tuple[str, ...] = field(default=())
+    # Provided but not met, counted apart from "not answered" (and included in the *_done figures,
+    # which count answers provided).
+    mandatory_not_met: int = 0
+    met_not_met: int = 0
 
     @property
     def mandatory_complete(self) -> bool:
-        return self.mandatory_done == self.mandatory_total
+        """Every mandatory item provided, reviewed and met."""
+        return self.mandatory_done == self.mandatory_total and not self.mandatory_not_met
 
     @property
     def met_complete(self) -> bool:
-        return self.met_done == self.met_total
+        """Every item Standards Met needs provided, reviewed and met."""
+        return not self.outstanding_refs
 
 
-def progress(items: Iterable[Item], answers: Mapping[str, AnswerValues]) -> Progress:
+def progress(items: Iterable[Item], answers: Mapping[str, AnswerValues], *, on: date) -> Progress:
     """Counts for "Progress: N of M mandatory evidence items provided" and for Standards Met.
 
     Mandatory means needed for Approaching Standards; the Standards Met figure counts approaching
     and met items that apply. A carried-forward answer not yet reviewed is not counted as provided.
+    Answers provided that leave their requirement unmet are counted as provided and, apart, as not
+    met; `outstanding_refs` lists every item Standards Met still needs (missing, to review or not
+    met).
     """
     items = list(items)
-    statuses = item_statuses(items, answers)
+    statuses = item_statuses(items, answers, on=on)
     mandatory = [i for i in items if i.level == APPROACHING and statuses[i.ref].applies]
     met = [i for i in items if i.level in (APPROACHING, MET) and statuses[i.ref].applies]
     return Progress(
@@ -137,5 +293,7 @@ def progress(items: Iterable[Item], answers: Mapping[str, AnswerValues]) -> Prog
         met_done=sum(statuses[i.ref].done for i in met),
         met_total=len(met),
         to_review=sum(s.needs_review for s in statuses.values()),
-        outstanding_refs=tuple(i.ref for i in met if not statuses[i.ref].done),
+        outstanding_refs=tuple(i.ref for i in met if not statuses[i.ref].satisfied),
+        mandatory_not_met=sum(statuses[i.ref].not_met for i in mandatory),
+        met_not_met=sum(statuses[i.ref].not_met for i in met),
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from organisations.models import Organisation
 
@@ -41,6 +44,8 @@ def rule_item(item: EvidenceItem) -> rules.Item:
         section=item.section.title,
         depends_on=item.depends_on.ref if item.depends_on_id else None,
         depends_on_answers=tuple(item.depends_on_answers or ()),
+        meets_when=rules.MeetsWhen.from_dict(item.meets_when),
+        option_labels=tuple((option["value"], option["label"]) for option in item.options or ()),
     )
 
 
@@ -56,6 +61,9 @@ def rule_answer(answer: Answer) -> rules.AnswerValues:
     )
 
 
+NOT_MET_LABEL = "Answered – not met"
+
+
 @dataclass(frozen=True)
 class ItemRow:
     item: EvidenceItem
@@ -68,14 +76,24 @@ class ItemRow:
             return "Not applicable"
         if self.status.answered and self.status.needs_review:
             return "Review"
+        if self.status.not_met:
+            return NOT_MET_LABEL
         if self.status.answered:
             return "Completed"
         return "Not started" if self.answer is None else "In progress"
 
     @property
+    def what_meets(self) -> str:
+        """ "the answer Yes", "a figure of at least 95" … for "Standards Met needs …"."""
+        return rules.what_meets(rule_item(self.item))
+
+    @property
     def left_to_do(self) -> bool:
-        """Needed for Standards Met, applies, and not provided (or not yet reviewed)."""
-        return self.item.level != Level.OPTIONAL and self.status.applies and not self.status.done
+        """Needed for Standards Met, applies, and not yet met (missing, not yet reviewed, or
+        answered in a way that leaves the requirement unmet)."""
+        return (
+            self.item.level != Level.OPTIONAL and self.status.applies and not self.status.satisfied
+        )
 
 
 @dataclass(frozen=True)
@@ -118,7 +136,9 @@ class AssessmentView:
         return previous, following
 
 
-def assessment_view(*, assessment: Assessment) -> AssessmentView:
+def assessment_view(*, assessment: Assessment, on: datetime.date | None = None) -> AssessmentView:
+    """Everything about the assessment, with dates judged on `on` (today unless given)."""
+    on = on or timezone.localdate()
     items = bank_items(bank=assessment.bank)
     answers = answers_by_ref(assessment=assessment)
     rule_items = [rule_item(item) for item in items]
@@ -127,8 +147,8 @@ def assessment_view(*, assessment: Assessment) -> AssessmentView:
         assessment=assessment,
         items=items,
         answers=answers,
-        statuses=rules.item_statuses(rule_items, rule_answers),
-        progress=rules.progress(rule_items, rule_answers),
+        statuses=rules.item_statuses(rule_items, rule_answers, on=on),
+        progress=rules.progress(rule_items, rule_answers, on=on),
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +41,7 @@ from assessments.models import (
     EvidenceItem,
     QuestionBank,
 )
+from assessments.rules import MeetsWhen
 from publishing.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -706,7 +708,9 @@ class _Generator:
                     item.depends_on_answers and parent.get("choice") not in item.depends_on_answers
                 ):
                     wanted = False
-            values = self._values(item, rng)
+            # Published organisations answered in a way that meets what they published for;
+            # the others sometimes say "No".
+            values = self._values(item, rng, comply=plan.complete or bool(plan.levels))
             version = rng.choices((1, 2, 3), (75, 20, 5))[0]
             if wanted:
                 answered[item.ref] = values
@@ -714,22 +718,26 @@ class _Generator:
         return rows
 
     @staticmethod
-    def _values(item: EvidenceItem, rng: random.Random) -> dict:
+    def _values(item: EvidenceItem, rng: random.Random, *, comply: bool) -> dict:
         kind = item.answer_type
+        meets = MeetsWhen.from_dict(item.meets_when)
         if kind == "text":
             return {"text": rng.choice(_TEXT_ANSWERS)}
         if kind == "yes_no":
-            return {"choice": "yes" if rng.random() < 0.93 else "no"}
+            return {"choice": "yes" if comply or rng.random() < 0.93 else "no"}
         if kind == "yes_no_text":
             return {"choice": "yes", "text": rng.choice(_TEXT_ANSWERS)}
         if kind == "date":
             return {"date": dt.date(2025, 7, 1) + dt.timedelta(days=rng.randrange(300))}
         if kind == "number":
-            return {"number": Decimal(rng.randint(1, 120))}
+            lowest = math.ceil(meets.at_least or 0) if comply else 0
+            return {"number": Decimal(rng.randint(max(lowest, 1), max(lowest, 100)))}
         if kind == "document":
             return {"document_location": rng.choice(_DOCUMENT_LOCATIONS)}
         if kind == "choice":
             options = [option["value"] for option in item.options]
+            if comply and meets.answers:
+                options = [option for option in options if option in meets.answers]
             return {"choice": options[0] if rng.random() < 0.8 else rng.choice(options)}
         return {"text": rng.choice(_TEXT_ANSWERS)}
 

@@ -56,10 +56,11 @@ def publishing_decision(*, assessment: Assessment, publication_date: date) -> ru
     )
 
 
-def action_plan_items(*, assessment: Assessment) -> list[EvidenceItem]:
-    """The items the action plan must cover: needed for Standards Met and not yet done."""
+def action_plan_items(*, assessment: Assessment, today: date) -> list[EvidenceItem]:
+    """The items the action plan must cover: needed for Standards Met and not met yet on `today`
+    (missing, not reviewed, or answered in a way that leaves the requirement unmet)."""
     view, items, answers = _rule_inputs(assessment)
-    outstanding = {item.ref for item in rules.outstanding_for_action_plan(items, answers)}
+    outstanding = {item.ref for item in rules.outstanding_for_action_plan(items, answers, on=today)}
     return [item for item in view.items if item.ref in outstanding]
 
 

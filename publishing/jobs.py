@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
+from assessments.selectors import NOT_MET_LABEL
 from organisations.models import Organisation, User
 
 from .documents import certificate, excel
@@ -228,7 +229,11 @@ def _assessment_workbook(assessment: Assessment, progress: Callable[[int], None]
                     review_state=(
                         "Carried forward – review"
                         if answer and answer.needs_review
-                        else ("Reviewed" if answer and answer.carried_forward_from_id else "")
+                        else (
+                            NOT_MET_LABEL
+                            if row.status.not_met
+                            else ("Reviewed" if answer and answer.carried_forward_from_id else "")
+                        )
                     ),
                 )
             )
@@ -241,10 +246,11 @@ def _assessment_workbook(assessment: Assessment, progress: Callable[[int], None]
             progress_text=(
                 f"Progress: {progress_figures.mandatory_done} of "
                 f"{progress_figures.mandatory_total} mandatory evidence items provided"
+                + _not_met_text(progress_figures.mandatory_not_met, ", {} of them")
             ),
             met_text=(
                 f"Standards Met: {progress_figures.met_done} of {progress_figures.met_total} "
-                "evidence items provided"
+                "evidence items provided" + _not_met_text(progress_figures.met_not_met, "; {}")
             ),
             generated_at=timezone.localtime().replace(tzinfo=None),
             title=f"Data security assessment {assessment.bank.year}",
@@ -252,6 +258,10 @@ def _assessment_workbook(assessment: Assessment, progress: Callable[[int], None]
         sections=sections,
         progress=progress,
     )
+
+
+def _not_met_text(count: int, template: str) -> str:
+    return template.format(count) + " answered – not met" if count else ""
 
 
 def _answer_text(item, answer) -> str:

@@ -7,7 +7,6 @@ status all build on these, and they are tested as tables without a database. App
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from assessments.rules import (
     AnswerValues,
     Item,
     ItemStatus,
+    add_months,
     item_statuses,
+    what_meets,
 )
 
 APPROACHING_STANDARDS = "approaching"
@@ -109,19 +110,6 @@ class Decision:
 # --- formatting helpers -------------------------------------------------------------------------
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; a day the target month lacks becomes its last day.
-
-    29 Feb 2028 + 12 months is 28 Feb 2029, and 31 Aug + 6 months is the end of February, so the
-    limit is never a date that does not exist (which `date.replace` would raise on).
-    """
-    month_index = day.month - 1 + months
-    year = day.year + month_index // 12
-    month = month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last_day))
-
-
 def format_date(day: date) -> str:
     """A date as people read it, e.g. 1 March 2026: no leading zero, English month names
     whatever the server's locale."""
@@ -160,23 +148,34 @@ def _needed_for_met(item: Item, status: ItemStatus) -> bool:
 
 
 def outstanding_for_action_plan(
-    items: Sequence[Item], answers: Mapping[str, AnswerValues]
+    items: Sequence[Item], answers: Mapping[str, AnswerValues], *, on: date
 ) -> tuple[Item, ...]:
-    """Items Standards Met needs that are not done yet (missing or not reviewed), in item order.
+    """Items Standards Met needs that are not met yet on `on` (missing, not reviewed, or answered
+    in a way that leaves the requirement unmet), in item order.
 
     These are the rows of the action plan an Approaching Standards publication must carry.
     """
     items = list(items)
-    statuses = item_statuses(items, answers)
+    statuses = item_statuses(items, answers, on=on)
     return tuple(
         item
         for item in items
-        if _needed_for_met(item, statuses[item.ref]) and not statuses[item.ref].done
+        if _needed_for_met(item, statuses[item.ref]) and not statuses[item.ref].satisfied
     )
 
 
 def _item_problem(item: Item, status: ItemStatus) -> Problem:
     section = item.section or None
+    if status.not_met:
+        return Problem(
+            ref=item.ref,
+            section=section,
+            message=(
+                f"Requirement {item.ref}{_in_section(item.section)} is not met: "
+                f"Standards Met needs {what_meets(item)}"
+            ),
+            code="not_met",
+        )
     if status.answered and status.needs_review:
         return Problem(
             ref=item.ref,
@@ -202,7 +201,7 @@ def _item_problems(
     return [
         _item_problem(item, statuses[item.ref])
         for item in items
-        if item.level in levels and statuses[item.ref].applies and not statuses[item.ref].done
+        if item.level in levels and statuses[item.ref].applies and not statuses[item.ref].satisfied
     ]
 
 
@@ -308,7 +307,7 @@ def decide(
     come where they read naturally: first when nothing else matters, last otherwise.
     """
     items = list(items)
-    statuses = item_statuses(items, answers)
+    statuses = item_statuses(items, answers, on=publication_date)
     problems: dict[str, tuple[Problem, ...]] = {}
 
     met_problems = _item_problems(items, statuses, (APPROACHING, MET))
@@ -379,11 +378,11 @@ def _approaching_problems(
     result: list[Problem] = []
     for item in items:
         status = statuses[item.ref]
-        if not _needed_for_met(item, status) or status.done:
+        if not _needed_for_met(item, status) or status.satisfied:
             continue
-        if item.level == APPROACHING:
-            # It must be completed for this level; once it is, it needs no plan, so asking for
-            # one too would be noise.
+        if item.level == APPROACHING and not status.done:
+            # It must be answered (and reviewed) for this level. Once it is answered and met it
+            # needs no plan; answered but not met, the plan must say how it will be met.
             result.append(_item_problem(item, status))
         else:
             result.extend(

@@ -62,6 +62,7 @@ def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
                 "answer_type": item.answer_type,
                 "applies": status.applies,
                 "answered": status.done,
+                "met": status.satisfied,
                 "answer": answer_display(item, answer) if answer else "",
                 "comments": answer.comments if answer else "",
                 "document": answer.document.original_name if answer and answer.document else "",

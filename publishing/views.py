@@ -32,6 +32,7 @@ from .rules import ActionPlanLine
 SESSION_KEY = "publish_flow"
 # Problems about answering an item, as opposed to the action plan, the profile or the rules.
 ITEM_PROBLEM_CODES = {"missing_mandatory", "missing", "needs_review"}
+NOT_MET_CODE = "not_met"
 LEVEL_LABELS = dict(PublicationLevel.choices)
 
 
@@ -65,8 +66,9 @@ def publish_start(request):
     for level in PublicationLevel:
         problems = decision.problems_for(level.value)
         items = [p for p in problems if p.code in ITEM_PROBLEM_CODES]
+        not_met = [p for p in problems if p.code == NOT_MET_CODE]
         if level == PublicationLevel.EXCEEDED and not decision.may_publish("met"):
-            items = []  # the same list as Standards Met; said once, there
+            items = not_met = []  # the same lists as Standards Met; said once, there
         levels.append(
             {
                 "value": level.value,
@@ -75,11 +77,14 @@ def publish_start(request):
                 "needs_met_first": level == PublicationLevel.EXCEEDED
                 and not decision.may_publish("met"),
                 "item_problems": items,
+                "not_met_problems": not_met,
                 "plan_problems": [p for p in problems if p.code.startswith("action_plan")],
                 "other_problems": [
                     p
                     for p in problems
-                    if p.code not in ITEM_PROBLEM_CODES and not p.code.startswith("action_plan")
+                    if p.code not in ITEM_PROBLEM_CODES
+                    and p.code != NOT_MET_CODE
+                    and not p.code.startswith("action_plan")
                 ],
             }
         )
@@ -250,7 +255,7 @@ def publish_summary(request):
 
 def _plan_context(request):
     assessment = _current_assessment(request)
-    outstanding = inputs.action_plan_items(assessment=assessment)
+    outstanding = inputs.action_plan_items(assessment=assessment, today=timezone.localdate())
     entries = {
         entry.item.ref: entry for entry in assessment.action_plan_entries.select_related("item")
     }

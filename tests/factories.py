@@ -74,6 +74,16 @@ def bank_build(
     from assessments.models import EvidenceItem, QuestionBank, Section
 
     answer_types = ["text", "yes_no", "date", "number", "document", "yes_no_text"]
+    # What meets each type in this test bank: "Yes", a figure of at least 1, a date in the last
+    # five years (the table tests in tests/assessments/test_rules.py cover tighter limits).
+    meets_when = {
+        "text": {"provided": True},
+        "document": {"provided": True},
+        "yes_no": {"answers": ["yes"]},
+        "yes_no_text": {"answers": ["yes"]},
+        "number": {"at_least": "1"},
+        "date": {"within_months": 60},
+    }
     start = int(year[:4])
     bank = QuestionBank.objects.create(
         year=year,
@@ -93,6 +103,7 @@ def bank_build(
                 text=f"Question {number}.{index + 1}",
                 guidance="See https://www.example.org/guidance for help.",
                 answer_type=answer_types[(position - 1) % len(answer_types)],
+                meets_when=meets_when[answer_types[(position - 1) % len(answer_types)]],
                 level=level,
                 ndg_standard=number,
                 position=position,
@@ -108,6 +119,7 @@ def bank_build(
             {"value": "supported", "label": "Yes, all supported"},
             {"value": "unsupported-managed", "label": "No, and we manage the risks"},
         ],
+        meets_when={"answers": ["supported", "unsupported-managed"]},
         level="met",
         ndg_standard=4,
         position=position + 1,
@@ -118,6 +130,7 @@ def bank_build(
         ref="4.9.9",
         text="Upload your risk decisions for unsupported systems",
         answer_type="document",
+        meets_when={"provided": True},
         level="met",
         depends_on=choice,
         depends_on_answers=["unsupported-managed"],

@@ -22,14 +22,27 @@ from assessments.bank import (
     parse_year,
     total_counts,
 )
+from assessments.rules import MeetsWhen
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BANK_2025_26 = FIXTURES / "question-bank-2025-26.yaml"
 BANK_2024_25 = FIXTURES / "question-bank-2024-25.yaml"
 
 
-def item(ref: str, **fields: Any) -> dict[str, Any]:
+def default_meets_when(fields: dict[str, Any]) -> Any:
+    answer_type = fields["answer_type"]
+    if answer_type == "choice":
+        return {"answers": [fields["options"][0]["value"]]}
     return {
+        "yes_no": {"answers": ["yes"]},
+        "yes_no_text": {"answers": ["yes"]},
+        "number": {"at_least": 95},
+        "date": {"within_months": 12},
+    }.get(answer_type, "provided")
+
+
+def item(ref: str, **fields: Any) -> dict[str, Any]:
+    result = {
         "ref": ref,
         "level": "approaching",
         "answer_type": "yes_no",
@@ -39,6 +52,9 @@ def item(ref: str, **fields: Any) -> dict[str, Any]:
         "ndg_standard": int(ref.split(".")[0]),
         **fields,
     }
+    if "meets_when" not in fields:
+        result["meets_when"] = default_meets_when(result)
+    return result
 
 
 def valid_bank() -> dict[str, Any]:
@@ -436,13 +452,26 @@ def test_invalid_bank_is_refused_with_its_reason(mutate: Mutation, reason: str):
 
 
 def test_unquoted_yes_in_dependency_answers_is_explained():
-    text = dump(valid_bank()).replace("- 'yes'", "- yes")
+    bank = valid_bank()
+    find(bank, "4.1.1")["depends_on"]["answers"] = ["YES-PLACEHOLDER"]
+    text = dump(bank).replace("- YES-PLACEHOLDER", "- yes")
     assert "- yes\n" in text
 
     problems = problems_of(text)
 
     assert problems == [
         "section 'it-systems-and-devices', item 4.1.1, depends_on: answer True must be text in "
+        'quotes, like "yes" or "no" (YAML reads bare yes/no as true/false)'
+    ]
+
+
+def test_unquoted_yes_in_meets_when_is_explained():
+    bank = valid_bank()
+    find(bank, "1.1.1")["meets_when"] = {"answers": ["YES-PLACEHOLDER"]}
+    text = dump(bank).replace("- YES-PLACEHOLDER", "- yes")
+
+    assert problems_of(text) == [
+        "section 'staffing-and-roles', item 1.1.1, meets_when: answer True must be text in "
         'quotes, like "yes" or "no" (YAML reads bare yes/no as true/false)'
     ]
 
@@ -614,3 +643,139 @@ def test_2024_25_bank_is_2025_26_without_the_new_items():
 
 def _load(path: Path) -> BankDefinition:
     return parse_bank(path.read_text(), source_name=str(path))
+
+
+# --- What meets each item -------------------------------------------------------------------------
+
+
+def _with_item(**fields: Any) -> dict[str, Any]:
+    """The valid bank with one more item in the last section (ref 4.2.1)."""
+    bank = valid_bank()
+    section(bank, "it-systems-and-devices")["items"].append(item("4.2.1", **fields))
+    return bank
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"answer_type": "yes_no"}, MeetsWhen(answers=("yes",))),
+        ({"answer_type": "yes_no_text", "meets_when": {"answers": ["no"]}}, MeetsWhen(("no",))),
+        ({"answer_type": "number", "meets_when": {"at_least": 95}}, MeetsWhen(at_least=95)),
+        ({"answer_type": "number", "meets_when": {"at_least": 2.5}}, MeetsWhen(at_least=2.5)),
+        ({"answer_type": "date", "meets_when": {"within_months": 12}}, MeetsWhen(within_months=12)),
+        ({"answer_type": "text", "meets_when": "provided"}, MeetsWhen()),
+        ({"answer_type": "document", "meets_when": "provided"}, MeetsWhen()),
+        (
+            {
+                "answer_type": "choice",
+                "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}],
+                "meets_when": {"answers": ["b"]},
+            },
+            MeetsWhen(answers=("b",)),
+        ),
+    ],
+)
+def test_meets_when_is_read_for_every_answer_type(fields, expected):
+    definition = parse_bank(dump(_with_item(**fields)), source_name="bank.yaml")
+    assert {i.ref: i for i in definition.items}["4.2.1"].meets_when == expected
+
+
+def test_project_banks_say_what_meets_every_item():
+    for path in (BANK_2025_26, BANK_2024_25):
+        text = path.read_text()
+        assert text.count("meets_when:") - text.count("#   meets_when:") == len(_load(path).items)
+    by_ref = {i.ref: i for i in _load(BANK_2025_26).items}
+    assert by_ref["3.2.1"].answer_type == "number"
+    assert by_ref["3.2.1"].meets_when == MeetsWhen(at_least=95)
+    assert by_ref["6.2.1"].meets_when == MeetsWhen(answers=("yes",))
+    assert by_ref["8.1.4"].meets_when == MeetsWhen(answers=("supported", "unsupported-managed"))
+    assert by_ref["1.1.1"].meets_when == MeetsWhen()
+    yes_no = [i for i in by_ref.values() if i.answer_type in ("yes_no", "yes_no_text")]
+    assert yes_no and all(i.meets_when == MeetsWhen(answers=("yes",)) for i in yes_no)
+
+
+WHERE = "section 'it-systems-and-devices', item 4.2.1"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        (
+            {"answer_type": "yes_no", "meets_when": None},
+            f"{WHERE}: missing meets_when (what counts as meeting the item, for example "
+            'meets_when: {answers: ["yes"]})',
+        ),
+        (
+            {"answer_type": "yes_no", "meets_when": {"answers": ["maybe"]}},
+            f"{WHERE}, meets_when: 'maybe' is not an answer to this item "
+            "(possible answers: yes, no)",
+        ),
+        (
+            {"answer_type": "yes_no", "meets_when": {"answers": ["yes", "no"]}},
+            f"{WHERE}, meets_when: every answer would meet the item: list only the compliant ones",
+        ),
+        (
+            {"answer_type": "yes_no", "meets_when": {"answers": []}},
+            f"{WHERE}, meets_when: answers must be a list of the answers that meet the item, "
+            "from: yes, no",
+        ),
+        (
+            {"answer_type": "yes_no", "meets_when": "provided"},
+            f"{WHERE}, meets_when: must be a mapping, for example meets_when: "
+            "{answers: [\"yes\"]}, not 'provided'",
+        ),
+        (
+            {"answer_type": "yes_no", "meets_when": {"at_least": 1}},
+            f"{WHERE}, meets_when: at_least is not for yes_no items, for example meets_when: "
+            '{answers: ["yes"]}',
+        ),
+        (
+            {"answer_type": "number", "meets_when": {"at_least": "ninety"}},
+            f"{WHERE}, meets_when: at_least must be a number of 0 or more, not 'ninety'",
+        ),
+        (
+            {"answer_type": "number", "meets_when": {"at_least": -1}},
+            f"{WHERE}, meets_when: at_least must be a number of 0 or more, not -1",
+        ),
+        (
+            {"answer_type": "number", "meets_when": {"atleast": 95}},
+            f"{WHERE}, meets_when: unknown field 'atleast': did you mean 'at_least'?",
+        ),
+        (
+            {"answer_type": "date", "meets_when": {"within_months": 0}},
+            f"{WHERE}, meets_when: within_months must be a whole number of months from 1 to "
+            "120, not 0",
+        ),
+        (
+            {"answer_type": "date", "meets_when": {"within_months": True}},
+            f"{WHERE}, meets_when: within_months must be a whole number of months from 1 to "
+            "120, not True",
+        ),
+        (
+            {"answer_type": "text", "meets_when": {"answers": ["yes"]}},
+            f'{WHERE}, meets_when: must be "provided" for a text item (giving it is what meets '
+            "it), not {'answers': ['yes']}",
+        ),
+        (
+            {
+                "answer_type": "choice",
+                "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}],
+                "meets_when": {"answers": ["c"]},
+            },
+            f"{WHERE}, meets_when: 'c' is not an answer to this item (possible answers: a, b)",
+        ),
+    ],
+)
+def test_meets_when_problems_are_said_in_words(fields, problem):
+    problems = problems_of(dump(_with_item(**fields)))
+    # "missing meets_when" may come with the mapping's own problems; the one asked for is there.
+    assert problem in problems
+
+
+def test_an_item_without_meets_when_is_refused_not_defaulted():
+    bank = _with_item(answer_type="yes_no")
+    del find(bank, "4.2.1")["meets_when"]
+    assert problems_of(dump(bank)) == [
+        f"{WHERE}: missing meets_when (what counts as meeting the item, for example "
+        'meets_when: {answers: ["yes"]})'
+    ]

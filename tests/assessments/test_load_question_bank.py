@@ -261,6 +261,7 @@ def test_edited_bank_updates_items_in_place(tmp_path):
             "ref": "6.3.6",
             "level": "optional",
             "answer_type": "number",
+            "meets_when": {"at_least": 0},
             "text": "How many incidents did you have?",
             "ndg_standard": 6,
         }
@@ -353,6 +354,7 @@ def test_changing_an_answered_choice_warns_about_its_answers(tmp_path):
     def edit(document):
         yaml_item(document, "8.1.4")["options"][1]["value"] = "unsupported"
         yaml_item(document, "8.2.1")["depends_on"]["answers"] = ["unsupported"]
+        yaml_item(document, "8.1.4")["meets_when"]["answers"] = ["supported", "unsupported"]
 
     output = run(edited(tmp_path, edit))
 
@@ -501,11 +503,14 @@ def generated_bank(count: int, *, text_suffix: str = "") -> str:
         }
         if entry["answer_type"] == "choice":
             entry["options"] = [{"value": "a", "label": "A"}, {"value": "b-c", "label": "B or C"}]
-        elif number % 5 == 1:
-            # Depends on the previous item, whatever its type.
-            previous = sections[(number - 1) * 4 // count]["items"][-1]
-            answers = ["b-c"] if previous["answer_type"] == "choice" else ["yes"]
-            entry["depends_on"] = {"ref": previous["ref"], "answers": answers, "when": "If so"}
+            entry["meets_when"] = {"answers": ["a"]}
+        else:
+            entry["meets_when"] = {"answers": ["yes"]}
+            if number % 5 == 1:
+                # Depends on the previous item, whatever its type.
+                previous = sections[(number - 1) * 4 // count]["items"][-1]
+                answers = ["b-c"] if previous["answer_type"] == "choice" else ["yes"]
+                entry["depends_on"] = {"ref": previous["ref"], "answers": answers, "when": "If so"}
         sections[number * 4 // count]["items"].append(entry)
     return yaml.safe_dump(
         {"version": "2030-31", "publication_deadline": "2031-06-30", "sections": sections},

@@ -188,7 +188,7 @@ def test_conditional_item_message():
 
 def test_conditional_item_needs_an_action_plan_only_when_it_applies():
     answers = APPROACHING_ONLY | {"8.1.4": A(choice="unsupported-managed")}
-    assert [i.ref for i in outstanding_for_action_plan(BANK, answers)] == [
+    assert [i.ref for i in outstanding_for_action_plan(BANK, answers, on=TODAY)] == [
         "3.2.1",
         "6.2.1",
         "7.1.1",
@@ -226,7 +226,7 @@ def test_reviewed_carried_forward_answer_counts():
 
 def test_unreviewed_met_item_needs_an_action_plan_for_approaching():
     answers = APPROACHING_ONLY | {"6.2.1": A(has_document=True, needs_review=True)}
-    assert "6.2.1" in [i.ref for i in outstanding_for_action_plan(BANK, answers)]
+    assert "6.2.1" in [i.ref for i in outstanding_for_action_plan(BANK, answers, on=TODAY)]
 
 
 def test_empty_carried_forward_answer_asks_to_complete_not_review():
@@ -521,13 +521,13 @@ def test_item_without_a_section():
 
 def test_outstanding_for_action_plan_in_item_order():
     answers = {"1.1.5": A(text="x"), "7.1.1": A(has_document=True)}
-    assert [i.ref for i in outstanding_for_action_plan(BANK, answers)] == [
+    assert [i.ref for i in outstanding_for_action_plan(BANK, answers, on=TODAY)] == [
         "3.2.1",
         "6.2.1",
         "7.3.2",
         "8.1.4",
     ]
-    assert outstanding_for_action_plan(BANK, ALL_MET) == ()
+    assert outstanding_for_action_plan(BANK, ALL_MET, on=TODAY) == ()
 
 
 # --- helpers and the public status --------------------------------------------------------------
