@@ -435,3 +435,120 @@ def test_bad_action_plan_uploads_are_refused(client, administrator, assessment, 
     body = response.content.decode()
     assert message in body and "nhsuk-error-summary" in body
     assert not ActionPlanEntry.objects.exists()
+
+
+NON_COMPLIANT = {
+    "text": {"text": "We do this"},  # a statement given is met: text has no "no"
+    "yes_no": {"choice": "no"},
+    "yes_no_text": {"choice": "no", "text": "Not yet"},
+    "date": {"date": datetime.date(2019, 1, 1)},  # far older than the bank's limit
+    "number": {"number": 0},  # below the bank's minimum of 1
+    "document": {"document_location": "Office"},
+}
+
+
+def answer_no_to_everything(assessment, user):
+    for item in assessment.bank.items.order_by("position"):
+        if item.level == "optional" or item.depends_on_id:
+            continue
+        values = NON_COMPLIANT.get(item.answer_type, VALUES[item.answer_type])
+        assessment_services.answer_save(
+            assessment=assessment,
+            item=item,
+            values={**VALUES[item.answer_type], **values, "comments": ""},
+            expected_version=0,
+            user=user,
+        )
+
+
+@pytest.mark.django_db
+def test_no_to_everything_is_refused_standards_met_even_by_a_forged_post(
+    client, administrator, assessment, organisation
+):
+    OrganisationProfile.objects.update_or_create(
+        organisation=organisation,
+        defaults={
+            "cyber_essentials_plus": "yes",
+            "cyber_essentials_plus_certificate_number": "CEP-12345678",
+            "cyber_essentials_plus_expires_on": timezone.localdate() + datetime.timedelta(days=200),
+        },
+    )
+    answer_no_to_everything(assessment, administrator)
+    client.force_login(administrator)
+
+    overview = client.get(reverse("assessment-overview", args=[assessment.bank.year]))
+    text = overview.content.decode()
+    unmet = [
+        item.ref
+        for item in assessment.bank.items.order_by("position")
+        if item.level != "optional"
+        and not item.depends_on_id
+        and item.answer_type in ("yes_no", "yes_no_text", "date", "number")
+    ]
+    assert text.count("Answered – not&nbsp;met") == len(unmet)
+    mandatory_unmet = assessment.bank.items.filter(
+        level="approaching", answer_type__in=["yes_no", "yes_no_text", "date", "number"]
+    ).count()
+    assert f"mandatory evidence items provided</strong><strong>, {mandatory_unmet} of them" in text
+
+    item_page = client.get(reverse("evidence-item", args=[assessment.bank.year, "1.1.2"]))
+    assert "Answered – not met" in item_page.content.decode()
+    assert "Standards Met needs the answer Yes" in item_page.content.decode()
+
+    start = client.get(reverse("publish-start")).content.decode()
+    assert "You can publish this" not in start
+    assert f"{len(unmet)} requirements answered but not met" in start
+    link = reverse("evidence-item", args=[assessment.bank.year, "1.1.2"])
+    assert (
+        f'<a href="{link}">Requirement 1.1.2 in the Staffing and roles section is not met: '
+        "Standards Met needs the answer Yes</a>"
+    ) in start
+
+    # The attacker skips the pages and posts the level straight at the last step.
+    # Nothing is allowed yet, so the last step sends them back to the list of problems.
+    walk_to_summary(client)
+    for level in ("met", "exceeded"):
+        response = client.post(reverse("publish-summary"), {"level": level, "sequence": "1"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("publish-start")
+    assert not Publication.objects.exists()
+
+
+@pytest.mark.django_db
+def test_no_answers_publish_approaching_standards_with_a_plan_for_each(
+    client, administrator, assessment
+):
+    answer_no_to_everything(assessment, administrator)
+    client.force_login(administrator)
+    plan_page = client.get(reverse("action-plan")).content.decode()
+    outstanding = [
+        item.ref
+        for item in assessment.bank.items.order_by("position")
+        if item.level != "optional"
+        and not item.depends_on_id
+        and item.answer_type in ("yes_no", "yes_no_text", "date", "number")
+    ]
+    for ref in outstanding:
+        assert f'name="action_{ref}"' in plan_page
+    target = timezone.localdate() + datetime.timedelta(days=90)
+    data = {}
+    for ref in outstanding:
+        data[f"action_{ref}"] = f"Put {ref} in place"
+        data[f"person_{ref}"] = "Registered manager"
+        data[f"date_{ref}_0"] = str(target.day)
+        data[f"date_{ref}_1"] = str(target.month)
+        data[f"date_{ref}_2"] = str(target.year)
+    assert client.post(reverse("action-plan"), data).status_code == 302
+
+    walk_to_summary(client)
+    # Approaching Standards is now allowed; Standards Met still is not, even posted by hand.
+    for level in ("met", "exceeded"):
+        response = client.post(reverse("publish-summary"), {"level": level, "sequence": "1"})
+        assert response.status_code == 400
+        assert not Publication.objects.exists()
+    client.post(reverse("publish-summary"), {"level": "approaching", "sequence": "1"})
+    publication = Publication.objects.get()
+    assert publication.status_text == "25/26 Approaching Standards"
+    assert sorted(line["ref"] for line in publication.action_plan) == sorted(outstanding)
+    snapshot = {entry["ref"]: entry for entry in publication.answers_snapshot}
+    assert snapshot["1.1.2"]["answered"] and not snapshot["1.1.2"]["met"]
