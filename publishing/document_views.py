@@ -177,5 +177,7 @@ def certificate_verify(request, code: str):
             "publication": publication,
             "later": later,
             "current_until": status.current_until(year=publication.bank.year, deadlines=deadlines),
+            # An HQ's certificate does not speak for a site registered on its own.
+            "cover_ended": search.publication_cover_ended(publication=publication),
         },
     )

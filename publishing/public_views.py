@@ -27,6 +27,7 @@ from .search import (
     organisation_search_page,
     organisation_search_rows,
 )
+from .site_rules import PUBLISHES_FOR_ITSELF
 
 CSV_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector"]
 CSV_FILENAME = "dspt-organisation-search.csv"
@@ -157,5 +158,10 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
     return render(
         request,
         "publishing/organisation_public.html",
-        {"organisation": organisation, "view": view, "status": view.status},
+        {
+            "organisation": organisation,
+            "view": view,
+            "status": view.status,
+            "publishes_for_itself_text": PUBLISHES_FOR_ITSELF,
+        },
     )

@@ -31,6 +31,11 @@ class SitesForm(forms.Form):
         "by a later publication.",
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            # A site that is not on the list (registered on its own, another HQ's, or no longer
+            # a branch) can only come from a forged or out-of-date form.
+            "invalid_choice": "Select only sites on this list: you cannot publish for any other",
+        },
     )
 
     def __init__(self, *args, sites, **kwargs):

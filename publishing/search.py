@@ -45,7 +45,17 @@ from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 
 from .models import Publication, PublicationSite
-from .status import PublicationFact, PublicStatus, public_status, publication_status_text
+from .status import (
+    CoverEnded,
+    ListedSite,
+    PublicationFact,
+    PublicStatus,
+    cover_ended,
+    history_publications,
+    public_status,
+    publication_source_text,
+    publication_status_text,
+)
 
 SEARCH_MAX_LENGTH = 100
 PAGE_SIZE = 25
@@ -63,6 +73,7 @@ _PUBLIC_COLUMNS = (
     "town",
     "postcode",
     "registration_state",
+    "registered_at",
     "directory_status",
     "directory_published_on",
 )
@@ -102,6 +113,11 @@ class HistoryEntry:
     published_on: datetime.date
     via_hq_name: str = ""
     via_hq_code: str = ""
+
+    @property
+    def source_text(self) -> str:
+        """ "Published by the organisation itself" or "Covered by the publication of …"."""
+        return publication_source_text(via_hq_name=self.via_hq_name, via_hq_code=self.via_hq_code)
 
 
 @dataclass(frozen=True)
@@ -402,10 +418,15 @@ def organisation_public_view(
     """Status, publication history and (for an HQ) branches with their own statuses.
 
     Five queries: banks, history, branches, and the branches' own and HQ publications.
+    The history leaves out HQ publications made after the organisation registered (they never
+    covered it); the status rule (status.deciding_publications) decides from the rest.
     """
     today = today or timezone.localdate()
     deadlines = publication_deadlines()
-    facts = _history_facts(organisation)
+    facts = history_publications(
+        _history_facts(organisation),
+        registered_at=organisation.registered_at if organisation.is_registered else None,
+    )
     branches = list(
         Organisation.objects.filter(parent=organisation)
         .only(*_PUBLIC_COLUMNS)
@@ -428,4 +449,32 @@ def organisation_public_view(
             for fact in facts
         ],
         branches=[OrganisationResult(branch, branch_statuses[branch.pk]) for branch in branches],
+    )
+
+
+# Certificate verification ------------------------------------------------------------------------
+
+
+def publication_cover_ended(*, publication: Publication) -> list[CoverEnded]:
+    """The sites an HQ publication lists that it does not speak for: those registered on their
+    own (status.cover_ended decides). One query, however many sites the publication lists."""
+    rows = (
+        Organisation.objects.filter(
+            publication_site_links__publication=publication,
+            registration_state=Organisation.RegistrationState.REGISTERED,
+        )
+        .order_by("name", "ods_code")
+        .values_list("name", "ods_code", "registered_at")
+    )
+    return cover_ended(
+        published_at=publication.published_at,
+        sites=[
+            ListedSite(
+                name=name,
+                code=code,
+                registered_at=registered_at,
+                registered_on=timezone.localdate(registered_at),
+            )
+            for name, code, registered_at in rows
+        ],
     )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
 from organisations.models import Organisation, OrganisationProfile, User
 
-from . import inputs
+from . import inputs, site_rules
 from .models import ActionPlanEntry, Publication, PublicationSite
 from .publish_forms import STALE_PAGE
 from .rules import ActionPlanLine
@@ -36,15 +38,59 @@ def publication_next_sequence(*, organisation: Organisation) -> int:
     return (latest.first() or 0) + 1
 
 
+@dataclass(frozen=True)
+class SiteChoice:
+    """A branch on the HQ's publish page, and how it is offered (site_rules.site_offer)."""
+
+    site: Organisation
+    offer: site_rules.SiteOffer
+
+    @property
+    def may_publish_for(self) -> bool:
+        return self.offer is site_rules.SiteOffer.PUBLISH_FOR
+
+
+def _site_facts(site: Organisation) -> site_rules.SiteFacts:
+    return site_rules.SiteFacts(pk=site.pk, parent_id=site.parent_id, registered=site.is_registered)
+
+
+def site_choices(*, organisation: Organisation, lock: bool = False) -> list[SiteChoice]:
+    """Every branch of the organisation with how it is offered, by name (one query).
+
+    Only branches: a site an earlier publication covered that has since left the HQ is not
+    offered. `lock` holds the rows until the transaction ends, so a branch cannot register on its
+    own between this check and the publication that names it.
+    """
+    branches = Organisation.objects.filter(parent=organisation).only(
+        "pk", "ods_code", "name", "postcode", "parent", "registration_state"
+    )
+    if lock:
+        branches = branches.select_for_update()
+    choices = []
+    for branch in branches:
+        offer = site_rules.site_offer(publisher_id=organisation.pk, site=_site_facts(branch))
+        if offer is not None:
+            choices.append(SiteChoice(site=branch, offer=offer))
+    return sorted(choices, key=lambda c: (c.site.name.lower(), c.site.ods_code))
+
+
 def publishable_sites(*, organisation: Organisation) -> list[Organisation]:
-    """Who an organisation may publish for: an HQ's branches, and any site it covered before."""
-    sites = {branch.pk: branch for branch in organisation.branches.all()}
-    earlier = Organisation.objects.filter(
-        publication_site_links__publication__organisation=organisation
-    ).distinct()
-    for site in earlier:
-        sites.setdefault(site.pk, site)
-    return sorted(sites.values(), key=lambda o: (o.name.lower(), o.ods_code))
+    """Who an organisation may publish for: its branches, except those registered on their own."""
+    return [c.site for c in site_choices(organisation=organisation) if c.may_publish_for]
+
+
+def sites_covered_last_time(*, organisation: Organisation) -> set[int] | None:
+    """The sites the organisation's last publication covered; None when it has not published
+    (one query)."""
+    latest = organisation.publications.order_by("-sequence").values("pk")[:1]
+    rows = list(
+        Publication.objects.filter(pk=Subquery(latest)).values_list(
+            "site_links__organisation_id", flat=True
+        )
+    )
+    if not rows:
+        return None
+    return {pk for pk in rows if pk is not None}
 
 
 def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
@@ -114,6 +160,29 @@ def _profile_snapshot(*, organisation: Organisation) -> dict:
     }
 
 
+def _check_sites(*, organisation: Organisation, chosen: Sequence[int]) -> None:
+    """Refuses any chosen site the organisation may not publish for (site_rules decides)."""
+    if not chosen:
+        return
+    choices = site_choices(organisation=organisation, lock=True)
+    refused = site_rules.sites_refused(
+        publisher_id=organisation.pk,
+        chosen=chosen,
+        sites=[_site_facts(choice.site) for choice in choices],
+    )
+    if not refused:
+        return
+    by_pk = {choice.site.pk: choice.site for choice in choices}
+    for pk in refused:
+        if pk in by_pk:
+            site = by_pk[pk]
+            raise PublishError(
+                f"{site.name} ({site.ods_code}) has registered on its own and publishes for "
+                "itself: you cannot publish for it"
+            )
+    raise PublishError("Choose only sites your organisation can publish for")
+
+
 def publication_create(
     *,
     assessment: Assessment,
@@ -149,10 +218,8 @@ def publication_create(
             problems = decision.problems.get(level) or ()
             first = problems[0].message if problems else "This level cannot be published"
             raise PublishError(first)
-        allowed_sites = {site.pk for site in publishable_sites(organisation=organisation)}
         chosen = [pk for pk in dict.fromkeys(site_ids) if pk != organisation.pk]
-        if not set(chosen) <= allowed_sites:
-            raise PublishError("Choose only sites your organisation can publish for")
+        _check_sites(organisation=organisation, chosen=chosen)
 
         plan = []
         if level == "approaching":

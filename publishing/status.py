@@ -3,8 +3,17 @@
 The public search and the public organisation page both show the status the toolkit shows: the
 latest publication that covers the organisation — its own, or an HQ's that lists it as a site —
 unless it has run out, then what the old toolkit's 2019 export said, then whether the organisation
-has registered at all. `search.py` gathers the facts from the database in bulk; everything that
-decides what the public is told lives here so it can be tested with tables of plain values.
+has registered at all.
+
+A site that speaks for itself is never overruled by its HQ: the organisation's own publications,
+when it has any, decide its status whatever an HQ published before or after them, and once an
+organisation is registered on the portal (a site registered on its own) no HQ publication counts
+for it at all, old or new — "where processes & procedures differ, each site will need to register
+individually". Its history still lists the HQ publications from before it registered, and an HQ's
+certificate check names the sites it no longer speaks for.
+
+`search.py` gathers the facts from the database in bulk; everything that decides what the public
+is told lives here so it can be tested with tables of plain values.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ __all__ = ["LEVEL_LABELS", "format_date", "short_year"]
 NOT_REGISTERED = "Not registered"
 REGISTERED_NOT_PUBLISHED = "Registered, not published"
 OUT_OF_DATE = "Out of date"
+PUBLISHED_BY_ITSELF = "Published by the organisation itself"
+FROM_PREVIOUS_TOOLKIT = "Published in the previous toolkit"
 
 
 class StatusKind(enum.Enum):
@@ -69,11 +80,13 @@ class PublicStatus:
         return bool(self.via_hq_code or self.via_hq_name)
 
     @property
-    def published_by_text(self) -> str:
-        """ "published by Example Care Group (AB12)", or "" for the organisation's own status."""
-        if not self.is_via_hq:
+    def source_text(self) -> str:
+        """Which publication the status comes from; "" when nothing has been published."""
+        if self.from_directory:
+            return FROM_PREVIOUS_TOOLKIT
+        if self.published_on is None:
             return ""
-        return f"published by {_name_and_code(self.via_hq_name, self.via_hq_code)}"
+        return publication_source_text(via_hq_name=self.via_hq_name, via_hq_code=self.via_hq_code)
 
 
 # Years and deadlines ------------------------------------------------------------------------------
@@ -131,6 +144,14 @@ def _name_and_code(name: str, code: str) -> str:
     return name or code
 
 
+def publication_source_text(*, via_hq_name: str = "", via_hq_code: str = "") -> str:
+    """ "Published by the organisation itself", or "Covered by the publication of Example Care
+    Group (AB12)" for an HQ's publication that lists the organisation."""
+    if via_hq_name or via_hq_code:
+        return f"Covered by the publication of {_name_and_code(via_hq_name, via_hq_code)}"
+    return PUBLISHED_BY_ITSELF
+
+
 def _out_of_date_text(last: str, day: datetime.date) -> str:
     return f"{OUT_OF_DATE} (last published {last} on {format_date(day)})"
 
@@ -151,6 +172,40 @@ def latest_publication(publications: Iterable[PublicationFact]) -> PublicationFa
     return latest
 
 
+def deciding_publications(
+    publications: Iterable[PublicationFact], *, registered: bool
+) -> list[PublicationFact]:
+    """The publications that may decide an organisation's public status.
+
+    - The organisation's own publications, whenever it has any: no HQ publication, older or
+      newer, overrules them.
+    - None at all when it has none of its own but is registered on the portal: a registered
+      organisation speaks for itself (a site that registered on its own is "Registered, not
+      published" until it publishes), so no HQ publication counts for it, old or new.
+    - Otherwise the HQ publications that list it.
+    """
+    facts = list(publications)
+    own = [fact for fact in facts if not fact.is_via_hq]
+    if own:
+        return own
+    if registered:
+        return []
+    return facts
+
+
+def history_publications(
+    publications: Iterable[PublicationFact], *, registered_at: datetime.datetime | None
+) -> list[PublicationFact]:
+    """The publications an organisation's public history lists, in the order given: all its own,
+    and the HQ publications that covered it — for an organisation registered at `registered_at`,
+    only those published before then (a later one never spoke for it)."""
+    return [
+        fact
+        for fact in publications
+        if not fact.is_via_hq or registered_at is None or fact.published_at < registered_at
+    ]
+
+
 def public_status(
     *,
     publications: Iterable[PublicationFact],
@@ -163,10 +218,11 @@ def public_status(
     """The organisation's public status.
 
     `publications`: the organisation's own publications and the HQ publications that list it
-    (any number; only the latest counts). `deadlines`: DSPT year → publication deadline, from the
-    loaded question banks. `today` is passed in so the rule can be tested at its boundaries.
+    (any number; of those `deciding_publications` keeps, the latest counts). `deadlines`: DSPT
+    year → publication deadline, from the loaded question banks. `today` is passed in so the rule
+    can be tested at its boundaries.
     """
-    latest = latest_publication(publications)
+    latest = latest_publication(deciding_publications(publications, registered=registered))
     if latest is not None:
         label = level_label(latest.level)
         status_text = publication_status_text(year=latest.year, level=latest.level)
@@ -195,3 +251,63 @@ def public_status(
     if registered:
         return PublicStatus(kind=StatusKind.REGISTERED_NOT_PUBLISHED, text=REGISTERED_NOT_PUBLISHED)
     return PublicStatus(kind=StatusKind.NOT_REGISTERED, text=NOT_REGISTERED)
+
+
+# An HQ's certificate and the sites that speak for themselves -------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedSite:
+    """A site an HQ publication lists; `registered_at` is set once it registered on its own."""
+
+    name: str
+    code: str
+    registered_at: datetime.datetime | None = None
+    registered_on: datetime.date | None = None  # registered_at as a UK date, for people
+
+
+@dataclass(frozen=True)
+class CoverEnded:
+    """A site an HQ publication lists but does not speak for (any more)."""
+
+    name: str
+    code: str
+    registered_on: datetime.date
+    before_publication: bool  # registered on its own before the HQ published: never covered
+
+    @property
+    def text(self) -> str:
+        site = _name_and_code(self.name, self.code)
+        day = format_date(self.registered_on)
+        if self.before_publication:
+            return (
+                f"{site} is not covered: it registered on its own on {day}, before this "
+                "publication, and publishes for itself"
+            )
+        return (
+            f"{site} is not covered since {day}: it registered on its own and publishes for itself"
+        )
+
+
+def cover_ended(
+    *, published_at: datetime.datetime, sites: Iterable[ListedSite]
+) -> list[CoverEnded]:
+    """The listed sites an HQ publication does not speak for, in the order given.
+
+    The same rule as the public status (`deciding_publications`): from the moment a site is
+    registered on its own, no HQ publication covers it, whenever it was published. The
+    certificate stays genuine for the HQ and the other sites it lists.
+    """
+    ended = []
+    for site in sites:
+        if site.registered_at is None:
+            continue
+        ended.append(
+            CoverEnded(
+                name=site.name,
+                code=site.code,
+                registered_on=site.registered_on or site.registered_at.date(),
+                before_publication=site.registered_at <= published_at,
+            )
+        )
+    return ended

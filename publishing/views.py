@@ -17,7 +17,7 @@ from organisations.access import requires
 from organisations.roles import Permission
 from organisations.services import profile_get_or_create
 
-from . import inputs, services
+from . import inputs, services, site_rules
 from .action_plan import PlanRow, build_action_plan_xlsx, parse_action_plan_xlsx
 from .models import Publication, PublicationLevel
 from .publish_forms import (
@@ -113,7 +113,7 @@ def publish_profile(request):
             flow = _flow(request, assessment)
             flow["profile_version"] = profile.version
             _save_flow(request, flow)
-            if services.publishable_sites(organisation=request.organisation):
+            if services.site_choices(organisation=request.organisation):
                 return redirect("publish-sites")
             return redirect("publish-summary")
         status = 400
@@ -131,9 +131,15 @@ def publish_sites(request):
     flow = _flow(request, assessment)
     if "profile_version" not in flow:
         return redirect("publish-profile")
-    sites = services.publishable_sites(organisation=request.organisation)
+    choices = services.site_choices(organisation=request.organisation)
+    sites = [choice.site for choice in choices if choice.may_publish_for]
     chosen = flow.get("site_ids")
-    initial = [str(pk) for pk in chosen] if chosen is not None else [str(s.pk) for s in sites]
+    if chosen is None:
+        chosen = site_rules.sites_ticked_at_start(
+            offered=[site.pk for site in sites],
+            last_covered=services.sites_covered_last_time(organisation=request.organisation),
+        )
+    initial = [str(pk) for pk in chosen]
     form = SitesForm(
         request.POST if request.method == "POST" else None, sites=sites, initial={"sites": initial}
     )
@@ -147,22 +153,36 @@ def publish_sites(request):
     return render(
         request,
         "publishing/publish_sites.html",
-        {"form": form, "sites": sites, "bank": assessment.bank},
+        {
+            "form": form,
+            "choices": choices,
+            "sites": sites,
+            "publishing_for_themselves": [c.site for c in choices if not c.may_publish_for],
+            "publishes_for_itself_text": site_rules.PUBLISHES_FOR_ITSELF,
+            "bank": assessment.bank,
+        },
         status=status,
     )
 
 
 @requires(Permission.PUBLISH)
 def publish_sites_csv(request):
-    sites = services.publishable_sites(organisation=request.organisation)
+    """Every branch, and whether the organisation can publish for it (site_rules decides)."""
+    choices = services.site_choices(organisation=request.organisation)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sites.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(["Code", "Organisation Name", "Postcode"])
-    for site in sites:
+    writer.writerow(["Code", "Organisation Name", "Postcode", "Publishing"])
+    for choice in choices:
+        site = choice.site
         writer.writerow(
-            [_safe_cell(site.ods_code), _safe_cell(site.name), _safe_cell(site.postcode)]
+            [
+                _safe_cell(site.ods_code),
+                _safe_cell(site.name),
+                _safe_cell(site.postcode),
+                choice.offer.text,
+            ]
         )
     return response
 

@@ -18,6 +18,7 @@ PURE_MODULES = {
     "assessments/uploads.py": "assessments.uploads",
     "publishing/rules.py": "publishing.rules",
     "publishing/status.py": "publishing.status",
+    "publishing/site_rules.py": "publishing.site_rules",
     "publishing/action_plan.py": "publishing.action_plan",
     "publishing/documents/excel.py": "publishing.documents.excel",
     "publishing/documents/certificate.py": "publishing.documents.certificate",

@@ -369,7 +369,9 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     )
     scanner.scan(page, "Verify a certificate, genuine")
     page.goto("/search/?q=Elm")
-    expect(page.locator("main table")).to_contain_text("Published by Elm Care Group (AA3)")
+    expect(page.locator("main table")).to_contain_text(
+        "Covered by the publication of Elm Care Group (AA3)"
+    )
     scanner.scan(page, "Search results, branches covered by an HQ")
     click_through(page.get_by_role("link", name="Elm Lodge"))
     scanner.scan(page, "Organisation page, covered by an HQ")

@@ -2,6 +2,7 @@ import datetime
 import threading
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +48,12 @@ def bank(db):
 @pytest.fixture
 def assessment(organisation, bank):
     return assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
+
+
+def ticked_sites(page: str) -> set[str]:
+    """The values of the ticked site checkboxes on the publish page."""
+    soup = BeautifulSoup(page, "html.parser")
+    return {box["value"] for box in soup.select('input[name="sites"]') if box.has_attr("checked")}
 
 
 def walk_to_summary(client):
@@ -121,7 +128,7 @@ def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessm
     page = client.get(reverse("publish-sites")).content.decode()
     assert page.count("checked") >= 3  # all ticked to start
     csv_body = client.get(reverse("publish-sites-csv")).content.decode("utf-8-sig")
-    assert csv_body.splitlines()[0] == "Code,Organisation Name,Postcode"
+    assert csv_body.splitlines()[0] == "Code,Organisation Name,Postcode,Publishing"
     assert all(b.ods_code in csv_body for b in branches)
 
     chosen = [str(branches[0].pk), str(branches[2].pk)]
@@ -147,8 +154,10 @@ def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessm
     assert "Not registered" in results
     client.force_login(administrator)
 
-    # A later publication can add the branch left out; the earlier sites are offered again.
+    # A later publication can add the branch left out; the sites covered before start ticked.
     client.post(reverse("publish-profile"), {"confirm": "on"})
+    page = client.get(reverse("publish-sites")).content.decode()
+    assert ticked_sites(page) == {str(branches[0].pk), str(branches[2].pk)}
     client.post(reverse("publish-sites"), {"sites": [str(b.pk) for b in branches]})
     client.post(reverse("publish-summary"), {"level": "met", "sequence": "2"})
     assert Publication.objects.get(sequence=2).sites.count() == 3
@@ -166,7 +175,7 @@ def test_sites_outside_the_hq_cannot_be_smuggled_in(
     client.post(reverse("publish-profile"), {"confirm": "on"})
     response = client.post(reverse("publish-sites"), {"sites": [str(stranger.pk)]})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "Select only sites on this list" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -334,7 +334,9 @@ def test_a_branch_covered_by_an_hq_shows_the_hqs_status(client, group, current_b
     response = search(client, "Branch")
     published_on = timezone.localdate(group["publication"].published_at)
     rows = {row[1]: row for row in result_rows(response)}
-    assert rows["VBR01"][2] == "25/26 Standards Met Published by Example Care Group (AB12)"
+    assert rows["VBR01"][2] == (
+        "25/26 Standards Met Covered by the publication of Example Care Group (AB12)"
+    )
     assert rows["VBR01"][3] == f"{published_on.day} {published_on:%B %Y}"
     assert rows["VBR02"][2] == "Not registered"
     assert rows["VBR03"][2] == "Registered, not published"
@@ -344,22 +346,35 @@ def test_a_branch_covered_by_an_hq_shows_the_hqs_status(client, group, current_b
 
 def test_statuses_in_bulk_pick_the_latest_of_own_and_hq_publications(group, current_bank, old_bank):
     hq, covered, registered = group["hq"], group["covered"], group["registered"]
+    uncovered = group["uncovered"]
     earlier, later = NOW - datetime.timedelta(days=20), NOW - datetime.timedelta(days=5)
-    # The covered branch: an older own publication; the HQ's (10 days ago) wins.
-    publish(covered, current_bank, level=PublicationLevel.EXCEEDED, published_at=earlier)
-    # …and an older HQ publication covered it too: only the HQ's latest counts.
+    # The covered branch: an older HQ publication covered it too; only the HQ's latest counts.
     publish(hq, old_bank, published_at=NOW - datetime.timedelta(days=400), sites=(covered,))
-    # The registered branch: covered by the HQ 20 days ago, its own later publication wins.
+    # The registered branch: its own publications decide, whatever the HQ published around them.
     publish(hq, old_bank, published_at=earlier, sites=(registered,))
     publish(registered, current_bank, level=PublicationLevel.APPROACHING, published_at=later)
     publish(registered, old_bank, published_at=NOW - datetime.timedelta(days=400))
+    # An unregistered branch with a publication of its own (an import): its own still wins.
+    publish(uncovered, current_bank, level=PublicationLevel.APPROACHING, published_at=earlier)
+    # The HQ's latest (yesterday) names both: it overrules neither.
+    publish(
+        hq,
+        current_bank,
+        level=PublicationLevel.EXCEEDED,
+        published_at=NOW - datetime.timedelta(days=1),
+        sites=(registered, uncovered),
+    )
 
-    statuses = organisation_statuses(organisations=[hq, covered, registered], today=TODAY)
+    statuses = organisation_statuses(
+        organisations=[hq, covered, registered, uncovered], today=TODAY
+    )
     assert statuses[covered.pk].text == "25/26 Standards Met"
     assert statuses[covered.pk].via_hq_code == "AB12"
     assert statuses[registered.pk].text == "25/26 Approaching Standards"
     assert not statuses[registered.pk].is_via_hq
-    assert statuses[hq.pk].text == "25/26 Standards Met" and not statuses[hq.pk].is_via_hq
+    assert statuses[uncovered.pk].text == "25/26 Approaching Standards"
+    assert not statuses[uncovered.pk].is_via_hq
+    assert statuses[hq.pk].text == "25/26 Standards Exceeded" and not statuses[hq.pk].is_via_hq
 
 
 def test_out_of_date_statuses(client, old_bank):
@@ -373,11 +388,13 @@ def test_out_of_date_statuses(client, old_bank):
     )
     rows = {row[1]: row for row in result_rows(search(client, "lapsed"))}
     assert rows["VLP01"][2:] == [
-        "Out of date (last published 19/20 Standards Met on 1 June 2020)",
+        "Out of date (last published 19/20 Standards Met on 1 June 2020)"
+        " Published by the organisation itself",
         "1 June 2020",
     ]
     assert rows["VLP02"][2:] == [
-        "Out of date (last published Standards Exceeded on 29 March 2019)",
+        "Out of date (last published Standards Exceeded on 29 March 2019)"
+        " Published in the previous toolkit",
         "29 March 2019",
     ]
 
@@ -640,9 +657,14 @@ def test_a_branch_page_names_the_hq_that_covers_it(client, group):
     assert "Status 25/26 Standards Met" in page
     assert "DSPT year 2025-26" in page
     assert f"Date published {date_text}" in page
-    assert "Published by Covered by Example Care Group (AB12)" in page
+    assert "Which publication Covered by the publication of Example Care Group (AB12)" in page
     assert table_rows(response, "Publications covering") == [
-        ["2025-26", "25/26 Standards Met", date_text, "Covered by Example Care Group (AB12)"]
+        [
+            "2025-26",
+            "25/26 Standards Met",
+            date_text,
+            "Covered by the publication of Example Care Group (AB12)",
+        ]
     ]
     assert "LS1 4AP" in page
 
@@ -651,7 +673,9 @@ def test_an_hq_page_lists_branches_with_their_own_statuses(client, group):
     response = client.get(reverse("organisation-public", args=["AB12"]))
     assert response.status_code == 200
     rows = {row[1]: row for row in table_rows(response, "Branches of")}
-    assert rows["VBR01"][2] == "25/26 Standards Met Published by Example Care Group (AB12)"
+    assert rows["VBR01"][2] == (
+        "25/26 Standards Met Covered by the publication of Example Care Group (AB12)"
+    )
     assert rows["VBR02"][2] == "Not registered"
     assert rows["VBR03"][2] == "Registered, not published"
 

@@ -8,10 +8,15 @@ import pytest
 
 from publishing.status import (
     LEVEL_LABELS,
+    CoverEnded,
+    ListedSite,
     PublicationFact,
     StatusKind,
+    cover_ended,
     current_until,
+    deciding_publications,
     format_date,
+    history_publications,
     is_current,
     latest_publication,
     next_year,
@@ -232,7 +237,7 @@ CASES = [
         "25/26 Standards Exceeded",
     ),
     (
-        "an HQ publication beats the site's older own one",
+        "the site's own publication beats a newer HQ one (today's HQ cannot overrule it)",
         [MET_2024, hq("2025-26", "exceeded", at(2026, 4, 1))],
         True,
         "",
@@ -240,7 +245,76 @@ CASES = [
         BANKS_2025,
         D(2026, 4, 2),
         StatusKind.CURRENT,
-        "25/26 Standards Exceeded",
+        "24/25 Standards Met",
+    ),
+    (
+        "the site's own 2025-26 Met beats an HQ publication a day later naming it",
+        [MET_2025, hq("2025-26", "exceeded", at(2026, 5, 11))],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 6, 1),
+        StatusKind.CURRENT,
+        "25/26 Standards Met",
+    ),
+    (
+        "the site's own out-of-date publication still beats a current HQ one",
+        [MET_2024, hq("2025-26", "exceeded", at(2026, 4, 1))],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 7, 1),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published 24/25 Standards Met on 10 May 2025)",
+    ),
+    (
+        "the site's own Approaching beats an HQ Exceeded at the same moment",
+        [
+            own("2025-26", "approaching", at(2026, 4, 1)),
+            hq("2025-26", "exceeded", at(2026, 4, 1)),
+        ],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 4, 2),
+        StatusKind.CURRENT,
+        "25/26 Approaching Standards",
+    ),
+    (
+        "registered on its own, not yet published: an old HQ publication no longer counts",
+        [hq("2025-26", "met", at(2026, 4, 1))],
+        True,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 4, 2),
+        StatusKind.REGISTERED_NOT_PUBLISHED,
+        "Registered, not published",
+    ),
+    (
+        "registered on its own, not yet published: nor does an HQ one, with the directory's",
+        [hq("2025-26", "met", at(2026, 4, 1))],
+        True,
+        "Standards Met",
+        D(2019, 5, 14),
+        BANKS_2025,
+        D(2026, 4, 2),
+        StatusKind.OUT_OF_DATE,
+        "Out of date (last published Standards Met on 14 May 2019)",
+    ),
+    (
+        "not registered: the latest of several HQ publications",
+        [hq("2024-25", "exceeded", at(2025, 4, 1)), hq("2025-26", "met", at(2026, 4, 1))],
+        False,
+        "",
+        None,
+        BANKS_2025,
+        D(2026, 4, 2),
+        StatusKind.CURRENT,
+        "25/26 Standards Met",
     ),
     (
         "the site's own publication beats an older HQ one",
@@ -383,18 +457,22 @@ def test_a_current_status_carries_year_level_and_date():
         "Standards Met",
         D(2026, 5, 10),
     )
-    assert not status.is_via_hq and status.published_by_text == ""
+    assert not status.is_via_hq
+    assert status.source_text == "Published by the organisation itself"
 
 
 def test_an_hq_status_names_the_hq():
     status = public_status(
-        publications=[MET_2024, hq("2025-26", "met", at(2026, 4, 1))],
+        publications=[
+            hq("2024-25", "exceeded", at(2025, 4, 1)),
+            hq("2025-26", "met", at(2026, 4, 1)),
+        ],
         registered=False,
         deadlines=BANKS_2025,
         today=D(2026, 4, 1),
     )
     assert (status.via_hq_name, status.via_hq_code) == ("Example Care Group", "AB12")
-    assert status.published_by_text == "published by Example Care Group (AB12)"
+    assert status.source_text == "Covered by the publication of Example Care Group (AB12)"
     assert status.published_on == D(2026, 4, 1)
 
 
@@ -407,7 +485,7 @@ def test_an_out_of_date_hq_status_still_names_the_hq():
     )
     assert status.out_of_date
     assert status.text == "Out of date (last published 24/25 Standards Met on 1 April 2025)"
-    assert status.published_by_text == "published by Example Care Group (AB12)"
+    assert status.source_text == "Covered by the publication of Example Care Group (AB12)"
 
 
 def test_a_directory_status_is_marked_as_such():
@@ -420,6 +498,7 @@ def test_a_directory_status_is_marked_as_such():
         today=D(2026, 1, 1),
     )
     assert status.from_directory and status.out_of_date
+    assert status.source_text == "Published in the previous toolkit"
     assert (status.level, status.year, status.published_on) == ("Standards Met", "", D(2019, 5, 14))
 
 
@@ -447,3 +526,121 @@ def test_a_directory_status_is_marked_as_such():
 )
 def test_latest_publication(facts, expected):
     assert latest_publication(facts) == expected
+
+
+# A site that speaks for itself ----------------------------------------------------------------
+
+HQ_OLD = hq("2024-25", "exceeded", at(2025, 4, 1))
+HQ_NEW = hq("2025-26", "exceeded", at(2026, 5, 20))
+OWN_APPROACHING = own("2025-26", "approaching", at(2026, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("publications", "registered", "expected"),
+    [
+        ([], False, []),
+        ([], True, []),
+        # Not registered: HQ publications decide.
+        ([HQ_OLD, HQ_NEW], False, [HQ_OLD, HQ_NEW]),
+        # Registered on its own and not yet published: no HQ publication counts, old or new.
+        ([HQ_OLD, HQ_NEW], True, []),
+        # Its own publications decide, older or newer than the HQ's.
+        ([HQ_OLD, MET_2025, HQ_NEW], True, [MET_2025]),
+        ([OWN_APPROACHING, HQ_NEW, MET_2024], True, [OWN_APPROACHING, MET_2024]),
+        # Even in data where it is not registered (an import), its own publication wins.
+        ([HQ_NEW, MET_2025], False, [MET_2025]),
+    ],
+)
+def test_deciding_publications(publications, registered, expected):
+    assert deciding_publications(publications, registered=registered) == expected
+
+
+def test_no_hq_publication_however_late_overrules_the_sites_own():
+    for days in (0, 1, 30, 400):
+        later = hq("2026-27", "exceeded", MET_2025.published_at + datetime.timedelta(days=days))
+        status = public_status(
+            publications=[MET_2025, later],
+            registered=True,
+            deadlines=BANKS_2025,
+            today=D(2026, 6, 1),
+        )
+        assert status.text == "25/26 Standards Met" and not status.is_via_hq, days
+
+
+@pytest.mark.parametrize(
+    ("registered_at", "expected"),
+    [
+        (None, [MET_2025, HQ_NEW, HQ_OLD]),
+        # Registered between the two HQ publications: the later one never covered it.
+        (at(2025, 6, 1), [MET_2025, HQ_OLD]),
+        # Registered exactly when the HQ published: that publication did not cover it.
+        (HQ_OLD.published_at, [MET_2025]),
+        (at(2020, 1, 1), [MET_2025]),
+    ],
+)
+def test_history_publications(registered_at, expected):
+    facts = [MET_2025, HQ_NEW, HQ_OLD]
+    assert history_publications(facts, registered_at=registered_at) == expected
+
+
+@pytest.mark.parametrize(
+    ("via_hq", "expected"),
+    [
+        (False, "Published by the organisation itself"),
+        (True, "Covered by the publication of Example Care Group (AB12)"),
+    ],
+)
+def test_which_publication_a_status_comes_from(via_hq, expected):
+    status = public_status(
+        publications=[HQ_NEW if via_hq else MET_2025],
+        registered=not via_hq,
+        deadlines=BANKS_2025,
+        today=D(2026, 6, 1),
+    )
+    assert status.source_text == expected
+
+
+def test_nothing_published_says_nothing_about_a_publication():
+    for registered in (True, False):
+        status = public_status(
+            publications=[], registered=registered, deadlines=BANKS_2025, today=D(2026, 6, 1)
+        )
+        assert status.source_text == ""
+
+
+def test_cover_ended():
+    published = at(2026, 5, 20)
+    sites = [
+        ListedSite(name="Still Covered", code="V1"),
+        ListedSite(
+            name="Left Later", code="V2", registered_at=at(2026, 6, 2), registered_on=D(2026, 6, 2)
+        ),
+        ListedSite(
+            name="Was Already Own",
+            code="V3",
+            registered_at=at(2026, 1, 5),
+            registered_on=D(2026, 1, 5),
+        ),
+        ListedSite(name="Same Moment", code="V4", registered_at=published),
+    ]
+    ended = cover_ended(published_at=published, sites=sites)
+    assert ended == [
+        CoverEnded(
+            name="Left Later", code="V2", registered_on=D(2026, 6, 2), before_publication=False
+        ),
+        CoverEnded(
+            name="Was Already Own", code="V3", registered_on=D(2026, 1, 5), before_publication=True
+        ),
+        CoverEnded(
+            name="Same Moment", code="V4", registered_on=D(2026, 5, 20), before_publication=True
+        ),
+    ]
+    assert ended[0].text == (
+        "Left Later (V2) is not covered since 2 June 2026: it registered on its own and "
+        "publishes for itself"
+    )
+    assert ended[1].text == (
+        "Was Already Own (V3) is not covered: it registered on its own on 5 January 2026, before "
+        "this publication, and publishes for itself"
+    )
+    assert cover_ended(published_at=published, sites=sites[:1]) == []
