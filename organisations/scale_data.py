@@ -989,7 +989,8 @@ class _Generator:
         ids = iter(_allocate_ids(Publication, total))
         branches: dict[int, list[int]] = {}
         for org in orgs:
-            if org.parent is not None:
+            # An HQ never publishes for a branch registered on its own (publishing.site_rules).
+            if org.parent is not None and org.registered_at is None:
                 branches.setdefault(org.parent, []).append(org.id)
         codes: set[str] = set(
             Publication.objects.exclude(verification_code=None).values_list(
