@@ -316,19 +316,34 @@ def expect_success(page: Page, text: str) -> None:
     expect(banner).to_contain_text(text)
 
 
+def registration_link(email: str) -> str:
+    """The link in the newest registration email sent to `email` (read from Django's outbox)."""
+    message = next(m for m in reversed(mail.outbox) if email in m.to)
+    return re.search(r"https?://\S+/register/complete/\S+/", message.body).group(0)
+
+
 def register(page: Page, *, ods_code: str, full_name: str = "", email: str = "") -> None:
-    """Registers an organisation by its ODS code; a signed-out person creates their account."""
+    """Registers an organisation by its ODS code through the emailed link; a signed-out person
+    creates their account on the link's page, a signed-in one confirms with their own address."""
     page.goto("/register/")
     page.get_by_label("What is your organisation's ODS code?").fill(ods_code.lower())
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Confirm your organisation", level=1)).to_be_visible()
+    address = page.get_by_label("Your email address")
+    if email:
+        address.fill(email)
+    email = address.input_value()
+    page.get_by_label("This is my organisation and I am allowed to register it").check()
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+    page.goto(registration_link(email))
     if full_name:
         page.get_by_label("Your full name").fill(full_name)
-        page.get_by_label("Your email address").fill(email)
         page.get_by_label("Create a password").fill(PASSWORD)
         page.get_by_label("Confirm your password").fill(PASSWORD)
-    page.get_by_label("This is my organisation and I am allowed to register it").check()
-    page.get_by_role("button", name="Register organisation").click()
+        page.get_by_role("button", name="Create account and register").click()
+    else:
+        page.get_by_role("button", name="Register organisation").click()
     expect_success(page, "is registered. You are its administrator")
 
 

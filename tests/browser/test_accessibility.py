@@ -29,6 +29,7 @@ from .conftest import (
     invite,
     menu,
     register,
+    registration_link,
     sign_out,
     write_pdf,
 )
@@ -130,20 +131,44 @@ def test_public_pages_and_their_forms(page, scanner):
     page.get_by_label("What is your organisation's ODS code?").fill("VA101")
     click_through(button(page, "Continue"))
     scanner.scan(page, "Register: confirm your organisation")
-    submit(page, "Register organisation")
-    scanner.scan_error(page, "Register: confirm, nothing entered", "Enter your full name")
-    page.get_by_label("Your full name").fill("Ann Admin")
+    submit(page, "Send the link")
+    scanner.scan_error(page, "Register: confirm, nothing entered", "Enter your email address")
     page.get_by_label("Your email address").fill("ann@ash.example")
+    page.get_by_label("This is my organisation and I am allowed to register it").check()
+    click_through(button(page, "Send the link"))
+    scanner.scan(page, "Register: check your email")
+    page.goto(registration_link("ann@ash.example"))
+    scanner.scan(page, "Register: the emailed link")
+    submit(page, "Create account and register")
+    scanner.scan_error(page, "Register: link, nothing entered", "Enter your full name")
+    page.get_by_label("Your full name").fill("Ann Admin")
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD + "x")
-    page.get_by_label("This is my organisation and I am allowed to register it").check()
-    submit(page, "Register organisation")
-    scanner.scan_error(page, "Register: confirm, passwords differ", "The passwords do not match")
+    submit(page, "Create account and register")
+    scanner.scan_error(page, "Register: link, passwords differ", "The passwords do not match")
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
-    submit(page, "Register organisation")
+    submit(page, "Create account and register")
     expect_success(page, "Ash Tree House is registered")
     sign_out(page)
+
+    # An NHS trust cannot register itself: it is sent to the helpdesk with a request form.
+    from organisations.models import Organisation
+
+    Organisation.objects.create(
+        ods_code="R0A", name="Oak NHS Trust", kind="headquarters", primary_sector="NHS Trust"
+    )
+    page.goto("/register/")
+    page.get_by_label("What is your organisation's ODS code?").fill("R0A")
+    click_through(button(page, "Continue"))
+    scanner.scan(page, "Register: contact the helpdesk")
+    submit(page, "Send request to the helpdesk")
+    scanner.scan_error(page, "Register: helpdesk, nothing entered", "Enter your full name")
+    page.get_by_label("Your full name").fill("Ivy Lead")
+    page.get_by_label("Your email address").fill("ivy@oak.example")
+    page.get_by_label("Why do you need to register").fill("I am the IG lead.")
+    click_through(button(page, "Send request to the helpdesk"))
+    scanner.scan(page, "Register: request sent to the helpdesk")
 
     page.goto("/sign-in/")
     scanner.scan(page, "Sign in")
@@ -258,9 +283,12 @@ def test_people_and_organisation_pages_and_their_forms(new_page, scanner):
     page.get_by_label("What is your organisation's ODS code?").fill("VA202")
     click_through(button(page, "Continue"))
     scanner.scan(page, "Register: confirm, signed in")
-    submit(page, "Register organisation")
+    submit(page, "Send the link")
     scanner.scan_error(page, "Register: confirm, signed in, not confirmed")
     page.get_by_label("This is my organisation and I am allowed to register it").check()
+    click_through(button(page, "Send the link"))
+    page.goto(registration_link("ann@beech.example"))
+    scanner.scan(page, "Register: the emailed link, signed in")
     submit(page, "Register organisation")
     expect_success(page, "Cedar Lodge is registered")
     click_through(account_menu(page).get_by_role("link", name="Change organisation"))
@@ -294,10 +322,10 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     from tests.factories import bank_build
 
     bank_build(year="2025-26", items_per_section=3)
-    hq = directory_organisation("AA3", "Elm Care Group", kind="headquarters")
+    hq = directory_organisation("AE31", "Elm Care Group", kind="headquarters")
     directory_organisation("VA301", "Elm Lodge", parent=hq)
     directory_organisation("VA302", "Elm Court", parent=hq)
-    register(page, ods_code="AA3", full_name="Ann Admin", email="ann@elm.example")
+    register(page, ods_code="AE31", full_name="Ann Admin", email="ann@elm.example")
 
     click_through(menu(page).get_by_role("link", name="Assessment"))
     scanner.scan(page, "Assessment overview")
@@ -319,7 +347,7 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     scanner.scan(page, "Saved versions")
 
     # Approaching Standards needs the rest of the mandatory items and an action plan.
-    answer_with_services(ods_code="AA3", email="ann@elm.example", levels=("approaching",))
+    answer_with_services(ods_code="AE31", email="ann@elm.example", levels=("approaching",))
     page.goto("/publish/")
     scanner.scan(page, "Publish: start, not ready")
     click_through(page.get_by_role("link", name="Complete the action plan"))
@@ -332,7 +360,7 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     submit(page, "Upload action plan")
     scanner.scan_error(page, "Action plan upload, not a spreadsheet", "must be the action plan")
 
-    answer_with_services(ods_code="AA3", email="ann@elm.example", levels=("met",))
+    answer_with_services(ods_code="AE31", email="ann@elm.example", levels=("met",))
     page.goto("/publish/")
     scanner.scan(page, "Publish: start, ready")
     click_through(button(page, "Continue"))
@@ -370,7 +398,7 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     scanner.scan(page, "Verify a certificate, genuine")
     page.goto("/search/?q=Elm")
     expect(page.locator("main table")).to_contain_text(
-        "Covered by the publication of Elm Care Group (AA3)"
+        "Covered by the publication of Elm Care Group (AE31)"
     )
     scanner.scan(page, "Search results, branches covered by an HQ")
     click_through(page.get_by_role("link", name="Elm Lodge"))

@@ -155,13 +155,13 @@ def test_an_hq_publishes_standards_met_for_two_of_three_branches_and_its_certifi
     page, tmp_path
 ):
     load_bank()
-    hq = directory_organisation("AJ1", "Juniper Care Group", kind="headquarters")
+    hq = directory_organisation("AJ01", "Juniper Care Group", kind="headquarters")
     branches = {"VJ201": "Juniper Lodge", "VJ202": "Juniper Court", "VJ203": "Juniper Home Care"}
     for code, name in branches.items():
         directory_organisation(code, name, parent=hq)
 
-    register(page, ods_code="AJ1", full_name="Hana Hq", email="hana@juniper.example")
-    answer_with_services(ods_code="AJ1", email="hana@juniper.example", skip=tuple(HQ_TYPED))
+    register(page, ods_code="AJ01", full_name="Hana Hq", email="hana@juniper.example")
+    answer_with_services(ods_code="AJ01", email="hana@juniper.example", skip=tuple(HQ_TYPED))
     open_assessment(page)
     kinds = {ref: answer_from_overview(page, ref, **answer) for ref, answer in HQ_TYPED.items()}
     assert kinds == {
@@ -197,7 +197,7 @@ def test_an_hq_publishes_standards_met_for_two_of_three_branches_and_its_certifi
     assert "25/26 Standards Met" in results["Juniper Care Group"]
     for name in ("Juniper Lodge", "Juniper Home Care"):
         assert "25/26 Standards Met" in results[name], results[name]
-        covered_by = "Covered by the publication of Juniper Care Group (AJ1)"
+        covered_by = "Covered by the publication of Juniper Care Group (AJ01)"
         assert covered_by in results[name], results[name]
     assert "Not registered" in results["Juniper Court"]
     assert "Standards Met" not in results["Juniper Court"]
@@ -206,7 +206,7 @@ def test_an_hq_publishes_standards_met_for_two_of_three_branches_and_its_certifi
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "This certificate is genuine and current"
     )
-    expect(page.locator("main")).to_contain_text("Juniper Care Group (AJ1)")
+    expect(page.locator("main")).to_contain_text("Juniper Care Group (AJ01)")
 
 
 def test_a_viewer_cannot_change_anything_and_a_person_in_two_organisations_switches(new_page):
