@@ -42,7 +42,8 @@ def test_demo_data_has_what_the_readme_promises_and_can_be_run_again():
         assert email in first
     assert "Demo-portal-2025" in first
     assert QuestionBank.objects.filter(year="2025-26").exists()
-    assert Answer.objects.filter(assessment__organisation=home).count() == 4
+    assert Answer.objects.filter(assessment__organisation=home).count() == 5
+    assert Answer.objects.filter(assessment__organisation=home, choice="no").count() == 1
 
 
 def test_demo_accounts_can_sign_in(client):

@@ -114,6 +114,19 @@ class Command(BaseCommand):
                 expected_version=0,
                 user=user,
             )
+        # One honest "No", so the demo shows how an unmet requirement looks.
+        honest_no = next(
+            i
+            for i in selectors.bank_items(bank=bank)
+            if i.answer_type == "yes_no" and i not in items and i.level == "approaching"
+        )
+        services.answer_save(
+            assessment=assessment,
+            item=honest_no,
+            values={"choice": "no", "comments": "Being sorted out with our IT supplier by March."},
+            expected_version=0,
+            user=user,
+        )
 
     def _organisation(self, data, *, kind, parent=None, registered_at=None) -> Organisation:
         defaults = {
