@@ -1,10 +1,11 @@
 """Publishing rules as tables. No database: plain data in, a Decision out."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
-from assessments.rules import AnswerValues, Item
+from assessments.rules import AnswerValues, Item, MeetsWhen
 from publishing.rules import (
     ActionPlanLine,
     CyberEssentialsPlus,
@@ -584,3 +585,129 @@ def test_status_text_rejects_bad_input(year, level):
 
 def test_short_year():
     assert short_year("2024-25") == "24/25"
+
+
+# --- answered but not met -----------------------------------------------------------------------
+
+ALL_NO = ALL_MET | {"3.2.1": A(choice="no"), "7.3.2": A(choice="no")}
+NOT_MET_MESSAGES = [
+    "Requirement 3.2.1 in the Policies and procedures section is not met: "
+    "Standards Met needs the answer Yes",
+    "Requirement 7.3.2 in the IT systems and devices section is not met: "
+    "Standards Met needs the answer Yes",
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "kwargs", "allowed"),
+    [
+        pytest.param(ALL_NO, {}, (), id="no-answers-refuse-everything"),
+        pytest.param(ALL_NO, {"ce_plus": CE_PLUS}, (), id="ce-plus-does-not-lift-no"),
+        pytest.param(ALL_NO, {"plan": FULL_PLAN}, (), id="plan-must-cover-the-unmet-items"),
+        pytest.param(
+            ALL_NO,
+            {"plan": (plan_line("3.2.1"), plan_line("7.3.2"))},
+            ("approaching",),
+            id="approaching-with-a-plan-for-each-unmet-item",
+        ),
+        pytest.param(
+            ALL_NO,
+            {"plan": (plan_line("3.2.1"), plan_line("7.3.2")), "previous": PUBLISHED_BEFORE},
+            (),
+            id="approaching-only-once",
+        ),
+        pytest.param(ALL_MET | {"3.2.1": A(choice="yes")}, {}, ("met",), id="yes-meets-it"),
+        pytest.param(
+            # The optional item answered "No" does not stand in the way.
+            ALL_MET | {"8.3.8": A(choice="no")},
+            {},
+            ("met",),
+            id="optional-no-is-fine",
+        ),
+    ],
+)
+def test_levels_when_answers_say_no(answers, kwargs, allowed):
+    assert run(answers, **kwargs).allowed == allowed
+
+
+def test_every_unmet_item_is_listed_with_what_standards_met_needs():
+    decision = run(ALL_NO, ce_plus=CE_PLUS)
+    assert [p.message for p in decision.problems["met"]] == NOT_MET_MESSAGES
+    assert {p.code for p in decision.problems["met"]} == {"not_met"}
+    assert [p.ref for p in decision.problems["met"]] == ["3.2.1", "7.3.2"]
+    assert [p.message for p in decision.problems["exceeded"]] == NOT_MET_MESSAGES
+    # For Approaching Standards the unmet items need a plan line each, the mandatory one too.
+    assert [p.message for p in decision.problems["approaching"]] == [
+        "Add an action plan for requirement 3.2.1 in the Policies and procedures section",
+        "Add an action plan for requirement 7.3.2 in the IT systems and devices section",
+    ]
+
+
+def test_unmet_items_are_in_the_action_plan_mandatory_ones_included():
+    refs = [i.ref for i in outstanding_for_action_plan(BANK, ALL_NO, on=TODAY)]
+    assert refs == ["3.2.1", "7.3.2"]
+
+
+def test_a_carried_forward_no_asks_for_review_before_anything_else():
+    decision = run(ALL_MET | {"7.3.2": A(choice="no", needs_review=True)})
+    assert [p.code for p in decision.problems["met"]] == ["needs_review"]
+    assert [p.code for p in decision.problems["approaching"]] == ["needs_review"]
+
+
+THRESHOLD_BANK = (
+    Item("3.2.1", "met", "number", section=POLICIES, meets_when=MeetsWhen(at_least=Decimal(95))),
+    Item("5.1.1", "met", "date", section=DATA, meets_when=MeetsWhen(within_months=12)),
+    Item(
+        "8.1.4",
+        "met",
+        "choice",
+        section=IT,
+        meets_when=MeetsWhen(answers=("supported",)),
+        option_labels=(("supported", "All supported"), ("unsupported", "Some unsupported")),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("ref", "answer", "message"),
+    [
+        (
+            "3.2.1",
+            A(number=Decimal(94)),
+            "Requirement 3.2.1 in the Policies and procedures section is not met: "
+            "Standards Met needs a figure of at least 95",
+        ),
+        (
+            "5.1.1",
+            A(date=D(2025, 5, 9)),
+            "Requirement 5.1.1 in the Data security section is not met: "
+            "Standards Met needs a date in the 12 months before publishing",
+        ),
+        (
+            "8.1.4",
+            A(choice="unsupported"),
+            "Requirement 8.1.4 in the IT systems and devices section is not met: "
+            "Standards Met needs the answer “All supported”",
+        ),
+    ],
+)
+def test_thresholds_dates_and_choices(ref, answer, message):
+    good = {
+        "3.2.1": A(number=Decimal(95)),
+        "5.1.1": A(date=D(2025, 5, 10)),  # exactly twelve months before TODAY
+        "8.1.4": A(choice="supported"),
+    }
+    assert run(good, items=THRESHOLD_BANK).allowed == ("met",)
+    decision = run(good | {ref: answer}, items=THRESHOLD_BANK)
+    assert decision.allowed == ()
+    assert [p.message for p in decision.problems["met"]] == [message]
+
+
+def test_a_date_that_was_recent_enough_lapses_by_a_later_publication_day():
+    answers = {
+        "3.2.1": A(number=Decimal(100)),
+        "5.1.1": A(date=D(2025, 6, 1)),
+        "8.1.4": A(choice="supported"),
+    }
+    assert run(answers, items=THRESHOLD_BANK, on=D(2026, 6, 1)).allowed == ("met",)
+    assert run(answers, items=THRESHOLD_BANK, on=D(2026, 6, 2)).allowed == ()
