@@ -9,7 +9,7 @@ from assessments.models import Answer
 from organisations.models import Invitation, Membership, OrganisationProfile
 from publishing.models import ActionPlanEntry, Publication
 
-from .test_permissions import EXPECTED_GET, PEOPLE, people, urls  # noqa: F401  (fixtures)
+from .test_permissions import MATRIX, PEOPLE, as_person, world  # noqa: F401  (fixture)
 
 HOSTILE_SEGMENTS = [
     "0",
@@ -26,11 +26,10 @@ HOSTILE_SEGMENTS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("person", PEOPLE)
-def test_crawl_every_page_as_every_person(client, urls, people, person):  # noqa: F811
-    if people[person]:
-        client.force_login(people[person])
+def test_crawl_every_page_as_every_person(client, world, person):  # noqa: F811
+    as_person(client, world["people"][person])
     failures = {}
-    for name, url in urls.items():
+    for name, url in world["ours"].items():
         for method in ("get", "post", "head"):
             status = getattr(client, method)(url).status_code
             if status >= 500:
@@ -47,7 +46,7 @@ def test_crawl_every_page_as_every_person(client, urls, people, person):  # noqa
 
 
 def test_every_url_is_crawled():
-    assert "admin:index" in EXPECTED_GET and len(EXPECTED_GET) > 40
+    assert "admin:index" in MATRIX and len(MATRIX) > 40
 
 
 # --- Fuzzing the forms -------------------------------------------------------------------------

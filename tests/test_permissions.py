@@ -311,10 +311,9 @@ def test_the_matrix_is_consistent_with_the_requirements():
 
 
 @pytest.fixture(autouse=True)
-def production_like(settings, tmp_path):
+def production_like(settings):
     settings.DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS = True
     settings.DSPT_RATE_LIMITS_ENABLED = True
-    settings.MEDIA_ROOT = tmp_path
     cache.clear()  # rate-limit counters from other tests
     yield
     cache.clear()
@@ -386,7 +385,10 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
 
 
 @pytest.fixture
-def world(organisation, other_organisation, administrator, member, viewer, outsider):
+def world(
+    organisation, other_organisation, administrator, member, viewer, outsider, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     bank = bank_build()
     admin_verified = MembershipFactory(
         organisation=organisation, role=Role.ADMINISTRATOR, user__email="verified@care.example"
