@@ -27,6 +27,17 @@ def _publication(request, publication_id: int) -> Publication:
         raise Http404("No such publication") from error
 
 
+# Sent with the 503 page: by then a restarted Redis or failover is usually back.
+RETRY_AFTER_SECONDS = 120
+
+
+def _not_started(request):
+    """The 503 page when the task could not be sent to a worker (the broker is down)."""
+    response = render(request, "publishing/document_not_started.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _job(request, job_id: int) -> DocumentJob:
     try:
         return request.organisation.document_jobs.get(pk=job_id)
@@ -43,12 +54,15 @@ def assessment_download(request, year: str):
     assessment = assessment_services.assessment_get_or_create(
         organisation=request.organisation, bank=bank
     )
-    job = jobs.document_job_request(
-        organisation=request.organisation,
-        kind=DocumentJob.Kind.ASSESSMENT_XLSX,
-        assessment=assessment,
-        user=request.user,
-    )
+    try:
+        job = jobs.document_job_request(
+            organisation=request.organisation,
+            kind=DocumentJob.Kind.ASSESSMENT_XLSX,
+            assessment=assessment,
+            user=request.user,
+        )
+    except jobs.JobNotStarted:
+        return _not_started(request)
     audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
@@ -57,12 +71,15 @@ def assessment_download(request, year: str):
 @require_POST
 def publication_download(request, publication_id: int):
     publication = _publication(request, publication_id)
-    job = jobs.document_job_request(
-        organisation=request.organisation,
-        kind=DocumentJob.Kind.PUBLICATION_XLSX,
-        publication=publication,
-        user=request.user,
-    )
+    try:
+        job = jobs.document_job_request(
+            organisation=request.organisation,
+            kind=DocumentJob.Kind.PUBLICATION_XLSX,
+            publication=publication,
+            user=request.user,
+        )
+    except jobs.JobNotStarted:
+        return _not_started(request)
     audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
@@ -80,6 +97,8 @@ def certificate_download(request, publication_id: int):
         )
     except jobs.JobNotAllowed as error:
         raise Http404(str(error)) from error
+    except jobs.JobNotStarted:
+        return _not_started(request)
     audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
@@ -87,13 +106,18 @@ def certificate_download(request, publication_id: int):
 @requires(Permission.VIEW_ORGANISATION)
 def document_job(request, job_id: int):
     job = _job(request, job_id)
-    return render(request, "publishing/document_job.html", {"job": job})
+    return render(
+        request, "publishing/document_job.html", {"job": job, "stale": jobs.job_is_stale(job)}
+    )
 
 
 @requires(Permission.VIEW_ORGANISATION)
 @require_POST
 def document_job_retry(request, job_id: int):
-    job = jobs.document_job_retry(job=_job(request, job_id))
+    try:
+        job = jobs.document_job_retry(job=_job(request, job_id))
+    except jobs.JobNotStarted:
+        return _not_started(request)
     return redirect(job)
 
 

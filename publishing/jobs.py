@@ -3,14 +3,23 @@
 A job is identified by what it is (kind), what it is about (subject) and a fingerprint of the data
 it is made from. Asking twice for the same document gives the same job; once the data changes the
 next request makes a new one, and when that is ready the old file is removed.
+
+Faults: a job queued or being made for longer than it should take is *stale* (`job_staleness`),
+whatever the reason (a worker killed, a task lost with Redis, a database outage while marking it
+failed). Asking again or "Try again" sends a stale job again; the periodic sweep marks jobs stale
+for much longer failed, so their page offers "Try again". When the broker cannot be reached the
+person is told at once (`JobNotStarted`) and no job is left waiting for a task that was never sent.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+import kombu.exceptions
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -38,6 +47,64 @@ FAILED_MESSAGE = (
 
 class JobNotAllowed(Exception):
     pass
+
+
+class JobNotStarted(Exception):
+    """The task could not be sent (the broker is down): nothing would make the document."""
+
+
+class StorageUnavailable(Exception):
+    """Saving the finished document failed (disk full, storage service unreachable)."""
+
+
+# What sending a task raises when Redis is down, refuses connections or does not answer in time.
+BROKER_ERRORS = (kombu.exceptions.OperationalError, ConnectionError, TimeoutError)
+
+_QUEUED, _RUNNING = DocumentJob.State.QUEUED, DocumentJob.State.RUNNING
+# How long a job may stay queued or being made before it is stale. Measured, a certificate for
+# an HQ with 500 sites takes about 1.5 s and a spreadsheet well under a second, so these are
+# generous: room for a queue backed up near the deadline and for the task's own retries while the
+# database restarts (tasks.RETRY_DELAYS). A stale job offers "Try again" and is sent again when
+# asked for.
+STALE_AFTER: dict[str, dict[str, timedelta]] = {
+    DocumentJob.Kind.ASSESSMENT_XLSX: {
+        _QUEUED: timedelta(minutes=5),
+        _RUNNING: timedelta(minutes=3),
+    },
+    DocumentJob.Kind.PUBLICATION_XLSX: {
+        _QUEUED: timedelta(minutes=5),
+        _RUNNING: timedelta(minutes=3),
+    },
+    DocumentJob.Kind.CERTIFICATE: {_QUEUED: timedelta(minutes=5), _RUNNING: timedelta(minutes=5)},
+}
+# Stale for this many times its threshold: nothing is going to finish it, the sweep marks it failed.
+# Longer than the task's whole retry window, so a job waiting for the database to return is left be.
+ABANDONED_FACTOR = 3
+
+
+class Staleness(enum.Enum):
+    FRESH = "fresh"  # finished, or still within the time it may take
+    STALE = "stale"  # taking longer than it should: offer "Try again", send it again when asked
+    ABANDONED = "abandoned"  # long past it: the sweep marks it failed
+
+
+def job_staleness(*, kind: str, state: str, age: timedelta) -> Staleness:
+    """Whether a job that has been in `state` for `age` is stuck. Only waiting work can be."""
+    thresholds = STALE_AFTER.get(kind, {})
+    if state not in thresholds:
+        return Staleness.FRESH
+    limit = thresholds[state]
+    if age > limit * ABANDONED_FACTOR:
+        return Staleness.ABANDONED
+    if age > limit:
+        return Staleness.STALE
+    return Staleness.FRESH
+
+
+def job_is_stale(job: DocumentJob, *, now: datetime | None = None) -> bool:
+    # updated_at is when the job entered its state: every state change saves it.
+    age = (now or timezone.now()) - job.updated_at
+    return job_staleness(kind=job.kind, state=job.state, age=age) is not Staleness.FRESH
 
 
 def _fingerprint(*parts: object) -> str:
@@ -79,7 +146,8 @@ def document_job_request(
         kind=kind, subject=subject, fingerprint=fingerprint
     ).first()
     if existing is not None:
-        return existing
+        # A failed or stuck job is sent again; one in hand (or ready) is simply followed.
+        return _send_again(existing)
     try:
         with transaction.atomic():
             job = DocumentJob.objects.create(
@@ -98,20 +166,64 @@ def document_job_request(
 
 
 def document_job_retry(*, job: DocumentJob) -> DocumentJob:
-    if job.state == DocumentJob.State.FAILED:
-        DocumentJob.objects.filter(pk=job.pk).update(
-            state=DocumentJob.State.QUEUED, error_message="", progress=0
-        )
-        job.refresh_from_db()
+    """ "Try again": a failed or stale job is sent again; any other is left as it is."""
+    return _send_again(job)
+
+
+def _send_again(job: DocumentJob) -> DocumentJob:
+    if job.state != DocumentJob.State.FAILED and not job_is_stale(job):
+        return job
+    # Only if nobody changed it since it was read: pressing twice, or two people, send it once.
+    claimed = DocumentJob.objects.filter(
+        pk=job.pk, state=job.state, updated_at=job.updated_at
+    ).update(
+        state=DocumentJob.State.QUEUED, error_message="", progress=0, updated_at=timezone.now()
+    )
+    job.refresh_from_db()
+    if claimed:
         _enqueue(job)
     return job
 
 
 def _enqueue(job: DocumentJob) -> None:
+    """Sends the job to a worker. Raises JobNotStarted, with the job marked failed, if it cannot.
+
+    Inside a transaction the task goes once it commits, so the worker can see the row; a broker
+    fault then marks the job failed (its page offers "Try again"). Outside one (every request:
+    there are no atomic requests) it goes now, so the person can be told straight away.
+    """
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _send_or_fail(job.pk))
+        return
+    try:
+        _send(job.pk)
+    except BROKER_ERRORS as error:
+        _mark_not_started(job.pk, error)
+        raise JobNotStarted(str(error)) from error
+
+
+def _send(job_id: int) -> None:
     from .tasks import build_document
 
-    # After commit, so the worker can see the row it is asked to work on.
-    transaction.on_commit(lambda: build_document.delay(job.pk))
+    build_document.delay(job_id)
+
+
+def _send_or_fail(job_id: int) -> None:
+    try:
+        _send(job_id)
+    except BROKER_ERRORS as error:
+        _mark_not_started(job_id, error)
+
+
+def _mark_not_started(job_id: int, error: BaseException) -> None:
+    logger.warning("Document job %s could not be sent to a worker: %s", job_id, error)
+    # If the database is down too the row stays queued; it goes stale and is sent again.
+    DocumentJob.objects.filter(pk=job_id, state=DocumentJob.State.QUEUED).update(
+        state=DocumentJob.State.FAILED,
+        error_message=FAILED_MESSAGE,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
 
 
 def document_job_run(*, job_id: int) -> DocumentJob:
@@ -133,7 +245,10 @@ def document_job_run(*, job_id: int) -> DocumentJob:
         job = DocumentJob.objects.select_for_update().get(pk=job_id)
         if job.state == DocumentJob.State.READY:  # another worker finished first
             return job
-        job.file.save(name, ContentFile(data), save=False)
+        try:
+            job.file.save(name, ContentFile(data), save=False)
+        except Exception as error:  # local disk or an S3 service: either may fail for a while
+            raise StorageUnavailable(f"could not save {name}") from error
         job.file_name = name
         job.content_type = content_type
         job.state = DocumentJob.State.READY
@@ -145,11 +260,39 @@ def document_job_run(*, job_id: int) -> DocumentJob:
     return job
 
 
-def document_job_fail(*, job_id: int, error: BaseException) -> None:
-    logger.error("Document job %s failed", job_id, exc_info=error)
+def document_job_fail(*, job_id: int, error: BaseException | None = None) -> None:
+    if error is not None:
+        logger.error("Document job %s failed", job_id, exc_info=error)
+    now = timezone.now()
     DocumentJob.objects.filter(pk=job_id).exclude(state=DocumentJob.State.READY).update(
-        state=DocumentJob.State.FAILED, error_message=FAILED_MESSAGE, finished_at=timezone.now()
+        state=DocumentJob.State.FAILED,
+        error_message=FAILED_MESSAGE,
+        finished_at=now,
+        updated_at=now,
     )
+
+
+def document_jobs_fail_abandoned(*, now: datetime | None = None) -> int:
+    """Marks failed every job stale for so long that nothing will finish it; how many it marked.
+
+    Run every few minutes by Celery beat. The state and age are checked in the UPDATE itself, so
+    a job that finishes meanwhile is left alone.
+    """
+    now = now or timezone.now()
+    marked = 0
+    for kind, thresholds in STALE_AFTER.items():
+        for state, limit in thresholds.items():
+            marked += DocumentJob.objects.filter(
+                kind=kind, state=state, updated_at__lt=now - limit * ABANDONED_FACTOR
+            ).update(
+                state=DocumentJob.State.FAILED,
+                error_message=FAILED_MESSAGE,
+                finished_at=now,
+                updated_at=now,
+            )
+    if marked:
+        logger.warning("Marked %s abandoned document job(s) failed", marked)
+    return marked
 
 
 def _replace_older(job: DocumentJob) -> None:

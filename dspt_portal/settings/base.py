@@ -150,6 +150,41 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Faults in background work (docs/deploy.md, "Background work"). A task is acknowledged only when
+# it has finished, and put back on the queue when the process running it dies (out of memory,
+# SIGKILL), so a lost worker does not lose the document it was making.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Each worker process reserves one task at a time: a dead worker holds back no waiting work.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The job row is the result; nothing reads Celery's results, so none are stored.
+CELERY_TASK_IGNORE_RESULT = True
+# Redis hands an unacknowledged task to another worker after the visibility timeout. It must be
+# longer than the longest task (the daily reminder run; a document takes seconds) and its longest
+# retry countdown, or a slow task would run twice. A worker killed outright (not just one of its
+# processes) gives its task back after this; the stale-job rule (publishing/jobs.py) offers
+# "Try again" long before.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    # A person asking for a document waits at most a few seconds when Redis is down or frozen,
+    # then sees "try again in a few minutes" (one quick retry on a fresh connection, no more).
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Workers keep trying to reach Redis when it is down at start-up or restarts (no person waits).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 from dspt_portal.celery_schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 
 if REDIS_URL:
