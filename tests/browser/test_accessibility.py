@@ -373,7 +373,9 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     # A site that is not one of the HQ's (a tampered form) is refused.
     page.locator("main input[type=checkbox]").first.evaluate("box => { box.value = '999999'; }")
     submit(page, "Continue")
-    scanner.scan_error(page, "Publish: who to publish for, a stranger", "Select a valid choice")
+    scanner.scan_error(
+        page, "Publish: who to publish for, a stranger", "Select only sites on this list"
+    )
     click_through(button(page, "Continue"))
     scanner.scan(page, "Publish: check and publish")
     untick_radios(page)
