@@ -36,6 +36,8 @@ def retry_delay(retries: int, delays: tuple[int, ...] = RETRY_DELAYS) -> int:
     bind=True,
     name="publishing.build_document",
     max_retries=len(RETRY_DELAYS),
+    # After its worker process died (CELERY_TASK_RETRY_ON_WORKER_LOST); other retries set their own.
+    default_retry_delay=2,
     # A document takes seconds; one stuck in the renderer is stopped and says so on its page
     # (prefork workers only, the pool production runs).
     soft_time_limit=120,

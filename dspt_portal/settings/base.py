@@ -155,6 +155,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # SIGKILL), so a lost worker does not lose the document it was making.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# ...as a retry, counted against the task's max_retries: a document that kills its worker every
+# time (out of memory) stops after a few attempts instead of cycling forever; its job then goes
+# stale and is marked failed. If sending the retry fails, the task is requeued instead (above).
+CELERY_TASK_RETRY_ON_WORKER_LOST = True
 # Each worker process reserves one task at a time: a dead worker holds back no waiting work.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The job row is the result; nothing reads Celery's results, so none are stored.
