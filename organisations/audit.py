@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -36,21 +38,45 @@ class Event(models.TextChoices):
 FROM_REQUEST = object()
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change and from where: taken from the request by a view and handed to the
+    service, which records the change's event in the same transaction as the change itself (so
+    there is never a change without its event, or an event for a change that was rolled back)."""
+
+    user: User | None = None
+    ip_address: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def from_request(cls, request) -> Actor:
+        user = getattr(request, "user", None)
+        return cls(
+            user=user if user is not None and user.is_authenticated else None,
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+
+
 def audit_record(
     *,
     event: Event | str,
     request=None,
+    actor: Actor | None = None,
     user: User | None = None,
     organisation: Organisation | None | object = FROM_REQUEST,
     detail: str = "",
     actor_email: str = "",
 ) -> AuditEvent:
     """Records an event. The organisation defaults to the request's current one; pass None for
-    events about a person's own account (sign-ins, two-factor changes)."""
-    if request is not None and user is None:
-        candidate = getattr(request, "user", None)
-        if candidate is not None and candidate.is_authenticated:
-            user = candidate
+    events about a person's own account (sign-ins, two-factor changes).
+
+    Services pass `actor` (no request): the person defaults to the actor's, and the organisation
+    must be given."""
+    if actor is None and request is not None:
+        actor = Actor.from_request(request)
+    if user is None and actor is not None:
+        user = actor.user
     if organisation is FROM_REQUEST:
         organisation = getattr(request, "organisation", None) if request is not None else None
     return AuditEvent.objects.create(
@@ -59,8 +85,8 @@ def audit_record(
         actor_email=(actor_email or (user.email if user else ""))[:254],
         event=str(event),
         detail=detail[:500],
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+        ip_address=actor.ip_address if actor is not None else None,
+        user_agent=(actor.user_agent if actor is not None else "")[:300],
     )
 
 

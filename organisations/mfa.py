@@ -10,6 +10,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import audit
 from .models import User
 
 RECOVERY_CODE_COUNT = 10
@@ -58,7 +59,9 @@ def mfa_change_allowed(*, has_factor: bool, session_verified: bool) -> bool:
 # view that made the change keeps its own with update_session_auth_hash.
 
 
-def mfa_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+def mfa_confirm(
+    *, user: User, device: TOTPDevice, token: str, actor: audit.Actor | None = None
+) -> list[str] | None:
     """Confirms the app with a code from it (turning two-factor on, or replacing the app);
     returns the new recovery codes, or None if the code is wrong."""
     if not device.verify_token(token):
@@ -69,14 +72,18 @@ def mfa_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | No
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(user=user)
         user.security_stamp_rotate()
+        audit.audit_record(actor=actor, event=audit.Event.MFA_ENABLED, user=user, organisation=None)
     return codes
 
 
-def recovery_codes_new(*, user: User) -> list[str]:
+def recovery_codes_new(*, user: User, actor: audit.Actor | None = None) -> list[str]:
     """Replaces the recovery codes; each works once."""
     with transaction.atomic():
         codes = _recovery_codes_replace(user=user)
         user.security_stamp_rotate()
+        audit.audit_record(
+            actor=actor, event=audit.Event.MFA_RECOVERY_CODES, user=user, organisation=None
+        )
     return codes
 
 
@@ -108,8 +115,11 @@ def mfa_check(*, user: User, token: str):
     return None
 
 
-def mfa_remove(*, user: User) -> None:
+def mfa_remove(*, user: User, actor: audit.Actor | None = None) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         user.security_stamp_rotate()
+        audit.audit_record(
+            actor=actor, event=audit.Event.MFA_DISABLED, user=user, organisation=None
+        )

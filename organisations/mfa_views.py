@@ -93,14 +93,16 @@ def mfa_setup(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            codes = mfa.mfa_confirm(user=user, device=device, token=form.cleaned_data["code"])
+            codes = mfa.mfa_confirm(
+                user=user,
+                device=device,
+                token=form.cleaned_data["code"],
+                actor=audit.Actor.from_request(request),
+            )
             if codes is not None:
                 _keep_this_session(request)
                 request.session.pop(mfa.SETUP_DEVICE_SESSION_KEY, None)
                 _verified(request, device)
-                audit.audit_record(
-                    request=request, event=audit.Event.MFA_ENABLED, organisation=None
-                )
                 return render(
                     request,
                     "organisations/mfa_recovery_codes.html",
@@ -161,9 +163,8 @@ def mfa_verify(request):
 def mfa_recovery_codes(request):
     if not request.user.is_verified():
         return redirect("mfa-verify")
-    codes = mfa.recovery_codes_new(user=request.user)
+    codes = mfa.recovery_codes_new(user=request.user, actor=audit.Actor.from_request(request))
     _keep_this_session(request)
-    audit.audit_record(request=request, event=audit.Event.MFA_RECOVERY_CODES, organisation=None)
     return render(
         request,
         "organisations/mfa_recovery_codes.html",
@@ -181,11 +182,8 @@ def mfa_remove(request):
     if request.method == "POST":
         if form.is_valid():
             if mfa.mfa_check(user=request.user, token=form.cleaned_data["code"]) is not None:
-                mfa.mfa_remove(user=request.user)
+                mfa.mfa_remove(user=request.user, actor=audit.Actor.from_request(request))
                 _keep_this_session(request)
-                audit.audit_record(
-                    request=request, event=audit.Event.MFA_DISABLED, organisation=None
-                )
                 messages.success(request, "Two-factor authentication has been turned off.")
                 return redirect("account")
             form.add_error("code", "The code is not right. Enter the code the app shows now")

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import audit
 from .models import (
     Invitation,
     Membership,
@@ -241,7 +242,11 @@ def organisation_register(*, organisation_id: int, user: User) -> Membership:
 
 
 def registration_complete(
-    *, token: str, user: User | None = None, new_account: NewAccount | None = None
+    *,
+    token: str,
+    user: User | None = None,
+    new_account: NewAccount | None = None,
+    actor: audit.Actor | None = None,
 ) -> Membership:
     """Uses a registration link once: the signed-in owner of the address, or a new account for
     it, becomes the organisation's first administrator."""
@@ -287,6 +292,13 @@ def registration_complete(
         pending.completed_at = timezone.now()
         pending.completed_by = user
         pending.save(update_fields=["completed_at", "completed_by"])
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.ORGANISATION_REGISTERED,
+            user=membership.user,
+            organisation=membership.organisation,
+            detail=f"Confirmed by the link emailed to {pending.email}",
+        )
         return membership
 
 
@@ -297,18 +309,28 @@ def registration_request_store(
     full_name: str,
     reason: str,
     ip_address: str | None = None,
+    actor: audit.Actor | None = None,
 ) -> RegistrationRequest:
     """Keeps a request from an organisation that may not register itself, for the helpdesk."""
-    return RegistrationRequest.objects.create(
-        ods_code=organisation.ods_code,
-        organisation=organisation,
-        organisation_name=organisation.name,
-        primary_sector=organisation.primary_sector,
-        email=User.objects.normalize_email(email).strip().lower(),
-        full_name=full_name,
-        reason=reason,
-        ip_address=ip_address,
-    )
+    with transaction.atomic():
+        stored = RegistrationRequest.objects.create(
+            ods_code=organisation.ods_code,
+            organisation=organisation,
+            organisation_name=organisation.name,
+            primary_sector=organisation.primary_sector,
+            email=User.objects.normalize_email(email).strip().lower(),
+            full_name=full_name,
+            reason=reason,
+            ip_address=ip_address,
+        )
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.REGISTRATION_REQUESTED,
+            organisation=None,
+            actor_email=stored.email,
+            detail=f"{stored.organisation_name} ({stored.ods_code})",
+        )
+        return stored
 
 
 @dataclass(frozen=True)
@@ -327,7 +349,12 @@ def profile_get_or_create(*, organisation: Organisation) -> OrganisationProfile:
 
 
 def profile_update(
-    *, organisation: Organisation, expected_version: int, changes: dict, updated_by: User
+    *,
+    organisation: Organisation,
+    expected_version: int,
+    changes: dict,
+    updated_by: User,
+    actor: audit.Actor | None = None,
 ) -> OrganisationProfile:
     with transaction.atomic():
         profile = OrganisationProfile.objects.select_for_update().get(organisation=organisation)
@@ -342,6 +369,12 @@ def profile_update(
         profile.version += 1
         profile.updated_by = updated_by
         profile.save()
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.PROFILE_CHANGED,
+            user=updated_by,
+            organisation=organisation,
+        )
         return profile
 
 
@@ -362,7 +395,12 @@ def _lock_administrators(organisation: Organisation) -> int:
 
 
 def membership_change_role(
-    *, organisation: Organisation, membership_id: int, role: Role, expected_role: Role | str
+    *,
+    organisation: Organisation,
+    membership_id: int,
+    role: Role,
+    expected_role: Role | str,
+    actor: audit.Actor | None = None,
 ) -> Membership:
     with transaction.atomic():
         administrator_count = _lock_administrators(organisation)
@@ -383,12 +421,21 @@ def membership_change_role(
                 f"{membership.user} is the only administrator. Make someone else an "
                 "administrator first"
             )
+        previous = membership.get_role_display().lower()
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.ROLE_CHANGED,
+            organisation=organisation,
+            detail=f"{membership.user.email}: {previous} to {Role(role).label.lower()}",
+        )
         return membership
 
 
-def membership_remove(*, organisation: Organisation, membership_id: int) -> User:
+def membership_remove(
+    *, organisation: Organisation, membership_id: int, actor: audit.Actor | None = None
+) -> User:
     with transaction.atomic():
         administrator_count = _lock_administrators(organisation)
         membership = (
@@ -404,6 +451,12 @@ def membership_remove(*, organisation: Organisation, membership_id: int) -> User
                 "someone else an administrator first"
             )
         membership.delete()
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.PERSON_REMOVED,
+            organisation=organisation,
+            detail=membership.user.email,
+        )
         return membership.user
 
 
@@ -421,6 +474,7 @@ def invitation_create(
     role: Role,
     invited_by: User,
     accept_url_for,
+    actor: audit.Actor | None = None,
 ) -> Invitation:
     """Creates an invitation and emails its single-use link.
 
@@ -446,6 +500,13 @@ def invitation_create(
             created_at=now,
             expires_at=now + timedelta(days=settings.DSPT_INVITATION_DAYS),
         )
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.INVITATION_SENT,
+            user=invited_by,
+            organisation=organisation,
+            detail=f"{invitation.email} as {invitation.get_role_display().lower()}",
+        )
         context = {
             "invitation": invitation,
             "accept_url": accept_url_for(token),
@@ -460,11 +521,20 @@ def invitation_create(
     return invitation
 
 
-def invitation_cancel(*, organisation: Organisation, invitation_id: int) -> Invitation:
-    invitation = organisation.invitations.get(pk=invitation_id)
-    if invitation.accepted_at is None and invitation.cancelled_at is None:
-        invitation.cancelled_at = timezone.now()
-        invitation.save(update_fields=["cancelled_at"])
+def invitation_cancel(
+    *, organisation: Organisation, invitation_id: int, actor: audit.Actor | None = None
+) -> Invitation:
+    with transaction.atomic():
+        invitation = organisation.invitations.select_for_update().get(pk=invitation_id)
+        if invitation.accepted_at is None and invitation.cancelled_at is None:
+            invitation.cancelled_at = timezone.now()
+            invitation.save(update_fields=["cancelled_at"])
+            audit.audit_record(
+                actor=actor,
+                event=audit.Event.INVITATION_CANCELLED,
+                organisation=organisation,
+                detail=invitation.email,
+            )
     return invitation
 
 
@@ -496,7 +566,11 @@ def invitation_problem(*, invitation: Invitation) -> InvitationError | None:
 
 
 def invitation_accept(
-    *, token: str, user: User | None = None, new_account: NewAccount | None = None
+    *,
+    token: str,
+    user: User | None = None,
+    new_account: NewAccount | None = None,
+    actor: audit.Actor | None = None,
 ) -> Membership:
     """Accepts an invitation once: adds the membership for the signed-in person or a new account."""
     with transaction.atomic():
@@ -540,4 +614,11 @@ def invitation_accept(
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.INVITATION_ACCEPTED,
+            user=user,
+            organisation=invitation.organisation,
+            detail=f"{invitation.email} as {membership.get_role_display().lower()}",
+        )
         return membership

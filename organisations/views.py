@@ -192,13 +192,7 @@ def register_helpdesk(request):
                 full_name=data["full_name"],
                 reason=data["reason"],
                 ip_address=audit.client_ip(request),
-            )
-            audit.audit_record(
-                request=request,
-                event=audit.Event.REGISTRATION_REQUESTED,
-                organisation=None,
-                actor_email=stored.email,
-                detail=f"{stored.organisation_name} ({stored.ods_code})",
+                actor=audit.Actor.from_request(request),
             )
             request.session.pop(REGISTRATION_SESSION_KEY, None)
             return render(
@@ -288,6 +282,7 @@ def register_complete(request, token: str):
                 )
                 if user is None
                 else None,
+                actor=audit.Actor.from_request(request),
             )
         except services.RegistrationLinkError as error:
             context["error_message"] = error.message
@@ -297,13 +292,6 @@ def register_complete(request, token: str):
         if user is None:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         organisation_switch(request, membership)
-        audit.audit_record(
-            request=request,
-            event=audit.Event.ORGANISATION_REGISTERED,
-            user=membership.user,
-            organisation=membership.organisation,
-            detail=f"Confirmed by the link emailed to {pending.email}",
-        )
         messages.success(
             request,
             f"{organisation.name} is registered. You are its administrator: invite your "
@@ -369,6 +357,7 @@ def profile_edit(request):
                     expected_version=form.cleaned_data["version"],
                     changes=form.changes(),
                     updated_by=request.user,
+                    actor=audit.Actor.from_request(request),
                 )
             except services.ConflictError as error:
                 form.add_error(None, error.message)
@@ -380,7 +369,6 @@ def profile_edit(request):
                     {"form": form, "latest": current, "conflict": True},
                     status=status,
                 )
-            audit.audit_record(request=request, event=audit.Event.PROFILE_CHANGED)
             messages.success(request, "The organisation profile has been saved.")
             return redirect("profile")
         status = 400
@@ -429,15 +417,11 @@ def people_invite(request):
                     accept_url_for=lambda token: request.build_absolute_uri(
                         reverse("invitation-accept", args=[token])
                     ),
+                    actor=audit.Actor.from_request(request),
                 )
             except services.ServiceError as error:
                 form.add_error("email", error.message)
             else:
-                audit.audit_record(
-                    request=request,
-                    event=audit.Event.INVITATION_SENT,
-                    detail=f"{invitation.email} as {invitation.get_role_display().lower()}",
-                )
                 messages.success(
                     request,
                     f"We have sent an invitation to {invitation.email}. The link works once and "
@@ -464,6 +448,7 @@ def people_change_role(request, membership_id: int):
                     membership_id=membership.pk,
                     role=Role(form.cleaned_data["role"]),
                     expected_role=form.cleaned_data["expected_role"],
+                    actor=audit.Actor.from_request(request),
                 )
             except services.ConflictError as error:
                 form.add_error(None, error.message)
@@ -472,12 +457,6 @@ def people_change_role(request, membership_id: int):
                 form.add_error("role", error.message)
                 status = 400
             else:
-                audit.audit_record(
-                    request=request,
-                    event=audit.Event.ROLE_CHANGED,
-                    detail=f"{membership.user.email}: {membership.get_role_display().lower()} to "
-                    f"{Role(form.cleaned_data['role']).label.lower()}",
-                )
                 messages.success(request, f"{membership.user}'s role has been changed.")
                 return redirect("people-list")
         else:
@@ -498,15 +477,14 @@ def people_remove(request, membership_id: int):
     if request.method == "POST":
         try:
             removed = services.membership_remove(
-                organisation=request.organisation, membership_id=membership.pk
+                organisation=request.organisation,
+                membership_id=membership.pk,
+                actor=audit.Actor.from_request(request),
             )
         except services.LastAdministratorError as error:
             error_message = error.message
             status = 400
         else:
-            audit.audit_record(
-                request=request, event=audit.Event.PERSON_REMOVED, detail=removed.email
-            )
             messages.success(
                 request, f"{removed} has been removed from {request.organisation.name}."
             )
@@ -530,9 +508,10 @@ def invitation_cancel(request, invitation_id: int):
     except Invitation.DoesNotExist as error:
         raise Http404("No such invitation in this organisation") from error
     if request.method == "POST":
-        services.invitation_cancel(organisation=request.organisation, invitation_id=invitation.pk)
-        audit.audit_record(
-            request=request, event=audit.Event.INVITATION_CANCELLED, detail=invitation.email
+        services.invitation_cancel(
+            organisation=request.organisation,
+            invitation_id=invitation.pk,
+            actor=audit.Actor.from_request(request),
         )
         messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
         return redirect("people-list")
@@ -588,6 +567,7 @@ def invitation_accept(request, token: str):
                 )
                 if user is None
                 else None,
+                actor=audit.Actor.from_request(request),
             )
         except services.InvitationError as error:
             context["error_message"] = error.message
@@ -597,11 +577,6 @@ def invitation_accept(request, token: str):
         if user is None:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         organisation_switch(request, membership)
-        audit.audit_record(
-            request=request,
-            event=audit.Event.INVITATION_ACCEPTED,
-            detail=f"{invitation.email} as {membership.get_role_display().lower()}",
-        )
         messages.success(
             request,
             f"You have joined {membership.organisation.name} as "

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
+from organisations import audit
 from organisations.models import Organisation, OrganisationProfile, User
 
 from . import inputs, site_rules
@@ -190,12 +191,14 @@ def publication_create(
     site_ids: Sequence[int],
     sequence: int,
     user: User,
+    actor: audit.Actor | None = None,
 ) -> Publication:
     """Publishes the assessment at `level` for the organisation and the chosen sites.
 
     `sequence` is the number the publish page expected to create. The database accepts one
     publication per number and organisation, so pressing Publish twice, or two administrators
-    publishing at once, makes exactly one; the other gets AlreadyPublished.
+    publishing at once, makes exactly one; the other gets AlreadyPublished. Its "published" audit
+    event is written in the same transaction: both are kept, or neither.
     """
     organisation = assessment.organisation
     with transaction.atomic():
@@ -261,6 +264,13 @@ def publication_create(
             ) from error
         PublicationSite.objects.bulk_create(
             PublicationSite(publication=publication, organisation_id=pk) for pk in chosen
+        )
+        audit.audit_record(
+            actor=actor,
+            event=audit.Event.PUBLISHED,
+            user=user,
+            organisation=organisation,
+            detail=f"{publication.status_text}, {len(chosen)} other site(s)",
         )
         return publication
 

@@ -229,6 +229,7 @@ def publish_summary(request):
                     site_ids=[site.pk for site in chosen],
                     sequence=form.cleaned_data["sequence"],
                     user=request.user,
+                    actor=audit.Actor.from_request(request),
                 )
             except services.AlreadyPublished as error:
                 existing = error.existing
@@ -242,11 +243,6 @@ def publish_summary(request):
                 status = 400
             else:
                 request.session.pop(SESSION_KEY, None)
-                audit.audit_record(
-                    request=request,
-                    event=audit.Event.PUBLISHED,
-                    detail=f"{publication.status_text}, {len(chosen)} other site(s)",
-                )
                 covered = f" and {len(chosen)} site(s)" if chosen else ""
                 messages.success(
                     request,
