@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
@@ -12,6 +15,15 @@ from organisations.models import Organisation, User
 
 from .models import Answer, AnswerRevision, Assessment, Document, EvidenceItem, QuestionBank
 from .uploads import CheckedUpload
+
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Exception):
+    """The evidence file could not be written (disk full or read-only, storage service away).
+
+    Nothing was saved: no file is left behind and the answer is as it was.
+    """
 
 
 class AnswerConflict(Exception):
@@ -161,11 +173,16 @@ def answer_save(
             return answer
     except BaseException:
         if stored_name:
-            Document.file.field.storage.delete(stored_name)
+            _delete_quietly(Document.file.field.storage, stored_name)
         raise
 
 
 def _document_store(*, organisation: Organisation, new: NewDocument, user: User) -> Document:
+    """Writes the file, then its row (the caller's transaction): a row never names a missing file.
+
+    A write that fails part-way (disk full, storage gone) is removed again here, since the
+    storage leaves what it wrote; the caller removes the whole file if anything after it fails.
+    """
     checked = new.checked
     new.stream.seek(0)
     document = Document(
@@ -176,6 +193,72 @@ def _document_store(*, organisation: Organisation, new: NewDocument, user: User)
         sha256=checked.sha256,
         uploaded_by=user,
     )
-    document.file.save(checked.safe_name, new.stream, save=False)
+    storage = Document.file.field.storage
+    # The name is chosen here (random, nothing the uploader chose) so a failed write can be found.
+    name = Document.file.field.generate_filename(document, checked.safe_name)
+    try:
+        document.file = storage.save(name, new.stream, max_length=Document.file.field.max_length)
+    except Exception as error:  # OSError on local disk; an S3 client raises its own errors
+        logger.warning("Evidence file %s could not be written: %r", name, error)
+        _delete_quietly(storage, name)
+        raise StorageUnavailable(f"could not write {name}") from error
     document.save()
     return document
+
+
+def _delete_quietly(storage, name: str) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except Exception as error:  # the storage is failing: the orphan sweep removes it later
+        logger.warning("Could not remove the partly written file %s: %r", name, error)
+
+
+EVIDENCE_FOLDER = "evidence"
+# A file younger than this may belong to an upload still being saved: never touched.
+ORPHAN_MIN_AGE = timedelta(hours=1)
+_ORPHAN_BATCH = 500
+
+
+def evidence_orphans_remove(
+    *, now: datetime | None = None, min_age: timedelta = ORPHAN_MIN_AGE
+) -> list[str]:
+    """Deletes evidence files no Document row names and older than `min_age`; their names.
+
+    What leaves them: a web process killed between writing a file and committing its row, or a
+    failed write the storage would not let us remove at the time. Run hourly by Celery beat and
+    by `manage.py evidence_remove_orphans`. Rows are looked up after the files are listed, so a
+    file whose row commits meanwhile is kept.
+    """
+    now = now or timezone.now()
+    storage = Document.file.field.storage
+    old_enough = []
+    for name in _storage_walk(storage, EVIDENCE_FOLDER):
+        try:
+            modified = storage.get_modified_time(name)
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        if now - modified >= min_age:
+            old_enough.append(name)
+    removed = []
+    for start in range(0, len(old_enough), _ORPHAN_BATCH):
+        batch = old_enough[start : start + _ORPHAN_BATCH]
+        referenced = set(Document.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in batch:
+            if name not in referenced:
+                storage.delete(name)
+                removed.append(name)
+    if removed:
+        logger.warning("Removed %s evidence file(s) no document refers to", len(removed))
+    return removed
+
+
+def _storage_walk(storage, folder: str) -> Iterator[str]:
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # nothing uploaded yet
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for child in folders:
+        yield from _storage_walk(storage, f"{folder}/{child}")

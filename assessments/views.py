@@ -21,6 +21,11 @@ from .uploads import UploadRejected, check_upload
 
 logger = logging.getLogger(__name__)
 
+STORAGE_UNAVAILABLE_MESSAGE = (
+    "We could not save your file – try again in a few minutes. Your answer has not been saved: "
+    "what you typed is still here, so choose your file again and save"
+)
+
 
 def _assessment(request, year: str):
     bank = selectors.bank_get(year=year)
@@ -91,6 +96,12 @@ def evidence_item(request, year: str, ref: str):
                     new_document=new_document,
                     remove_document=bool(form.cleaned_data.get("remove_document")),
                 )
+            except services.StorageUnavailable:
+                # The file store is failing (disk full or read-only, storage service away):
+                # nothing was saved. Keep what they typed; files are never sent back, so they
+                # choose it again.
+                form.add_error("upload", STORAGE_UNAVAILABLE_MESSAGE)
+                status = 503
             except services.AnswerConflict as error:
                 conflict = error.current
                 # Keep what they typed, and let a second save knowingly replace the other answer.
