@@ -21,4 +21,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    # Evidence files no row refers to (a web process killed mid-upload, a write cut short).
+    "remove-orphan-evidence-files": {
+        "task": "assessments.remove_orphan_evidence_files",
+        "schedule": 60 * 60,
+        "options": {"expires": 50 * 60},
+    },
+    # Proof for /health/ that beat, Redis and a worker all work (dspt_portal/tasks.py).
+    "worker-heartbeat": {
+        "task": "dspt_portal.worker_heartbeat",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
 }

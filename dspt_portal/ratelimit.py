@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from functools import wraps
 
@@ -11,6 +12,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 
 from organisations.audit import client_ip
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 # Per client address per minute, for scopes that DSPT_RATE_LIMITS does not list.
@@ -25,7 +28,19 @@ EMAIL_LIMIT_DEFAULTS = {
 
 
 def _over_limit(key: str, *, limit: int, window_seconds: int) -> int | None:
-    """Counts one request against `key`; the seconds to wait when over the limit, else None."""
+    """Counts one request against `key`; the seconds to wait when over the limit, else None.
+
+    Fails open: when the cache cannot count (Redis down), the request is let through and a warning
+    logged. A limit that cannot be counted for a while costs less than public pages that 500.
+    """
+    try:
+        return _count(key, limit=limit, window_seconds=window_seconds)
+    except Exception as error:  # whatever the cache backend raises when its store is away
+        logger.warning("Rate limit %s not counted (%s); request allowed", key.split(":")[0], error)
+        return None
+
+
+def _count(key: str, *, limit: int, window_seconds: int) -> int | None:
     window = int(time.time() // window_seconds)
     cache_key = f"ratelimit:{key}:{window_seconds}:{window}"
     # add() only sets a missing key, so two workers cannot both start it at 0.

@@ -1,16 +1,26 @@
-"""`/health/`: 200 when the database, Redis (when configured) and storage work; 503 otherwise,
-naming the failing check and never an error's text."""
+"""`/health/`: "ok" (200) when everything works; "degraded" (200, naming what is wrong) when only
+Redis, the workers, the queue, the storage or its disk are in trouble; "down" (503) when the
+database is. Never an error's text."""
 
 import json
 import os
+import time
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
 from django.db import OperationalError
+from django.db.models import F
 from django.urls import include, path
 
-from dspt_portal import health
+from dspt_portal import health, tasks
+from dspt_portal.celery import app as celery_app
+from dspt_portal.celery_schedule import CELERY_BEAT_SCHEDULE
 from organisations.access import Access
+from publishing.models import DocumentJob
+
+from .factories import RegisteredOrganisationFactory
 
 # The health view under its own address, whether or not the project's urls.py routes it yet.
 urlpatterns = [
@@ -47,11 +57,13 @@ class BrokenConnections:
 
 
 @pytest.fixture(autouse=True)
-def fresh_storage_check():
-    """Each test starts with no storage result remembered from an earlier one."""
-    health.cached_storage_check.forget()
+def fresh_checks():
+    """Each test starts with no result remembered from an earlier one, and no heartbeat."""
+    health.forget_cached_checks()
+    cache.delete(tasks.HEARTBEAT_KEY)
     yield
-    health.cached_storage_check.forget()
+    health.forget_cached_checks()
+    cache.delete(tasks.HEARTBEAT_KEY)
 
 
 @pytest.fixture(autouse=True)
@@ -71,10 +83,17 @@ def test_everything_working_is_200_with_each_check(client, private_media):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
-    assert body == {
-        "status": "ok",
-        "checks": {"database": "ok", "redis": "skipped", "storage": "ok"},
+    assert body["status"] == "ok"
+    assert body["checks"] == {
+        "database": "ok",
+        "redis": "skipped",
+        "storage": "ok",
+        "disk": "ok",
+        "queue": "ok",
+        "workers": "skipped",  # no REDIS_URL: tasks run in the web process
     }
+    assert body["details"]["oldest_queued_job_seconds"] == 0
+    assert body["details"]["disk_free_bytes"] > 0
     # The file written to check the storage is gone again.
     leftovers = (
         list((private_media / health.STORAGE_FOLDER).glob("*")) if private_media.exists() else []
@@ -92,21 +111,21 @@ def test_redis_is_pinged_when_configured(client, settings):
     assert body["checks"]["redis"] == "ok"
 
 
-def test_unreachable_redis_is_503(client, settings):
+def test_unreachable_redis_is_degraded_not_down(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response, body = get(client)
-    assert response.status_code == 503
-    assert body == {
-        "status": "error",
-        "checks": {"database": "ok", "redis": "error", "storage": "ok"},
-    }
+    # Pages still work without Redis: the load balancer must keep sending them people.
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["redis"] == "error"
+    assert body["checks"]["database"] == "ok"
 
 
-def test_a_failing_database_is_503_without_its_error_text(client, monkeypatch, caplog):
+def test_a_failing_database_is_503_down_without_its_error_text(client, monkeypatch, caplog):
     monkeypatch.setattr(health, "connections", BrokenConnections())
     response, body = get(client)
     assert response.status_code == 503
-    assert body["status"] == "error"
+    assert body["status"] == "down"
     assert body["checks"]["database"] == "error"
     assert body["checks"]["storage"] == "ok"
     content = response.content.decode()
@@ -115,16 +134,107 @@ def test_a_failing_database_is_503_without_its_error_text(client, monkeypatch, c
     assert any("database" in record.getMessage() for record in caplog.records)
 
 
-def test_a_failing_storage_is_503_without_its_error_text(client, settings):
+def test_a_failing_storage_is_degraded_without_its_error_text(client, settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": f"{__name__}.BrokenStorage"},
     }
     response, body = get(client)
-    assert response.status_code == 503
-    assert body["checks"] == {"database": "ok", "redis": "skipped", "storage": "error"}
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["storage"] == "error"
+    assert body["checks"]["database"] == "ok"
     assert SECRET not in response.content.decode()
     assert "dspt-private" not in response.content.decode()
+
+
+def test_disk_space_below_the_threshold_is_degraded(client, settings):
+    settings.DSPT_HEALTH_MIN_FREE_DISK_BYTES = 1024**6  # an exabyte: more than any disk here
+    response, body = get(client)
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["disk"] == "low"
+    assert 0 < body["details"]["disk_free_bytes"] < 1024**6
+
+
+def test_disk_space_above_the_threshold_is_ok(client, settings):
+    settings.DSPT_HEALTH_MIN_FREE_DISK_BYTES = 1024  # a kilobyte
+    response, body = get(client)
+    assert body["checks"]["disk"] == "ok" and body["status"] == "ok"
+
+
+def _queued_job(minutes_ago: float) -> DocumentJob:
+    organisation = RegisteredOrganisationFactory()
+    job = DocumentJob.objects.create(
+        organisation=organisation,
+        kind=DocumentJob.Kind.ASSESSMENT_XLSX,
+        subject=f"assessment:{organisation.pk}",
+        fingerprint="f" * 64,
+    )
+    DocumentJob.objects.filter(pk=job.pk).update(
+        updated_at=F("updated_at") - timedelta(minutes=minutes_ago)
+    )
+    return job
+
+
+def test_a_document_job_queued_too_long_is_degraded_with_its_age(client, settings):
+    settings.DSPT_HEALTH_MAX_QUEUED_JOB_SECONDS = 300
+    _queued_job(minutes_ago=1)
+    _queued_job(minutes_ago=10)
+    response, body = get(client)
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["queue"] == "backed_up"
+    assert 595 <= body["details"]["oldest_queued_job_seconds"] <= 660
+
+
+def test_a_job_queued_within_the_threshold_is_ok(client, settings):
+    settings.DSPT_HEALTH_MAX_QUEUED_JOB_SECONDS = 300
+    _queued_job(minutes_ago=2)
+    finished = _queued_job(minutes_ago=30)
+    DocumentJob.objects.filter(pk=finished.pk).update(state=DocumentJob.State.READY)
+    response, body = get(client)
+    assert body["checks"]["queue"] == "ok" and body["status"] == "ok"
+    assert 115 <= body["details"]["oldest_queued_job_seconds"] <= 180
+
+
+def test_no_worker_heartbeat_is_degraded(client, settings):
+    settings.REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0"
+    response, body = get(client)
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["workers"] == "missing"
+    assert body["details"]["worker_heartbeat_seconds"] is None
+
+
+def test_an_old_worker_heartbeat_is_degraded_with_its_age(client, settings):
+    settings.REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0"
+    settings.DSPT_HEALTH_MAX_HEARTBEAT_SECONDS = 300
+    cache.set(tasks.HEARTBEAT_KEY, time.time() - 600, timeout=None)
+    response, body = get(client)
+    assert response.status_code == 200
+    assert body["checks"]["workers"] == "stale"
+    assert 595 <= body["details"]["worker_heartbeat_seconds"] <= 660
+
+
+def test_a_fresh_worker_heartbeat_is_ok(client, settings):
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("no REDIS_URL: `make test` runs this against the local Redis")
+    settings.REDIS_URL = url
+    tasks.worker_heartbeat()  # what a worker runs each minute
+    response, body = get(client)
+    assert body["checks"]["workers"] == "ok"
+    assert body["details"]["worker_heartbeat_seconds"] <= 5
+    assert body["status"] == "ok"
+
+
+def test_beat_sends_the_heartbeat_every_minute_to_a_task_workers_know():
+    entry = CELERY_BEAT_SCHEDULE["worker-heartbeat"]
+    assert entry["task"] == "dspt_portal.worker_heartbeat" and entry["schedule"] == 60
+    # What a worker does at start-up: import every task module, the project's own included.
+    celery_app.loader.import_default_modules()
+    assert "dspt_portal.worker_heartbeat" in celery_app.tasks
 
 
 def test_only_get_and_head(client):
@@ -173,6 +283,6 @@ def test_a_failing_storage_is_remembered_for_as_long(client, settings, monkeypat
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
     clock[0] += 1
-    assert get(client)[0].status_code == 503
+    assert get(client)[1]["checks"]["storage"] == "error"
     clock[0] += health.STORAGE_CHECK_SECONDS
-    assert get(client)[0].status_code == 200
+    assert get(client)[1]["checks"]["storage"] == "ok"

@@ -79,6 +79,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=60,
+        # A kept connection is checked before a request reuses it, so after a PostgreSQL restart
+        # or failover only the requests in flight fail, not every later one on a dead connection.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -191,12 +194,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 from dspt_portal.celery_schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 
+# The cache holds only what pages can do without (rate-limit counters): Redis stopped or frozen
+# reads as an empty cache after at most a quarter of a second (dspt_portal/cache.py).
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in PostgreSQL, never only in Redis: losing Redis signs nobody out. (django-axes
+# counts failed sign-ins in the database too: AxesStandaloneBackend's default handler.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 SESSION_COOKIE_HTTPONLY = True
 # Signed-in sessions end after an hour without activity (refreshed by SessionIdleMiddleware).
@@ -255,6 +267,14 @@ DSPT_RATE_LIMITS = {
     "verify": int(env_str("DSPT_RATE_LIMIT_VERIFY", "30")),
 }
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
+# /health/ reports "degraded" past these (docs/deploy.md, "What to alert on"): free space on the
+# disk holding MEDIA_ROOT (local storage), the oldest document job still queued (a job is stale
+# after 5 minutes: publishing/jobs.py), and the last worker heartbeat (beat sends one a minute).
+DSPT_HEALTH_MIN_FREE_DISK_BYTES = int(
+    env_str("DSPT_HEALTH_MIN_FREE_DISK_BYTES", str(2 * 1024 * 1024 * 1024))
+)
+DSPT_HEALTH_MAX_QUEUED_JOB_SECONDS = int(env_str("DSPT_HEALTH_MAX_QUEUED_JOB_SECONDS", "300"))
+DSPT_HEALTH_MAX_HEARTBEAT_SECONDS = int(env_str("DSPT_HEALTH_MAX_HEARTBEAT_SECONDS", "300"))
 # Routes the benchmark's minimal "floor" view; never set in production.
 DSPT_BENCH_FLOOR = env_bool("DSPT_BENCH_FLOOR", False)
 CSRF_COOKIE_HTTPONLY = True

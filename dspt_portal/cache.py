@@ -1,0 +1,123 @@
+"""The shared cache (Redis), made safe to lose: a failure is a miss or a no-op, never an error page.
+
+Redis holds nothing here that a page cannot do without (rate-limit counters, nothing read back as
+data), so when it is stopped, unreachable or frozen the portal carries on without it:
+
+- every read answers as a miss (``get`` gives the default, ``add`` and ``delete`` give False,
+  ``incr`` raises ``ValueError`` as for a missing key), every write is dropped, and each failure
+  is logged as a warning;
+- the socket timeouts are short (``CACHES`` sets them, about a quarter of a second), so a frozen
+  Redis costs a request at most that, not the 5 s and then a 500 of the defaults;
+- after a failure this process leaves Redis alone for ``PAUSE_SECONDS``, so a request makes at
+  most one slow attempt and the next few make none; then it tries again, so the cache is back
+  within seconds of Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# What redis-py raises when Redis is down, refuses, resets or does not answer in time.
+CACHE_ERRORS = (RedisError, OSError)
+# How long a process leaves Redis alone after a failure.
+PAUSE_SECONDS = 5.0
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache, where Redis being unavailable reads as an empty cache."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._paused_until
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        with self._lock:
+            self._paused_until = time.monotonic() + PAUSE_SECONDS
+        logger.warning(
+            "Cache unavailable (%s: %s); carrying on without it for %.0f s",
+            operation,
+            error.__class__.__name__,
+            PAUSE_SECONDS,
+        )
+
+    def _attempt(self, operation: str, call, fallback):
+        if not self._available():
+            return fallback
+        try:
+            return call()
+        except CACHE_ERRORS as error:
+            self._failed(operation, error)
+            return fallback
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._attempt(
+            "add", lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False
+        )
+
+    def get(self, key, default=None, version=None):
+        return self._attempt(
+            "get", lambda: super(ResilientRedisCache, self).get(key, default, version), default
+        )
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._attempt(
+            "set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None
+        )
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._attempt(
+            "touch", lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False
+        )
+
+    def delete(self, key, version=None):
+        return self._attempt(
+            "delete", lambda: super(ResilientRedisCache, self).delete(key, version), False
+        )
+
+    def get_many(self, keys, version=None):
+        return self._attempt(
+            "get_many", lambda: super(ResilientRedisCache, self).get_many(keys, version), {}
+        )
+
+    def has_key(self, key, version=None):
+        return self._attempt(
+            "has_key", lambda: super(ResilientRedisCache, self).has_key(key, version), False
+        )
+
+    def incr(self, key, delta=1, version=None):
+        missing = object()
+        value = self._attempt(
+            "incr", lambda: super(ResilientRedisCache, self).incr(key, delta, version), missing
+        )
+        if value is missing:
+            # What incr() says of a key that is not there: callers already handle it.
+            raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
+        return value
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        # Nothing was stored: every key "failed", as set_many() reports it.
+        return self._attempt(
+            "set_many",
+            lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
+            list(data),
+        )
+
+    def delete_many(self, keys, version=None):
+        return self._attempt(
+            "delete_many", lambda: super(ResilientRedisCache, self).delete_many(keys, version), None
+        )
+
+    def clear(self):
+        return self._attempt("clear", lambda: super(ResilientRedisCache, self).clear(), False)
