@@ -410,7 +410,8 @@ def world(
     )
     registration_tokens = []
     registration_start(
-        organisation_id=OrganisationFactory().pk,
+        # A code of the shape adult social care sites have, so the link is really sent.
+        organisation_id=OrganisationFactory(ods_code="VRG01").pk,
         email="someone.registering@care.example",
         link_for=lambda token: registration_tokens.append(token) or f"http://t/{token}",
     )
