@@ -306,6 +306,7 @@ def next_year_bank(tmp_path):
             "ref": "1.1.9",
             "level": "approaching",
             "answer_type": "yes_no",
+            "meets_when": {"answers": ["yes"]},
             "text": "Have you told your staff about the new data security guidance this year?",
             "guidance": "New for 2026-27.",
             "ndg_standard": 1,

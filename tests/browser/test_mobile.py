@@ -111,12 +111,12 @@ def test_the_assessment_publish_flow_and_search_fit_a_phone(new_page):
     from tests.factories import bank_build
 
     bank_build(year="2025-26", items_per_section=3)
-    hq = directory_organisation("AM1", "Oak Tree Care Group", kind="headquarters")
+    hq = directory_organisation("AM01", "Oak Tree Care Group", kind="headquarters")
     directory_organisation("VM101", "Oak Tree Lodge", parent=hq)
     directory_organisation("VM102", "Oak Tree Court", parent=hq)
     page = new_page(PHONE)
     phone = PhoneCheck()
-    register(page, ods_code="AM1", full_name="Ann Admin", email="ann@oak.example")
+    register(page, ods_code="AM01", full_name="Ann Admin", email="ann@oak.example")
 
     page.goto("/assessment/2025-26/")
     phone.check(page, "Assessment overview")
@@ -128,13 +128,13 @@ def test_the_assessment_publish_flow_and_search_fit_a_phone(new_page):
     expect(page.locator(".nhsuk-error-summary")).to_be_visible()
     phone.check(page, "Evidence item (date), with an error")
 
-    answer_with_services(ods_code="AM1", email="ann@oak.example", levels=("approaching",))
+    answer_with_services(ods_code="AM01", email="ann@oak.example", levels=("approaching",))
     page.goto("/publish/")
     phone.check(page, "Publish: start, not ready")
     click_through(page.get_by_role("link", name="Complete the action plan"))
     phone.check(page, "Action plan")
 
-    answer_with_services(ods_code="AM1", email="ann@oak.example", levels=("met",))
+    answer_with_services(ods_code="AM01", email="ann@oak.example", levels=("met",))
     page.goto("/publish/")
     phone.check(page, "Publish: start, ready")
     click_through(page.get_by_role("button", name="Continue"))
