@@ -31,9 +31,8 @@ from django.urls import reverse
 
 from assessments import services as assessment_services
 from dspt_portal.celery import app as celery_app
-from publishing import jobs, services
+from publishing import jobs, services, tasks
 from publishing.models import DocumentJob
-from publishing.tasks import fail_abandoned_document_jobs
 
 from .factories import bank_build
 from .publishing.test_publish_flow import answer_items
@@ -125,7 +124,8 @@ class Worker:
         if self.process is None or self.process.poll() is not None:
             return
         (self.gate / "open").touch()
-        os.kill(self.process.pid, signal.SIGTERM)
+        # Cold shutdown: the test is over, nothing the worker holds is wanted.
+        os.kill(self.process.pid, signal.SIGQUIT)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -270,7 +270,7 @@ def test_a_killed_worker_leaves_nothing_stuck(workers, gate, client, administrat
     # as beat would), so its page offers Try again; asking for it again makes it.
     limit = jobs.STALE_AFTER[published.kind][running] * jobs.ABANDONED_FACTOR
     come_back_later(published, limit + timedelta(minutes=1))
-    fail_abandoned_document_jobs.delay()
+    tasks.fail_abandoned_document_jobs.delay()
     wait_until(lambda: job_in(published, DocumentJob.State.FAILED), "the sweep")
     page = client.get(published.get_absolute_url()).content.decode()
     assert "Failed" in page and "Try again" in page

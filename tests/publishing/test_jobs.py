@@ -1,12 +1,19 @@
 import io
+from datetime import timedelta
 
+import kombu.exceptions
 import openpyxl
 import pytest
+from celery.exceptions import Retry
+from django.core.files.storage import FileSystemStorage
+from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
-from publishing import jobs, services
+from dspt_portal.celery import app as celery_app
+from publishing import jobs, services, tasks
 from publishing.models import DocumentJob
 
 from ..factories import bank_build
@@ -171,3 +178,316 @@ def test_another_organisations_jobs_are_404(
     for name in ("document-job", "document-job-file"):
         assert client.get(reverse(name, args=[job.pk])).status_code == 404
     assert client.post(reverse("document-job-retry", args=[job.pk])).status_code == 404
+
+
+# Faults: stale jobs, the sweep, the broker down, transient errors.
+
+MINUTE = timedelta(minutes=1)
+ASSESSMENT_XLSX, PUBLICATION_XLSX, CERTIFICATE = (
+    DocumentJob.Kind.ASSESSMENT_XLSX,
+    DocumentJob.Kind.PUBLICATION_XLSX,
+    DocumentJob.Kind.CERTIFICATE,
+)
+QUEUED, RUNNING, READY, FAILED = (
+    DocumentJob.State.QUEUED,
+    DocumentJob.State.RUNNING,
+    DocumentJob.State.READY,
+    DocumentJob.State.FAILED,
+)
+FRESH, STALE, ABANDONED = jobs.Staleness.FRESH, jobs.Staleness.STALE, jobs.Staleness.ABANDONED
+
+
+@pytest.mark.parametrize(
+    "kind, state, age, expected",
+    [
+        # Waiting for a worker: five minutes for any document.
+        (CERTIFICATE, QUEUED, timedelta(seconds=10), FRESH),
+        (CERTIFICATE, QUEUED, 5 * MINUTE, FRESH),
+        (CERTIFICATE, QUEUED, 5 * MINUTE + timedelta(seconds=1), STALE),
+        (ASSESSMENT_XLSX, QUEUED, 6 * MINUTE, STALE),
+        (PUBLICATION_XLSX, QUEUED, 14 * MINUTE, STALE),
+        (PUBLICATION_XLSX, QUEUED, 15 * MINUTE + timedelta(seconds=1), ABANDONED),
+        # Being made: a certificate (1.5 s for 500 sites) gets five minutes, a spreadsheet three.
+        (CERTIFICATE, RUNNING, 4 * MINUTE, FRESH),
+        (CERTIFICATE, RUNNING, 6 * MINUTE, STALE),
+        (CERTIFICATE, RUNNING, 16 * MINUTE, ABANDONED),
+        (ASSESSMENT_XLSX, RUNNING, 2 * MINUTE, FRESH),
+        (ASSESSMENT_XLSX, RUNNING, 4 * MINUTE, STALE),
+        (ASSESSMENT_XLSX, RUNNING, 10 * MINUTE, ABANDONED),
+        (PUBLICATION_XLSX, RUNNING, 4 * MINUTE, STALE),
+        # Finished jobs are never stuck, however old.
+        (CERTIFICATE, READY, timedelta(days=400), FRESH),
+        (ASSESSMENT_XLSX, FAILED, timedelta(days=1), FRESH),
+    ],
+)
+def test_which_jobs_are_stuck(kind, state, age, expected):
+    assert jobs.job_staleness(kind=kind, state=state, age=age) is expected
+
+
+def test_the_sweep_waits_longer_than_a_job_keeps_retrying():
+    # A job whose task is still retrying (the database restarting) must not be failed by the sweep.
+    retry_window = timedelta(seconds=sum(tasks.RETRY_DELAYS))
+    assert retry_window >= 4 * MINUTE  # "up to a few minutes" of retries
+    assert tasks.RETRY_DELAYS == tuple(sorted(tasks.RETRY_DELAYS))  # backing off, not hammering
+    for thresholds in jobs.STALE_AFTER.values():
+        for limit in thresholds.values():
+            assert limit * jobs.ABANDONED_FACTOR > retry_window + MINUTE
+
+
+def test_celery_is_configured_for_faults():
+    conf = celery_app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_retry_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    options = conf.broker_transport_options
+    longest_task = max(tasks.build_document.time_limit, max(tasks.FAIL_RETRY_DELAYS))
+    assert options["visibility_timeout"] > longest_task
+    assert options["visibility_timeout"] >= 60 * 60  # the daily reminder run, at national scale
+    # A request never waits long for a broker that is down or frozen.
+    assert options["socket_connect_timeout"] <= 2 and options["socket_timeout"] <= 2
+    assert options["max_retries"] <= 1 and conf.task_publish_retry_policy["max_retries"] <= 1
+    assert conf.broker_connection_timeout <= 2
+    sweep = [
+        entry
+        for entry in conf.beat_schedule.values()
+        if entry["task"] == "publishing.fail_abandoned_document_jobs"
+    ]
+    assert len(sweep) == 1 and sweep[0]["schedule"] <= 10 * 60
+    assert "publishing.fail_abandoned_document_jobs" in celery_app.tasks
+
+
+def stuck(job: DocumentJob, age: timedelta) -> DocumentJob:
+    DocumentJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - age)
+    job.refresh_from_db()
+    return job
+
+
+def certificate_job(publication, administrator, state=RUNNING) -> DocumentJob:
+    return DocumentJob.objects.create(
+        organisation=publication.organisation,
+        kind=CERTIFICATE,
+        publication=publication,
+        subject=f"publication:{publication.pk}",
+        fingerprint="published",
+        requested_by=administrator,
+        state=state,
+    )
+
+
+def test_asking_again_for_a_stuck_document_sends_it_again(
+    client, member, publication, administrator, django_capture_on_commit_callbacks
+):
+    job = certificate_job(publication, administrator)
+    client.force_login(member)
+    url = reverse("certificate-download", args=[publication.pk])
+
+    # Still within its time: asking again follows the same job and sends nothing.
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        assert follow_job(client, client.post(url)).pk == job.pk
+    assert sent == []
+    job.refresh_from_db()
+    assert job.state == RUNNING
+
+    stuck(job, 6 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        assert follow_job(client, client.post(url)).pk == job.pk
+    assert len(sent) == 1
+    job.refresh_from_db()
+    assert job.state == READY and job.attempts == 1
+    assert DocumentJob.objects.count() == 1
+
+
+def test_asking_again_for_a_failed_document_sends_it_again(
+    client, member, publication, administrator, django_capture_on_commit_callbacks
+):
+    job = certificate_job(publication, administrator, state=FAILED)
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("certificate-download", args=[publication.pk]))
+    job.refresh_from_db()
+    assert job.state == READY
+
+
+def test_a_stuck_job_page_offers_try_again(
+    client, member, publication, administrator, django_capture_on_commit_callbacks
+):
+    job = certificate_job(publication, administrator)
+    client.force_login(member)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Being made" in page and "Try again" not in page and 'http-equiv="refresh"' in page
+    # Try again on a job still within its time changes nothing (a forged or stale form).
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        client.post(reverse("document-job-retry", args=[job.pk]))
+    assert sent == [] and DocumentJob.objects.get(pk=job.pk).state == RUNNING
+
+    stuck(job, 6 * MINUTE)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Taking too long" in page and "Try again" in page
+    assert 'http-equiv="refresh"' not in page and "Being made" not in page
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        response = client.post(reverse("document-job-retry", args=[job.pk]))
+    assert response.status_code == 302 and len(sent) == 1
+    job.refresh_from_db()
+    assert job.state == READY
+
+
+def test_pressing_try_again_twice_sends_once(publication, administrator):
+    job = stuck(certificate_job(publication, administrator, state=QUEUED), 6 * MINUTE)
+    seen_twice = DocumentJob.objects.get(pk=job.pk)
+    sent = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs, "_enqueue", lambda job: sent.append(job.pk))
+        jobs.document_job_retry(job=job)
+        jobs.document_job_retry(job=seen_twice)  # read before the first press changed it
+    assert sent == [job.pk]
+
+
+def test_the_sweep_fails_only_long_stuck_jobs(publication, administrator, assessment):
+    def make(kind, state, age, **subject):
+        job = DocumentJob.objects.create(
+            organisation=publication.organisation,
+            kind=kind,
+            state=state,
+            fingerprint=f"{kind}-{state}-{age}",
+            requested_by=administrator,
+            **subject,
+        )
+        return stuck(job, age)
+
+    on_publication = {"publication": publication, "subject": f"publication:{publication.pk}"}
+    on_assessment = {"assessment": assessment, "subject": f"assessment:{assessment.pk}"}
+    abandoned = [
+        make(CERTIFICATE, RUNNING, 16 * MINUTE, **on_publication),
+        make(ASSESSMENT_XLSX, QUEUED, 16 * MINUTE, **on_assessment),
+        make(ASSESSMENT_XLSX, RUNNING, 10 * MINUTE, **on_assessment),
+    ]
+    left = [
+        make(CERTIFICATE, RUNNING, 14 * MINUTE, **on_publication),  # stale, may still finish
+        make(PUBLICATION_XLSX, QUEUED, 6 * MINUTE, **on_publication),
+        make(ASSESSMENT_XLSX, READY, timedelta(days=30), **on_assessment),
+    ]
+    assert tasks.fail_abandoned_document_jobs.delay().get() == 3
+    for job in abandoned:
+        job.refresh_from_db()
+        assert job.state == FAILED and job.error_message == jobs.FAILED_MESSAGE
+    states = [DocumentJob.objects.get(pk=job.pk).state for job in left]
+    assert states == [RUNNING, QUEUED, READY]
+
+
+def broker_down(monkeypatch):
+    def refuse(job_id):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(jobs, "_send", refuse)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broker_down_when_asking_gives_a_503_and_leaves_nothing_queued(
+    client, member, publication, administrator, monkeypatch
+):
+    broker_down(monkeypatch)
+    client.force_login(member)
+    for url in (
+        reverse("certificate-download", args=[publication.pk]),
+        reverse("publication-download", args=[publication.pk]),
+        reverse("assessment-download", args=[publication.bank.year]),
+    ):
+        response = client.post(url)
+        assert response.status_code == 503, url
+        page = response.content.decode()
+        assert "We could not start making your document – try again in a few minutes" in page
+        assert "Error 111" not in page
+    assert not DocumentJob.objects.filter(state__in=[QUEUED, RUNNING]).exists()
+
+    # Try again while it is still down: the same page, and the job is failed again, not queued.
+    job = DocumentJob.objects.filter(kind=CERTIFICATE).get()
+    assert client.post(reverse("document-job-retry", args=[job.pk])).status_code == 503
+    job.refresh_from_db()
+    assert job.state == FAILED
+
+    monkeypatch.undo()  # the broker is back (tasks run in-process in the test settings)
+    job = follow_job(client, client.post(reverse("certificate-download", args=[publication.pk])))
+    job.refresh_from_db()
+    assert job.state == READY
+
+
+def test_broker_down_after_commit_marks_the_job_failed(
+    client, member, publication, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Asked for inside a transaction, the task goes once it commits: the job cannot be left queued.
+    broker_down(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.document_job_request(
+            organisation=publication.organisation,
+            kind=CERTIFICATE,
+            publication=publication,
+            user=member,
+        )
+    job.refresh_from_db()
+    assert job.state == FAILED
+
+
+def test_a_database_blip_while_making_is_retried_with_backoff(
+    publication, administrator, monkeypatch
+):
+    job = certificate_job(publication, administrator, state=QUEUED)
+    retried = []
+
+    def down(*, job_id):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def retry(*, exc, countdown):
+        retried.append(countdown)
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(jobs, "document_job_run", down)
+    monkeypatch.setattr(tasks.build_document, "retry", retry)
+    for attempt in range(len(tasks.RETRY_DELAYS)):
+        with pytest.raises(Retry):
+            tasks.build_document.apply(args=(job.pk,), retries=attempt, throw=True)
+    assert retried == list(tasks.RETRY_DELAYS) == [5, 10, 20, 40, 80, 160]
+    # Out of retries: the job is failed, its page offers Try again.
+    assert tasks.build_document.apply(args=(job.pk,), retries=len(tasks.RETRY_DELAYS)).get() == (
+        "failed"
+    )
+    job.refresh_from_db()
+    assert job.state == FAILED
+
+
+def test_marking_a_job_failed_survives_a_database_blip(publication, administrator, monkeypatch):
+    job = certificate_job(publication, administrator)
+    scheduled = []
+
+    def down(*, job_id, error=None):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(jobs, "document_job_run", down)
+    monkeypatch.setattr(jobs, "document_job_fail", down)
+    monkeypatch.setattr(
+        tasks.mark_document_failed,
+        "apply_async",
+        lambda args, countdown: scheduled.append((args, countdown)),
+    )
+    tasks.build_document.apply(args=(job.pk,), retries=len(tasks.RETRY_DELAYS))
+    assert scheduled == [((job.pk,), tasks.FAIL_RETRY_DELAYS[0])]
+    job.refresh_from_db()
+    assert job.state == RUNNING  # the database was down: nothing could be written
+
+    monkeypatch.undo()  # the database is back: the scheduled task marks it failed
+    tasks.mark_document_failed.apply(args=(job.pk,))
+    job.refresh_from_db()
+    assert job.state == FAILED and "Try again" in job.error_message
+
+
+def test_a_storage_error_is_worth_another_go(publication, administrator, monkeypatch):
+    job = certificate_job(publication, administrator, state=QUEUED)
+
+    def full(self, name, content, max_length=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "save", full)
+    with pytest.raises(jobs.StorageUnavailable):
+        jobs.document_job_run(job_id=job.pk)
+    assert issubclass(jobs.StorageUnavailable, tasks.TRANSIENT_ERRORS)
+    job.refresh_from_db()
+    assert job.state == RUNNING and not job.file
