@@ -43,7 +43,7 @@ from assessments.models import QuestionBank
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 
-from .models import Publication, PublicationSite, ReminderSent
+from .models import Publication, ReminderSent
 from .rules import format_date, short_year
 from .search import organisation_statuses
 from .status import PublicStatus, StatusKind, current_until, is_current
@@ -235,21 +235,17 @@ def _chunks(today: datetime.date, size: int) -> Iterable[list[Organisation]]:
 
 
 def _published_for_bank(organisation_ids: Sequence[int], bank_id: int) -> set[int]:
-    """The organisations that have published for this year: by their own publication or by being
-    a site of an HQ's publication. One query."""
-    own = (
+    """The organisations that have published for this year themselves. One query.
+
+    Reminders go only to registered organisations, and a registered organisation speaks for
+    itself: an HQ publication that listed it does not decide its status (publishing/status.py), so
+    it does not excuse it from the reminders either.
+    """
+    return set(
         Publication.objects.filter(bank_id=bank_id, organisation_id__in=organisation_ids)
-        .values_list("organisation_id")
-        .order_by()
+        .values_list("organisation_id", flat=True)
+        .distinct()
     )
-    as_site = (
-        PublicationSite.objects.filter(
-            publication__bank_id=bank_id, organisation_id__in=organisation_ids
-        )
-        .values_list("organisation_id")
-        .order_by()
-    )
-    return {organisation_id for (organisation_id,) in own.union(as_site)}
 
 
 def _already_sent(

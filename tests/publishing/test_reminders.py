@@ -275,7 +275,14 @@ def test_a_year_of_daily_runs(banks):
         ("VNEV1", DAYS_30, "2025-26", day(30)),
         ("VNEV1", DAYS_7, "2025-26", day(7)),
         ("VD451", DAYS_60, "2025-26", day(60)),
+        # Branches registered on their own speak for themselves: an HQ publication that lists
+        # them (made here behind the publish service's back) does not excuse them.
+        ("VBR01", DAYS_60, "2025-26", day(60)),
+        ("VBR01", DAYS_30, "2025-26", day(30)),
+        ("VBR01", DAYS_7, "2025-26", day(7)),
         ("VBR02", DAYS_60, "2025-26", day(60)),
+        ("VBR02", DAYS_30, "2025-26", day(30)),
+        ("VBR02", DAYS_7, "2025-26", day(7)),
         ("VLAP1", DAYS_60, "2025-26", day(60)),
         ("VLAP1", DAYS_30, "2025-26", day(30)),
         ("VLAP1", DAYS_7, "2025-26", day(7)),
@@ -291,7 +298,8 @@ def test_a_year_of_daily_runs(banks):
     assert all(len(message.to) == 1 for message in mail.outbox)
     assert recipients == sorted(
         ["never@care.example"] * 3
-        + ["day45@care.example", "branch.late@care.example"]
+        + ["day45@care.example"]
+        + ["branch.early@care.example", "branch.late@care.example"] * 3
         + ["lapser@care.example"] * 4
         + ["first.admin@care.example", "second.admin@care.example"] * 3
     )
