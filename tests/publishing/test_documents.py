@@ -3,7 +3,6 @@
 import datetime
 import io
 import re
-import time
 import zipfile
 from pathlib import Path
 from string import Template
@@ -304,13 +303,10 @@ def test_an_empty_assessment_still_makes_a_workbook():
     assert workbook.sheetnames == [SUMMARY_SHEET]
 
 
-@pytest.mark.parametrize(("items", "limit"), [(51, 2.0), (200, 2.0)])
-def test_the_workbook_is_quick_to_build(items, limit):
-    sections = sections_of(items)
-    started = time.perf_counter()
-    data = build(sections)
-    assert time.perf_counter() - started < limit
-    workbook = read(data)
+@pytest.mark.parametrize("items", [51, 200])
+def test_the_workbook_holds_every_item(items):
+    # How fast it is built is measured by `make bench` (bench_documents), not asserted here.
+    workbook = read(build(sections_of(items)))
     assert sum(sheet.max_row - 1 for sheet in workbook.worksheets[1:]) == items
 
 
@@ -455,9 +451,7 @@ def text_of(page) -> str:
 
 class Built:
     def __init__(self, data: CertificateData):
-        started = time.perf_counter()
         self.pdf = build_certificate_pdf(data)
-        self.seconds = time.perf_counter() - started
         self.reader = PdfReader(io.BytesIO(self.pdf))
         self.pages = [text_of(page) for page in self.reader.pages]
         self.text = " ".join(self.pages)
@@ -621,8 +615,3 @@ def test_a_refused_fetch_stops_the_rendering(monkeypatch):
     monkeypatch.setattr(certificate_module, "_template", lambda: Template(page))
     with pytest.raises(FatalURLFetchingError, match="Error fetching"):
         build_certificate_pdf(certificate())
-
-
-def test_the_certificate_is_quick_to_build(single, many_sites):
-    assert single.seconds < 5
-    assert many_sites.seconds < 5
