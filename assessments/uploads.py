@@ -22,7 +22,8 @@ What is refused, and why:
   Word fetches and runs macros from when the file is opened; a linked picture or document, which
   tells whoever sent it who opened the file and can leak their Windows credentials) and embedded
   or ActiveX objects (``embeddings/``, ``oleObject`` parts: another file, possibly a program,
-  inside the document);
+  inside the document). The one embedded part allowed is a chart's spreadsheet, linked from the
+  chart and itself checked like an uploaded spreadsheet;
 * a name whose extension disagrees with the content (a PNG called ``.pdf``), so the name people
   see always matches what they will get when they open it.
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import posixpath
 import re
 import struct
 import unicodedata
@@ -91,8 +93,8 @@ MESSAGE_EXTERNAL_CONTENT = (
     "picture or document. Save it as a PDF and upload that"
 )
 MESSAGE_EMBEDDED_OBJECTS = (
-    "The selected file must not contain embedded objects, such as another file or a chart's "
-    "spreadsheet. Save it as a PDF and upload that"
+    "The selected file must not contain embedded objects, such as another file or a program "
+    "inside it. Save it as a PDF and upload that"
 )
 MESSAGE_TOO_MANY_PARTS = "The selected file contains too many parts to be checked"
 MESSAGE_EXPANDS_TOO_MUCH = "The selected file is too large to be checked once it is uncompressed"
@@ -394,7 +396,9 @@ def _classify_opendocument(
     return kind_key
 
 
-def _classify_office_open_xml(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo]) -> str:
+def _classify_office_open_xml(
+    archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo], *, nested: bool = False
+) -> str:
     is_word = "word/document.xml" in files
     is_excel = "xl/workbook.xml" in files
     if is_word == is_excel:  # neither (a PowerPoint, say) or, suspiciously, both
@@ -406,38 +410,88 @@ def _classify_office_open_xml(archive: zipfile.ZipFile, files: dict[str, zipfile
         b"macroenabled" in _read_member_head(archive, content_types, 1024 * 1024).lower()
     ):
         raise UploadRejected(MESSAGE_MACROS, code="macros")
-    _check_office_parts(archive, files)
+    _check_office_parts(archive, files, nested=nested)
     return "docx" if is_word else "xlsx"
 
 
-def _check_office_parts(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo]) -> None:
-    """Refuses embedded objects and relationships that reach outside the file."""
-    for name in files:
-        *folders, base = name.split("/")
-        if _EMBEDDING_FOLDERS.intersection(folders) or base.startswith("oleobject"):
-            raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
+def _check_office_parts(
+    archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo], *, nested: bool = False
+) -> None:
+    """Refuses embedded objects and relationships that reach outside the file.
+
+    One kind of embedded part is common in ordinary documents and allowed: the spreadsheet
+    holding a chart's figures (``word/embeddings/Microsoft_Excel_Worksheet.xlsx``, linked from
+    ``word/charts/_rels/chart1.xml.rels``). It is accepted only when a chart links it, and only
+    after passing every check an uploaded spreadsheet passes, one level deep (a chart's
+    spreadsheet holding further embedded parts is refused).
+    """
+    chart_workbooks: set[str] = set()
     for name, info in files.items():
         if name.endswith(".rels"):
-            _check_relationships(archive, info)
+            chart_workbooks |= _check_relationships(archive, info, allow_chart_data=not nested)
+    for name, info in files.items():
+        *folders, base = name.split("/")
+        if _EMBEDDING_FOLDERS.intersection(folders) or base.startswith("oleobject"):
+            if name not in chart_workbooks:
+                raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
+            _check_chart_workbook(archive, info)
 
 
-def _check_relationships(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _check_chart_workbook(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """A chart's spreadsheet: a genuine XLSX with no macros, embedded objects or outside links.
+
+    Its size is already bounded by the outer archive's checks, so reading it whole is safe.
+    """
+    with zipfile.ZipFile(io.BytesIO(archive.read(info))) as inner:
+        members = inner.infolist()
+        _check_archive_shape(members)
+        inner_files = {member.filename.casefold(): member for member in members}
+        inner_files = {name: m for name, m in inner_files.items() if not m.is_dir()}
+        if "[content_types].xml" not in inner_files or "xl/workbook.xml" not in inner_files:
+            raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
+        if _classify_office_open_xml(inner, inner_files, nested=True) != "xlsx":
+            raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
+        _read_every_member(inner, members)
+
+
+# A chart's relationships part: word/charts/_rels/chart1.xml.rels, xl/charts/_rels/chart2.xml.rels
+_CHART_RELATIONSHIPS_PART = re.compile(r"(?:word|xl)/charts/_rels/chart[0-9]+\.xml\.rels")
+
+
+def _check_relationships(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, allow_chart_data: bool
+) -> set[str]:
     """One relationships part (``word/_rels/settings.xml.rels`` and the like), read as a stream.
 
+    Returns the parts (case-folded names) it links as a chart's spreadsheet, when that is allowed.
     Python's XML parser never fetches external entities, and the expat it uses refuses entity
     expansion attacks; the part's size was bounded by ``_check_archive_shape`` already.
     """
+    part = info.filename.casefold()
+    chart_part = allow_chart_data and bool(_CHART_RELATIONSHIPS_PART.fullmatch(part))
+    # Targets are relative to the folder of the part the relationships belong to:
+    # word/charts/_rels/chart1.xml.rels → word/charts/.
+    base = posixpath.dirname(posixpath.dirname(part))
+    chart_workbooks: set[str] = set()
     with archive.open(info) as member:
         for _event, element in ElementTree.iterparse(member):
             if element.tag.rpartition("}")[2] != "Relationship":
                 continue
             kind = (element.get("Type") or "").rstrip("/").rpartition("/")[2].casefold()
             external = (element.get("TargetMode") or "").strip().casefold() == "external"
+            target = (element.get("Target") or "").casefold()
             element.clear()
+            if kind == "package" and chart_part and not external:
+                resolved = posixpath.normpath(posixpath.join(base, target))
+                folders = resolved.split("/")[:-1]
+                if resolved.endswith(".xlsx") and "embeddings" in folders:
+                    chart_workbooks.add(resolved)
+                    continue
             if kind in _EMBEDDING_RELATIONSHIPS:
                 raise UploadRejected(MESSAGE_EMBEDDED_OBJECTS, code="embedded_objects")
             if external and kind not in _EXTERNAL_ALLOWED_RELATIONSHIPS:
                 raise UploadRejected(MESSAGE_EXTERNAL_CONTENT, code="external_content")
+    return chart_workbooks
 
 
 def _read_member_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:

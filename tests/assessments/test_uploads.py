@@ -734,8 +734,8 @@ def test_embedded_objects_are_refused(member):
     refused = rejection(make_docx((member, b"\xd0\xcf\x11\xe0" + bytes(100))), "policy.docx")
     assert refused.code == "embedded_objects"
     assert refused.message == (
-        "The selected file must not contain embedded objects, such as another file or a chart's "
-        "spreadsheet. Save it as a PDF and upload that"
+        "The selected file must not contain embedded objects, such as another file or a program "
+        "inside it. Save it as a PDF and upload that"
     )
 
 
@@ -954,3 +954,72 @@ def test_random_names_are_always_made_safe():
             category = unicodedata.category(character)
             assert category not in ("Cc", "Cs", "Zl", "Zp")
             assert category != "Cf" or character == "\u200d"
+
+
+# --- A chart's spreadsheet is the one embedded part allowed ---------------------------------------
+
+CHART_RELS = "word/charts/_rels/chart1.xml.rels"
+CHART_WORKBOOK = "word/embeddings/Microsoft_Excel_Worksheet.xlsx"
+
+
+def docx_with_chart(
+    workbook: bytes, *, rels_part: str = CHART_RELS, target: str = "../embeddings/"
+) -> bytes:
+    return make_docx(
+        (
+            "word/_rels/document.xml.rels",
+            RELS.format(relationship("chart", "charts/chart1.xml", number=1)),
+        ),
+        ("word/charts/chart1.xml", "<c:chartSpace/>"),
+        (
+            rels_part,
+            RELS.format(relationship("package", f"{target}Microsoft_Excel_Worksheet.xlsx")),
+        ),
+        (CHART_WORKBOOK, workbook),
+    )
+
+
+def xlsx_with(*extra: tuple[str, bytes | str]) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(make_xlsx())) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    return make_zip([*members, *extra])
+
+
+def test_a_word_file_with_a_chart_is_accepted():
+    assert check(docx_with_chart(make_xlsx()), "policy.docx").kind_label == "Word document (DOCX)"
+
+
+@pytest.mark.parametrize(
+    ("workbook", "code"),
+    [
+        # The chart's "spreadsheet" is really a program, or an old-format OLE file.
+        (b"MZ\x90\x00" + bytes(200), "damaged"),
+        (b"\xd0\xcf\x11\xe0" + bytes(200), "damaged"),
+        # A spreadsheet with macros, or with an object of its own, or linking outside.
+        (xlsx_with(("xl/vbaProject.bin", b"\x00" * 64)), "macros"),
+        (xlsx_with(("xl/embeddings/oleObject1.bin", b"\xd0\xcf" + bytes(50))), "embedded_objects"),
+        (
+            xlsx_with(
+                (
+                    "xl/externalLinks/_rels/externalLink1.xml.rels",
+                    RELS.format(relationship("externalLinkPath", "file:///C:/x.xlsx", "External")),
+                )
+            ),
+            "external_content",
+        ),
+        # A Word document dressed as the chart's spreadsheet.
+        (make_docx(), "embedded_objects"),
+    ],
+)
+def test_a_charts_spreadsheet_is_checked_like_an_upload(workbook, code):
+    assert rejection(docx_with_chart(workbook), "policy.docx").code == code
+
+
+def test_an_embedded_spreadsheet_not_linked_from_a_chart_is_refused():
+    linked_from_the_document = docx_with_chart(
+        make_xlsx(), rels_part="word/_rels/footnotes.xml.rels", target="embeddings/"
+    )
+    assert rejection(linked_from_the_document, "policy.docx").code == "embedded_objects"
+    # A chart linking a spreadsheet kept somewhere other than the embeddings folder.
+    elsewhere = docx_with_chart(make_xlsx(), target="../media/")
+    assert rejection(elsewhere, "policy.docx").code == "embedded_objects"
