@@ -111,7 +111,7 @@ class Worker:
 
     def reserved(self) -> list:
         """Tasks this worker has taken from Redis but not started."""
-        replies = celery_app.control.inspect(destination=[self.hostname], timeout=5).reserved()
+        replies = celery_app.control.inspect(destination=[self.hostname], timeout=15).reserved()
         assert replies and self.hostname in replies, "the worker did not answer"
         return replies[self.hostname]
 
