@@ -166,7 +166,7 @@ def document_job_request(
 
 
 def document_job_retry(*, job: DocumentJob) -> DocumentJob:
-    """ "Try again": a failed or stale job is sent again; any other is left as it is."""
+    """The "Try again" button: a failed or stale job is sent again, any other is left be."""
     return _send_again(job)
 
 
