@@ -1,0 +1,126 @@
+"""The Redis cache as something to lose: errors are misses, writes are dropped, limits fail open.
+
+Unit tests against a Redis address nothing answers (port 1), so they need no server of their own;
+tests/test_faults_services.py does the same against a real Redis stopped and frozen.
+"""
+
+import logging
+import time
+
+import pytest
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from dspt_portal import cache as resilient_cache
+from dspt_portal import ratelimit
+
+NOWHERE = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def dead_cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
+            "LOCATION": NOWHERE,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+    return caches["default"]
+
+
+def test_every_operation_reads_as_an_empty_cache(dead_cache, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert dead_cache.get("k") is None
+        assert dead_cache.get("k", "default") == "default"
+        assert dead_cache.add("k", 1) is False
+        assert dead_cache.set("k", 1) is None
+        assert dead_cache.delete("k") is False
+        assert dead_cache.get_many(["a", "b"]) == {}
+        assert dead_cache.has_key("k") is False
+        assert dead_cache.set_many({"a": 1}) == ["a"]
+        with pytest.raises(ValueError):  # as for a key that is not there
+            dead_cache.incr("k")
+    assert "Cache unavailable" in caplog.text
+
+
+def test_after_a_failure_redis_is_left_alone_for_a_while(dead_cache, monkeypatch):
+    calls = []
+    real_get = resilient_cache.RedisCache.get
+
+    def counting_get(self, *args, **kwargs):
+        calls.append(1)
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(resilient_cache.RedisCache, "get", counting_get)
+    assert dead_cache.get("k") is None
+    assert dead_cache.get("k") is None
+    assert len(calls) == 1  # the second never reached Redis
+    clock = time.monotonic() + resilient_cache.PAUSE_SECONDS + 1
+    monkeypatch.setattr(resilient_cache.time, "monotonic", lambda: clock)
+    assert dead_cache.get("k") is None
+    assert len(calls) == 2  # tried again after the pause
+
+
+def test_a_working_cache_still_stores_and_counts(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The real Redis case runs in tests/test_faults_services.py (limits counting again).
+    cache = caches["default"]
+    cache.set("k", 1)
+    assert cache.incr("k") == 2
+
+
+def limited_view(request):
+    return HttpResponse("ok")
+
+
+class BrokenCache:
+    """Any cache backend whose store is away and that raises (not ours)."""
+
+    def add(self, *args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 10.0.0.5:6379. Connection refused.")
+
+    incr = set = add
+
+
+def test_rate_limits_fail_open_and_warn_whatever_the_cache_raises(settings, monkeypatch, caplog):
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    settings.DSPT_RATE_LIMITS = {"search": 1}
+    monkeypatch.setattr(ratelimit, "cache", BrokenCache())
+    view = ratelimit.rate_limited("search")(limited_view)
+    request = RequestFactory().get("/search/")
+    with caplog.at_level(logging.WARNING):
+        assert [view(request).status_code for _ in range(3)] == [200, 200, 200]
+        assert ratelimit.email_limit_exceeded("register", "a@b.example") is None
+    assert "not counted" in caplog.text
+
+
+def test_rate_limits_still_refuse_when_the_cache_counts(settings):
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    settings.DSPT_RATE_LIMITS = {"search": 2}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    view = ratelimit.rate_limited("search")(limited_view)
+    request = RequestFactory().get("/search/", REMOTE_ADDR="192.0.2.7")
+    assert [view(request).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_with_redis_unreachable_a_limited_view_answers_quickly(dead_cache, settings):
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    view = ratelimit.rate_limited("search")(limited_view)
+    request = RequestFactory().get("/search/")
+    started = time.monotonic()
+    assert view(request).status_code == 200
+    assert time.monotonic() - started < 1.0
+
+
+def test_sessions_and_lockout_do_not_live_in_redis(settings):
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert getattr(settings, "AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler") == (
+        "axes.handlers.database.AxesDatabaseHandler"
+    )
+
+
+def test_database_connections_are_checked_before_reuse(settings):
+    database = settings.DATABASES["default"]
+    assert database["CONN_HEALTH_CHECKS"] is True and database["CONN_MAX_AGE"] > 0
