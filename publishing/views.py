@@ -144,6 +144,12 @@ def publish_sites(request):
         request.POST if request.method == "POST" else None, sites=sites, initial={"sites": initial}
     )
     status = 200
+    if request.method == "POST" and request.POST.get("choose") == "all":
+        # "Publish for all N sites": one field, however many branches an HQ has, so a large HQ
+        # never meets the request's field limit. The list is the server's, never the request's.
+        flow["site_ids"] = [site.pk for site in sites]
+        _save_flow(request, flow)
+        return redirect("publish-summary")
     if request.method == "POST":
         if form.is_valid():
             flow["site_ids"] = [int(pk) for pk in form.cleaned_data["sites"]]

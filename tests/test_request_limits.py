@@ -115,3 +115,48 @@ def test_an_hq_can_publish_for_more_than_a_thousand_branches(
     response = client.post(reverse("publish-sites"), {"sites": every_branch})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == reverse("publish-summary")
+
+
+def test_an_hq_with_two_thousand_branches_publishes_for_all_of_them(
+    client, administrator, organisation, assessment, django_assert_max_num_queries
+):
+    from publishing.models import Publication
+
+    Organisation.objects.filter(pk=organisation.pk).update(kind=Organisation.Kind.HEADQUARTERS)
+    Organisation.objects.bulk_create(
+        Organisation(ods_code=f"V{n:04d}", name=f"Branch {n:04d}", parent=organisation)
+        for n in range(2_000)
+    )
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+    assert client.post(reverse("publish-profile"), {"confirm": "on"}).status_code == 302
+    page = client.get(reverse("publish-sites")).content.decode()
+    assert "Publish for all 2000 sites" in page
+
+    # One field, whatever the number of branches: the list comes from the server.
+    response = client.post(reverse("publish-sites"), {"choose": "all"})
+    assert response["Location"] == reverse("publish-summary")
+    summary = client.get(reverse("publish-summary")).content.decode()
+    assert "2000 sites" in summary and "See the 2000 sites" in summary
+    with django_assert_max_num_queries(40):
+        response = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    publication = Publication.objects.get()
+    assert publication.sites.count() == 2_000
+
+
+def test_publishing_for_all_sites_never_takes_sites_from_the_request(
+    client, administrator, organisation, assessment, other_organisation
+):
+    Organisation.objects.filter(pk=organisation.pk).update(kind=Organisation.Kind.HEADQUARTERS)
+    Organisation.objects.bulk_create(
+        Organisation(ods_code=f"V{n:04d}", name=f"Branch {n:04d}", parent=organisation)
+        for n in range(3)
+    )
+    answer_items(assessment, administrator)
+    client.force_login(administrator)
+    client.post(reverse("publish-profile"), {"confirm": "on"})
+    client.post(reverse("publish-sites"), {"choose": "all", "sites": [str(other_organisation.pk)]})
+    summary = client.get(reverse("publish-summary")).content.decode()
+    assert other_organisation.name not in summary
+    assert summary.count("Branch 000") == 3
