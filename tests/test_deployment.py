@@ -135,7 +135,8 @@ def test_production_reads_the_proxy_count_and_the_operator_networks():
         "['10.20.0.0/16',",
         "'2001:db8::/32']",
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache, where Redis being away reads as an empty cache.
+        "dspt_portal.cache.ResilientRedisCache",
     ]
     # The proxy count defaults to 0: X-Forwarded-For is ignored until it is configured.
     result = run_manage("shell", "--no-imports", "-c", code, env=production_env())
