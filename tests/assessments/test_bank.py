@@ -453,8 +453,8 @@ def test_invalid_bank_is_refused_with_its_reason(mutate: Mutation, reason: str):
 
 def test_unquoted_yes_in_dependency_answers_is_explained():
     bank = valid_bank()
-    find(bank, "4.1.1")["depends_on"]["answers"] = ["YES-PLACEHOLDER"]
-    text = dump(bank).replace("- YES-PLACEHOLDER", "- yes")
+    find(bank, "4.1.1")["depends_on"]["answers"] = ["BARE-YES"]
+    text = dump(bank).replace("- BARE-YES", "- yes")
     assert "- yes\n" in text
 
     problems = problems_of(text)
@@ -467,8 +467,8 @@ def test_unquoted_yes_in_dependency_answers_is_explained():
 
 def test_unquoted_yes_in_meets_when_is_explained():
     bank = valid_bank()
-    find(bank, "1.1.1")["meets_when"] = {"answers": ["YES-PLACEHOLDER"]}
-    text = dump(bank).replace("- YES-PLACEHOLDER", "- yes")
+    find(bank, "1.1.1")["meets_when"] = {"answers": ["BARE-YES"]}
+    text = dump(bank).replace("- BARE-YES", "- yes")
 
     assert problems_of(text) == [
         "section 'staffing-and-roles', item 1.1.1, meets_when: answer True must be text in "
