@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -525,17 +524,14 @@ def test_a_bank_of_200_items_loads_quickly_with_bulk_writes(
     path.write_text(generated_bank(200))
     definition = parse_bank(path.read_text(), source_name=str(path))
 
-    started = time.monotonic()
+    # Bulk writes: a fixed number of queries however many items catches a return to row by row.
     with django_assert_max_num_queries(20):
         report = question_bank_load(definition=definition, source_sha256="a" * 64)
-    elapsed = time.monotonic() - started
 
     assert (report.created, report.updated, report.unchanged, report.removed) == (200, 0, 0, 0)
     assert EvidenceItem.objects.filter(bank__year="2030-31").count() == 200
     # Every fifth item, except where it is a choice item itself: 40 - 6.
     assert EvidenceItem.objects.filter(depends_on__isnull=False).count() == 34
-    # "Well under a second" (measured about 0.05 s); generous so a slow machine does not flake.
-    assert elapsed < 1.0
 
     edited_definition = parse_bank(generated_bank(200, text_suffix=" (v2)"), source_name="x")
     with django_assert_max_num_queries(20):
