@@ -724,20 +724,7 @@ class _Validator:
                 f"{', '.join(allowed)}",
             )
             return PROVIDED
-        answers: list[str] = []
-        for answer in raw:
-            if isinstance(answer, bool):
-                self.add(where, f"answer {answer} {BARE_BOOLEAN_HINT}")
-            elif answer not in allowed:
-                self.add(
-                    where,
-                    f"{_quote(answer)} is not an answer to this item "
-                    f"(possible answers: {', '.join(allowed)})",
-                )
-            elif answer in answers:
-                self.add(where, f"answer {answer!r} is listed twice")
-            else:
-                answers.append(answer)
+        answers = self.answer_list(raw, allowed, where, of="this item")
         if answers and set(answers) == set(allowed) and answer_type != "choice":
             # "Yes" and "No" both meeting it would make the question pointless.
             self.add(where, "every answer would meet the item: list only the compliant ones")
@@ -804,21 +791,28 @@ class _Validator:
                 f"answers out so that any answer to {target.ref} makes this item apply",
             )
             return ()
+        return tuple(self.answer_list(value, allowed, where, of=target.ref))
+
+    def answer_list(
+        self, values: list[Any], allowed: tuple[str, ...], where: str, *, of: str
+    ) -> list[str]:
+        """The listed answers that are answers to the item `of` names, each once; every other
+        entry is reported (a bare yes/no, an unknown answer, a repeat)."""
         answers: list[str] = []
-        for answer in value:
+        for answer in values:
             if isinstance(answer, bool):
                 self.add(where, f"answer {answer} {BARE_BOOLEAN_HINT}")
             elif answer not in allowed:
                 self.add(
                     where,
-                    f"{_quote(answer)} is not an answer to {target.ref} "
+                    f"{_quote(answer)} is not an answer to {of} "
                     f"(possible answers: {', '.join(allowed)})",
                 )
             elif answer in answers:
                 self.add(where, f"answer {answer!r} is listed twice")
             else:
                 answers.append(answer)
-        return tuple(answers)
+        return answers
 
     def check_cycles(
         self,

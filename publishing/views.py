@@ -88,6 +88,9 @@ def publish_start(request):
                 ],
             }
         )
+    for position, level in enumerate(levels):
+        # The first list of items to complete is open; later ones repeat it and stay folded.
+        level["item_problems_open"] = position == 0 or not levels[0]["item_problems"]
     return render(
         request,
         "publishing/publish_start.html",
