@@ -82,8 +82,8 @@ class OdsCodeForm(forms.Form):
         return code
 
 
-class AccountFields(forms.Form):
-    """Name, email and password for a new account, checked with Django's password validators."""
+class NameAndEmailFields(forms.Form):
+    """A person's full name (spaces tidied) and email address (lower case)."""
 
     full_name = forms.CharField(
         label="Your full name",
@@ -97,6 +97,20 @@ class AccountFields(forms.Form):
         error_messages={"required": "Enter your email address"},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise ValidationError("Enter your full name")
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class AccountFields(NameAndEmailFields):
+    """Name, email and password for a new account, checked with Django's password validators."""
+
     password1 = forms.CharField(
         label="Create a password",
         strip=False,
@@ -110,15 +124,6 @@ class AccountFields(forms.Form):
         error_messages={"required": "Confirm your password"},
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def clean_full_name(self):
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if not name:
-            raise ValidationError("Enter your full name")
-        return name
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
@@ -155,21 +160,9 @@ class RegistrationEmailForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
 
-class HelpdeskRequestForm(forms.Form):
+class HelpdeskRequestForm(NameAndEmailFields):
     """A request to register an organisation that may not register itself."""
 
-    full_name = forms.CharField(
-        label="Your full name",
-        max_length=150,
-        error_messages={"required": "Enter your full name"},
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    email = forms.EmailField(
-        label="Your email address",
-        max_length=254,
-        error_messages={"required": "Enter your email address"},
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
     reason = forms.CharField(
         label="Why do you need to register this organisation on this service?",
         help_text="Tell us your role in the organisation. Do not include personal information "
@@ -181,15 +174,6 @@ class HelpdeskRequestForm(forms.Form):
         },
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-
-    def clean_full_name(self):
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if not name:
-            raise ValidationError("Enter your full name")
-        return name
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

@@ -176,13 +176,17 @@ def registration_start(
     return pending
 
 
-def registration_find(*, token: str) -> PendingRegistration | None:
+def _find_by_token(queryset, token: str):
+    """The row whose stored hash is this emailed token's, or None (never a query for a token
+    no link of ours could hold)."""
     if not token or len(token) > 200:
         return None
-    return (
-        PendingRegistration.objects.select_related("organisation", "organisation__parent")
-        .filter(token_hash=_token_hash(token))
-        .first()
+    return queryset.filter(token_hash=_token_hash(token)).first()
+
+
+def registration_find(*, token: str) -> PendingRegistration | None:
+    return _find_by_token(
+        PendingRegistration.objects.select_related("organisation", "organisation__parent"), token
     )
 
 
@@ -539,13 +543,7 @@ def invitation_cancel(
 
 
 def invitation_find(*, token: str) -> Invitation | None:
-    if not token or len(token) > 200:
-        return None
-    return (
-        Invitation.objects.select_related("organisation", "invited_by")
-        .filter(token_hash=_token_hash(token))
-        .first()
-    )
+    return _find_by_token(Invitation.objects.select_related("organisation", "invited_by"), token)
 
 
 def invitation_problem(*, invitation: Invitation) -> InvitationError | None:

@@ -45,6 +45,22 @@ def _job(request, job_id: int) -> DocumentJob:
         raise Http404("No such document") from error
 
 
+def _request_document(request, *, kind: str, **source):
+    """Asks for a document (or finds the one being made) and goes to its page; the 503 page when
+    the broker cannot take it, 404 when the source cannot have one (a certificate for
+    Approaching Standards)."""
+    try:
+        job = jobs.document_job_request(
+            organisation=request.organisation, kind=kind, user=request.user, **source
+        )
+    except jobs.JobNotAllowed as error:
+        raise Http404(str(error)) from error
+    except jobs.JobNotStarted:
+        return _not_started(request)
+    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
+    return redirect(job)
+
+
 @requires(Permission.VIEW_ORGANISATION)
 @require_POST
 def assessment_download(request, year: str):
@@ -54,53 +70,23 @@ def assessment_download(request, year: str):
     assessment = assessment_services.assessment_get_or_create(
         organisation=request.organisation, bank=bank
     )
-    try:
-        job = jobs.document_job_request(
-            organisation=request.organisation,
-            kind=DocumentJob.Kind.ASSESSMENT_XLSX,
-            assessment=assessment,
-            user=request.user,
-        )
-    except jobs.JobNotStarted:
-        return _not_started(request)
-    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
-    return redirect(job)
+    return _request_document(request, kind=DocumentJob.Kind.ASSESSMENT_XLSX, assessment=assessment)
 
 
 @requires(Permission.VIEW_ORGANISATION)
 @require_POST
 def publication_download(request, publication_id: int):
     publication = _publication(request, publication_id)
-    try:
-        job = jobs.document_job_request(
-            organisation=request.organisation,
-            kind=DocumentJob.Kind.PUBLICATION_XLSX,
-            publication=publication,
-            user=request.user,
-        )
-    except jobs.JobNotStarted:
-        return _not_started(request)
-    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
-    return redirect(job)
+    return _request_document(
+        request, kind=DocumentJob.Kind.PUBLICATION_XLSX, publication=publication
+    )
 
 
 @requires(Permission.VIEW_ORGANISATION)
 @require_POST
 def certificate_download(request, publication_id: int):
     publication = _publication(request, publication_id)
-    try:
-        job = jobs.document_job_request(
-            organisation=request.organisation,
-            kind=DocumentJob.Kind.CERTIFICATE,
-            publication=publication,
-            user=request.user,
-        )
-    except jobs.JobNotAllowed as error:
-        raise Http404(str(error)) from error
-    except jobs.JobNotStarted:
-        return _not_started(request)
-    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
-    return redirect(job)
+    return _request_document(request, kind=DocumentJob.Kind.CERTIFICATE, publication=publication)
 
 
 @requires(Permission.VIEW_ORGANISATION)
