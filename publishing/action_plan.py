@@ -23,8 +23,10 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from assessments.vocabulary import format_date
+
 from .documents.excel import write_text
-from .rules import ACTION_PLAN_MONTHS, ActionPlanLine, add_months, format_date
+from .rules import ACTION_PLAN_MONTHS, ActionPlanLine, add_months
 
 TEMPLATE_MARKER = "DSPT action plan template"
 TEMPLATE_VERSION = "1"

@@ -40,11 +40,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import QuestionBank
+from assessments.vocabulary import format_date, short_year
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 
 from .models import Publication, ReminderSent
-from .rules import format_date, short_year
 from .search import organisation_statuses
 from .status import PublicStatus, StatusKind, current_until, is_current
 

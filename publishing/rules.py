@@ -7,7 +7,6 @@ status all build on these, and they are tested as tables without a database. App
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,38 +22,17 @@ from assessments.rules import (
     item_statuses,
     what_meets,
 )
-
-APPROACHING_STANDARDS = "approaching"
-STANDARDS_MET = "met"
-STANDARDS_EXCEEDED = "exceeded"
-LEVELS: tuple[str, ...] = (APPROACHING_STANDARDS, STANDARDS_MET, STANDARDS_EXCEEDED)
-LEVEL_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        APPROACHING_STANDARDS: "Approaching Standards",
-        STANDARDS_MET: "Standards Met",
-        STANDARDS_EXCEEDED: "Standards Exceeded",
-    }
+from assessments.vocabulary import (
+    APPROACHING_STANDARDS,
+    LEVELS,
+    STANDARDS_EXCEEDED,
+    STANDARDS_MET,
+    format_date,
+    status_text,
 )
 
 # How far ahead an action plan target date may be.
 ACTION_PLAN_MONTHS = 12
-
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_YEAR_RE = re.compile(r"^(\d{4})-(\d{2}|\d{4})$")
-
 
 # --- inputs -------------------------------------------------------------------------------------
 
@@ -105,33 +83,6 @@ class Decision:
 
     def problems_for(self, level: str) -> tuple[Problem, ...]:
         return self.problems.get(level, ())
-
-
-# --- formatting helpers -------------------------------------------------------------------------
-
-
-def format_date(day: date) -> str:
-    """A date as people read it, e.g. 1 March 2026: no leading zero, English month names
-    whatever the server's locale."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
-
-
-def short_year(year: str) -> str:
-    """The short form of a DSPT year the toolkit's status texts use: 2024-25 (or 2024-2025)
-    becomes 24/25."""
-    match = _YEAR_RE.match(year.strip())
-    if not match:
-        raise ValueError(f"Not a DSPT year: {year!r}")
-    return f"{match.group(1)[2:]}/{match.group(2)[-2:]}"
-
-
-def status_text(year: str, level: str) -> str:
-    """The public status as the toolkit writes it: ("2025-26", "met") → "25/26 Standards Met"."""
-    try:
-        label = LEVEL_LABELS[level]
-    except KeyError:
-        raise ValueError(f"Unknown publication level {level!r}") from None
-    return f"{short_year(year)} {label}"
 
 
 def _in_section(section: str) -> str:

@@ -23,7 +23,9 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .rules import LEVEL_LABELS, add_months, format_date, short_year, status_text
+from assessments.vocabulary import LEVEL_LABELS, format_date, short_year, status_text
+
+from .rules import add_months
 
 __all__ = ["LEVEL_LABELS", "format_date", "short_year"]
 

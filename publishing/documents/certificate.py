@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 
 import segno
 
-from publishing.rules import format_date
+from assessments.vocabulary import format_date
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_FILE = "certificate.html"

@@ -13,10 +13,7 @@ from publishing.rules import (
     PreviousPublication,
     add_months,
     decide,
-    format_date,
     outstanding_for_action_plan,
-    short_year,
-    status_text,
 )
 
 D = datetime.date
@@ -547,44 +544,6 @@ def test_outstanding_for_action_plan_in_item_order():
 )
 def test_add_months(start, months, expected):
     assert add_months(start, months) == expected
-
-
-@pytest.mark.parametrize(
-    ("day", "text"),
-    [
-        (D(2026, 3, 1), "1 March 2026"),
-        (D(2025, 5, 10), "10 May 2025"),
-        (D(2025, 12, 31), "31 December 2025"),
-    ],
-)
-def test_format_date(day, text):
-    assert format_date(day) == text
-
-
-@pytest.mark.parametrize(
-    ("year", "level", "text"),
-    [
-        ("2025-26", "met", "25/26 Standards Met"),
-        ("2024-25", "approaching", "24/25 Approaching Standards"),
-        ("2019-20", "exceeded", "19/20 Standards Exceeded"),
-        ("2099-2100", "met", "99/00 Standards Met"),
-        (" 2025-26 ", "met", "25/26 Standards Met"),
-    ],
-)
-def test_status_text(year, level, text):
-    assert status_text(year, level) == text
-
-
-@pytest.mark.parametrize(
-    ("year", "level"), [("2025", "met"), ("25/26", "met"), ("2025-26", "gold")]
-)
-def test_status_text_rejects_bad_input(year, level):
-    with pytest.raises(ValueError):
-        status_text(year, level)
-
-
-def test_short_year():
-    assert short_year("2024-25") == "24/25"
 
 
 # --- answered but not met -----------------------------------------------------------------------
