@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from organisations.models import Organisation
 
-from . import rules
+from . import presenters, rules
 from .models import Answer, Assessment, EvidenceItem, Level, QuestionBank, Section
 
 
@@ -61,9 +61,6 @@ def rule_answer(answer: Answer) -> rules.AnswerValues:
     )
 
 
-NOT_MET_LABEL = "Answered – not met"
-
-
 @dataclass(frozen=True)
 class ItemRow:
     item: EvidenceItem
@@ -71,16 +68,8 @@ class ItemRow:
     status: rules.ItemStatus
 
     @property
-    def status_label(self) -> str:
-        if not self.status.applies:
-            return "Not applicable"
-        if self.status.answered and self.status.needs_review:
-            return "Review"
-        if self.status.not_met:
-            return NOT_MET_LABEL
-        if self.status.answered:
-            return "Completed"
-        return "Not started" if self.answer is None else "In progress"
+    def tag(self) -> presenters.Tag:
+        return presenters.item_tag(self.status, has_answer=self.answer is not None)
 
     @property
     def what_meets(self) -> str:

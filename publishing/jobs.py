@@ -28,12 +28,12 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
-from assessments.selectors import NOT_MET_LABEL
+from assessments.presenters import NOT_MET_LABEL, answer_text
 from organisations.models import Organisation, User
 
 from .documents import certificate, excel
 from .models import DocumentJob, Publication, PublicationLevel
-from .services import answer_display
+from .snapshot import AnswersSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +320,9 @@ def _build(job: DocumentJob, progress: Callable[[int], None]) -> tuple[bytes, st
                 generated_at=timezone.localtime().replace(tzinfo=None),
                 title=f"{publication.status_text} – answers as published",
             ),
-            sections=excel.rows_from_snapshot(publication.answers_snapshot),
+            sections=excel.rows_from_snapshot(
+                AnswersSnapshot.from_json(publication.answers_snapshot)
+            ),
             progress=progress,
         )
         name = (
@@ -408,7 +410,13 @@ def _not_met_text(count: int, template: str) -> str:
 
 
 def _answer_text(item, answer) -> str:
-    return answer_display(item, answer) if answer else ""
+    if answer is None:
+        return ""
+    return answer_text(
+        assessment_selectors.rule_item(item),
+        assessment_selectors.rule_answer(answer),
+        document_name=answer.document.original_name if answer.document else "",
+    )
 
 
 def certificate_data(*, publication: Publication) -> certificate.CertificateData:

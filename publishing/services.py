@@ -14,7 +14,7 @@ from assessments.models import Assessment
 from organisations import audit
 from organisations.models import Organisation, OrganisationProfile, User
 
-from . import inputs, site_rules
+from . import inputs, site_rules, snapshot
 from .models import ActionPlanEntry, Publication, PublicationSite
 from .publish_forms import STALE_PAGE
 from .rules import ActionPlanLine
@@ -94,71 +94,39 @@ def sites_covered_last_time(*, organisation: Organisation) -> set[int] | None:
     return {pk for pk in rows if pk is not None}
 
 
-def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
+def _answers_snapshot(*, assessment: Assessment) -> dict:
     view = assessment_selectors.assessment_view(assessment=assessment)
-    snapshot = []
+    entries = []
     for item in view.items:
         answer = view.answers.get(item.ref)
-        status = view.statuses[item.ref]
-        snapshot.append(
-            {
-                "ref": item.ref,
-                "section": item.section.title,
-                "text": item.text,
-                "level": item.level,
-                "answer_type": item.answer_type,
-                "applies": status.applies,
-                "answered": status.done,
-                "met": status.satisfied,
-                "answer": answer_display(item, answer) if answer else "",
-                "comments": answer.comments if answer else "",
-                "document": answer.document.original_name if answer and answer.document else "",
-                "document_location": answer.document_location if answer else "",
-                "saved_by": str(answer.updated_by or "") if answer else "",
-                "saved_at": answer.updated_at.isoformat() if answer else "",
-            }
+        entries.append(
+            snapshot.published_answer(
+                item=assessment_selectors.rule_item(item),
+                question=item.text,
+                values=assessment_selectors.rule_answer(answer) if answer else None,
+                status=view.statuses[item.ref],
+                comments=answer.comments if answer else "",
+                document_name=answer.document.original_name if answer and answer.document else "",
+                saved_by=str(answer.updated_by or "") if answer else "",
+                saved_at=answer.updated_at if answer else None,
+            )
         )
-    return snapshot
-
-
-def answer_display(item, answer) -> str:
-    """An answer as one line of text, the way the spreadsheet and snapshots show it."""
-    if item.answer_type in ("text",):
-        return answer.text
-    if item.answer_type in ("yes_no", "yes_no_text"):
-        choice = {"yes": "Yes", "no": "No"}.get(answer.choice, "")
-        return f"{choice}\n{answer.text}".strip() if answer.text else choice
-    if item.answer_type == "choice":
-        labels = {option["value"]: option["label"] for option in item.options}
-        return labels.get(answer.choice, "")
-    if item.answer_type == "date":
-        return answer.date.isoformat() if answer.date else ""
-    if item.answer_type == "number":
-        return "" if answer.number is None else str(answer.number)
-    if item.answer_type == "document":
-        return answer.document.original_name if answer.document else answer.document_location
-    return ""
+    return snapshot.published_answers(entries).to_json()
 
 
 def _profile_snapshot(*, organisation: Organisation) -> dict:
     profile = OrganisationProfile.objects.get(organisation=organisation)
-    return {
-        "caldicott_guardian": profile.caldicott_guardian,
-        "senior_information_risk_owner": profile.senior_information_risk_owner,
-        "information_governance_lead": profile.information_governance_lead,
-        "data_protection_officer": profile.data_protection_officer,
-        "nhsmail_only": profile.nhsmail_only,
-        "cyber_essentials_plus": profile.cyber_essentials_plus,
-        "cyber_essentials_plus_certificate_number": (
-            profile.cyber_essentials_plus_certificate_number
-        ),
-        "cyber_essentials_plus_expires_on": (
-            profile.cyber_essentials_plus_expires_on.isoformat()
-            if profile.cyber_essentials_plus_expires_on
-            else None
-        ),
-        "primary_sector": organisation.primary_sector,
-    }
+    return snapshot.PublishedProfile(
+        caldicott_guardian=profile.caldicott_guardian,
+        senior_information_risk_owner=profile.senior_information_risk_owner,
+        information_governance_lead=profile.information_governance_lead,
+        data_protection_officer=profile.data_protection_officer,
+        nhsmail_only=profile.nhsmail_only,
+        cyber_essentials_plus=profile.cyber_essentials_plus,
+        cyber_essentials_plus_certificate_number=profile.cyber_essentials_plus_certificate_number,
+        cyber_essentials_plus_expires_on=profile.cyber_essentials_plus_expires_on,
+        primary_sector=organisation.primary_sector,
+    ).to_json()
 
 
 def _check_sites(*, organisation: Organisation, chosen: Sequence[int]) -> None:

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
+from assessments.vocabulary import LEVEL_LABELS
 from organisations import audit
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.services import profile_get_or_create
 
-from . import inputs, services, site_rules
+from . import inputs, services, site_rules, snapshot
 from .action_plan import PlanRow, build_action_plan_xlsx, parse_action_plan_xlsx
 from .models import Publication, PublicationLevel
 from .publish_forms import (
@@ -33,7 +34,6 @@ SESSION_KEY = "publish_flow"
 # Problems about answering an item, as opposed to the action plan, the profile or the rules.
 ITEM_PROBLEM_CODES = {"missing_mandatory", "missing", "needs_review"}
 NOT_MET_CODE = "not_met"
-LEVEL_LABELS = dict(PublicationLevel.choices)
 
 
 def _current_assessment(request):
@@ -422,9 +422,7 @@ def publication_detail(request, publication_id: int):
         )
     except Publication.DoesNotExist as error:
         raise Http404("No such publication") from error
-    sections: dict[str, list[dict]] = {}
-    for entry in publication.answers_snapshot:
-        sections.setdefault(entry["section"], []).append(entry)
+    sections = snapshot.AnswersSnapshot.from_json(publication.answers_snapshot).by_section()
     return render(
         request,
         "publishing/publication_detail.html",

@@ -22,6 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from assessments.vocabulary import item_level_label
+from publishing.snapshot import AnswersSnapshot
+
 LONDON = ZoneInfo("Europe/London")
 
 SUMMARY_SHEET = "Summary"
@@ -323,39 +326,27 @@ def _write_section(sheet: Worksheet, rows: Sequence[WorkbookRow]) -> None:
 # --- from a publication ------------------------------------------------------------------------
 
 
-def _parse_saved_at(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def rows_from_snapshot(snapshot: list[dict]) -> list[tuple[str, list[WorkbookRow]]]:
-    """The sections of a publication's answers snapshot, in the order published."""
-    sections: dict[str, list[WorkbookRow]] = {}
-    for entry in snapshot:
-        section = str(entry.get("section") or "")
-        applies = entry.get("applies", True) is not False
-        level = str(entry.get("level") or "")
-        document = str(entry.get("document") or entry.get("document_location") or "")
-        answered = entry.get("answered")
-        sections.setdefault(section, []).append(
-            WorkbookRow(
-                ref=str(entry.get("ref") or ""),
-                section=section,
-                question=str(entry.get("text") or ""),
-                level_label=ITEM_LEVEL_LABELS.get(level, level),
-                answer=str(entry.get("answer") or "") if applies else NOT_APPLICABLE,
-                comments=str(entry.get("comments") or ""),
-                document=document,
-                last_changed_by=str(entry.get("saved_by") or ""),
-                last_changed_at=local_naive(_parse_saved_at(entry.get("saved_at"))),
-                review_state=str(entry.get("review_state") or ""),
-                answered=(bool(answered) and applies) if answered is not None else None,
-            )
+def rows_from_snapshot(published: AnswersSnapshot) -> list[tuple[str, list[WorkbookRow]]]:
+    """The sections of a publication's answers as published, in the order published."""
+    return [
+        (
+            section,
+            [
+                WorkbookRow(
+                    ref=answer.ref,
+                    section=section,
+                    question=answer.text,
+                    level_label=item_level_label(answer.level),
+                    answer=answer.answer if answer.applies else NOT_APPLICABLE,
+                    comments=answer.comments,
+                    document=answer.document or answer.document_location,
+                    last_changed_by=answer.saved_by,
+                    last_changed_at=local_naive(answer.saved_at),
+                    review_state="",
+                    answered=answer.answered and answer.applies,
+                )
+                for answer in answers
+            ],
         )
-    return list(sections.items())
+        for section, answers in published.by_section()
+    ]

@@ -35,6 +35,7 @@ from publishing.documents.excel import (
     build_assessment_xlsx,
     rows_from_snapshot,
 )
+from publishing.snapshot import AnswersSnapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = datetime.UTC
@@ -377,7 +378,7 @@ SNAPSHOT = [
 
 
 def test_rows_from_snapshot():
-    sections = rows_from_snapshot(SNAPSHOT)
+    sections = rows_from_snapshot(AnswersSnapshot.from_json(SNAPSHOT))
     assert [title for title, _ in sections] == [
         "Personal confidential data",
         "Staff responsibilities",
@@ -407,7 +408,7 @@ def test_rows_from_snapshot():
 
 
 def test_a_workbook_as_published():
-    workbook = read(build(rows_from_snapshot(SNAPSHOT)))
+    workbook = read(build(rows_from_snapshot(AnswersSnapshot.from_json(SNAPSHOT))))
     assert workbook.sheetnames == [
         SUMMARY_SHEET,
         "Personal confidential data",

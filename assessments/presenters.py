@@ -1,0 +1,76 @@
+"""What the assessment pages, spreadsheets and published snapshots show for rule results.
+
+Plain functions over the rules' plain data (`assessments.rules.Item`, `AnswerValues`,
+`ItemStatus`): no ORM, so documents and dev data can use them without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assessments.rules import AnswerValues, Item, ItemStatus
+
+NOT_MET_LABEL = "Answered – not met"
+
+
+@dataclass(frozen=True)
+class Tag:
+    """An NHS.UK tag: the words and the modifier classes that colour it."""
+
+    label: str
+    classes: str
+    # Short tags keep their last two words together, so a narrow column never strands one word.
+    keep_together: bool = False
+
+    @property
+    def display_label(self) -> str:
+        head, _, tail = self.label.rpartition(" ")
+        return f"{head}\u00a0{tail}" if self.keep_together and head else self.label
+
+
+_PLAIN = "nhsuk-tag--no-colour nhsuk-tag--no-border nhsuk-u-font-weight-normal"
+TAG_COMPLETED = Tag("Completed", _PLAIN)
+TAG_NOT_MET = Tag(NOT_MET_LABEL, "nhsuk-tag--orange", keep_together=True)
+TAG_REVIEW = Tag("Carried forward – review", "nhsuk-tag--yellow")
+TAG_NOT_APPLICABLE = Tag("Not applicable", f"{_PLAIN} nhsuk-u-secondary-text-colour")
+TAG_IN_PROGRESS = Tag("In progress", "nhsuk-tag--blue", keep_together=True)
+TAG_NOT_STARTED = Tag("Not started", "nhsuk-tag--blue", keep_together=True)
+
+
+_YES_NO = {"yes": "Yes", "no": "No"}
+
+
+def answer_text(item: Item, values: AnswerValues | None, *, document_name: str = "") -> str:
+    """An answer as one line of text (a yes/no with text keeps the text on a second line), the
+    way spreadsheets and the answers as published show it."""
+    if values is None:
+        return ""
+    kind = item.answer_type
+    if kind == "text":
+        return values.text
+    if kind in ("yes_no", "yes_no_text"):
+        choice = _YES_NO.get(values.choice, "")
+        return f"{choice}\n{values.text}".strip() if values.text else choice
+    if kind == "choice":
+        return dict(item.option_labels).get(values.choice, "")
+    if kind == "date":
+        return values.date.isoformat() if values.date else ""
+    if kind == "number":
+        return "" if values.number is None else str(values.number)
+    if kind == "document":
+        return document_name or values.document_location
+    return ""
+
+
+def item_tag(status: ItemStatus, *, has_answer: bool) -> Tag:
+    """The tag an item's row shows on the overview: `has_answer` tells "In progress" (something
+    saved, not yet enough) from "Not started"."""
+    if not status.applies:
+        return TAG_NOT_APPLICABLE
+    if status.answered and status.needs_review:
+        return TAG_REVIEW
+    if status.not_met:
+        return TAG_NOT_MET
+    if status.answered:
+        return TAG_COMPLETED
+    return TAG_IN_PROGRESS if has_answer else TAG_NOT_STARTED
