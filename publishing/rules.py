@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from types import MappingProxyType
 
 from assessments.rules import (
@@ -61,12 +62,57 @@ class ActionPlanLine:
 # --- output -------------------------------------------------------------------------------------
 
 
+class ProblemKind(StrEnum):
+    """What a problem is about, so pages group and link problems without reading codes."""
+
+    ITEM_MISSING = "item_missing"  # an item that applies is not answered
+    ITEM_NEEDS_REVIEW = "item_needs_review"  # carried forward and not looked at again
+    ITEM_NOT_MET = "item_not_met"  # answered in a way that leaves the requirement unmet
+    ACTION_PLAN = "action_plan"  # a line of the Approaching Standards action plan
+    PROFILE = "profile"  # fixed in the organisation profile (Cyber Essentials Plus)
+    LEVEL_RULE = "level_rule"  # the level itself is not open (once only, Met within reach)
+
+
+# Every code a rule can give, with its kind: a code names one reason, a kind a family of them.
+PROBLEM_KINDS: Mapping[str, ProblemKind] = MappingProxyType(
+    {
+        "missing_mandatory": ProblemKind.ITEM_MISSING,
+        "missing": ProblemKind.ITEM_MISSING,
+        "needs_review": ProblemKind.ITEM_NEEDS_REVIEW,
+        "not_met": ProblemKind.ITEM_NOT_MET,
+        "action_plan_missing": ProblemKind.ACTION_PLAN,
+        "action_plan_action": ProblemKind.ACTION_PLAN,
+        "action_plan_person": ProblemKind.ACTION_PLAN,
+        "action_plan_target_date": ProblemKind.ACTION_PLAN,
+        "action_plan_target_past": ProblemKind.ACTION_PLAN,
+        "action_plan_target_too_far": ProblemKind.ACTION_PLAN,
+        "cyber_essentials_plus_missing": ProblemKind.PROFILE,
+        "cyber_essentials_plus_no_expiry": ProblemKind.PROFILE,
+        "cyber_essentials_plus_expired": ProblemKind.PROFILE,
+        "approaching_already_published": ProblemKind.LEVEL_RULE,
+        "approaching_met_achievable": ProblemKind.LEVEL_RULE,
+    }
+)
+
+
 @dataclass(frozen=True)
 class Problem:
     ref: str | None  # the item to link to, when the problem is about one item
     section: str | None
     message: str
-    code: str  # stable identifier for templates and tests; the message may be reworded
+    code: str  # one reason, stable for tests; the message may be reworded
+
+    def __post_init__(self) -> None:
+        if self.code not in PROBLEM_KINDS:
+            raise ValueError(f"Unknown problem code {self.code!r}")
+
+    @property
+    def kind(self) -> ProblemKind:
+        return PROBLEM_KINDS[self.code]
+
+    @property
+    def is_about_an_item(self) -> bool:
+        return self.kind in (ProblemKind.ITEM_MISSING, ProblemKind.ITEM_NEEDS_REVIEW)
 
 
 @dataclass(frozen=True)

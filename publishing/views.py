@@ -18,9 +18,9 @@ from organisations.access import requires
 from organisations.roles import Permission
 from organisations.services import profile_get_or_create
 
-from . import inputs, services, site_rules, snapshot
+from . import inputs, presenters, services, site_rules, snapshot
 from .action_plan import PlanRow, build_action_plan_xlsx, parse_action_plan_xlsx
-from .models import Publication, PublicationLevel
+from .models import Publication
 from .publish_forms import (
     ActionPlanForm,
     ActionPlanUploadForm,
@@ -31,9 +31,6 @@ from .publish_forms import (
 from .rules import ActionPlanLine
 
 SESSION_KEY = "publish_flow"
-# Problems about answering an item, as opposed to the action plan, the profile or the rules.
-ITEM_PROBLEM_CODES = {"missing_mandatory", "missing", "needs_review"}
-NOT_MET_CODE = "not_met"
 
 
 def _current_assessment(request):
@@ -62,35 +59,7 @@ def publish_start(request):
     assessment = _current_assessment(request)
     today = timezone.localdate()
     decision = inputs.publishing_decision(assessment=assessment, publication_date=today)
-    levels = []
-    for level in PublicationLevel:
-        problems = decision.problems_for(level.value)
-        items = [p for p in problems if p.code in ITEM_PROBLEM_CODES]
-        not_met = [p for p in problems if p.code == NOT_MET_CODE]
-        if level == PublicationLevel.EXCEEDED and not decision.may_publish("met"):
-            items = not_met = []  # the same lists as Standards Met; said once, there
-        levels.append(
-            {
-                "value": level.value,
-                "label": level.label,
-                "allowed": decision.may_publish(level.value),
-                "needs_met_first": level == PublicationLevel.EXCEEDED
-                and not decision.may_publish("met"),
-                "item_problems": items,
-                "not_met_problems": not_met,
-                "plan_problems": [p for p in problems if p.code.startswith("action_plan")],
-                "other_problems": [
-                    p
-                    for p in problems
-                    if p.code not in ITEM_PROBLEM_CODES
-                    and p.code != NOT_MET_CODE
-                    and not p.code.startswith("action_plan")
-                ],
-            }
-        )
-    for position, level in enumerate(levels):
-        # The first list of items to complete is open; later ones repeat it and stay folded.
-        level["item_problems_open"] = position == 0 or not levels[0]["item_problems"]
+    levels = presenters.publish_levels(decision)
     return render(
         request,
         "publishing/publish_start.html",

@@ -1,0 +1,68 @@
+"""What the publish pages show for a `rules.Decision`: each level with its problems grouped.
+
+Plain functions over the rules' results; views pass these to templates, which only display them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assessments.vocabulary import LEVELS, STANDARDS_EXCEEDED, STANDARDS_MET, level_label
+
+from .rules import Decision, Problem, ProblemKind
+
+
+@dataclass(frozen=True)
+class LevelChoice:
+    """One level on the publish page: whether it is open, and if not, what to do, grouped."""
+
+    value: str
+    label: str
+    allowed: bool
+    # Standards Exceeded while Standards Met is still out of reach: its item lists would repeat
+    # Standards Met's, so the page says "complete Standards Met first" instead.
+    needs_met_first: bool
+    item_problems: tuple[Problem, ...]  # to complete or review, each a link to its item
+    not_met_problems: tuple[Problem, ...]  # answered, but the answer leaves it unmet
+    plan_problems: tuple[Problem, ...]  # the action plan still needs these
+    profile_problems: tuple[Problem, ...]  # fixed in the organisation profile
+    rule_problems: tuple[Problem, ...]  # the level is not open at all, and why
+    item_problems_open: bool  # the first list of items is unfolded; later ones repeat it
+
+
+def publish_levels(decision: Decision) -> list[LevelChoice]:
+    """Every level in order, with the decision's problems for it sorted by what fixes them."""
+    met_first = not decision.may_publish(STANDARDS_MET)
+    choices: list[LevelChoice] = []
+    for level in LEVELS:
+        problems = decision.problems_for(level)
+        needs_met_first = level == STANDARDS_EXCEEDED and met_first
+
+        def of(
+            *kinds: ProblemKind, problems: tuple[Problem, ...] = problems
+        ) -> tuple[Problem, ...]:
+            return tuple(problem for problem in problems if problem.kind in kinds)
+
+        items = of(ProblemKind.ITEM_MISSING, ProblemKind.ITEM_NEEDS_REVIEW)
+        not_met = of(ProblemKind.ITEM_NOT_MET)
+        if needs_met_first:
+            items = not_met = ()  # said once, under Standards Met
+        choices.append(
+            LevelChoice(
+                value=level,
+                label=level_label(level),
+                allowed=decision.may_publish(level),
+                needs_met_first=needs_met_first,
+                item_problems=items,
+                not_met_problems=not_met,
+                plan_problems=_of(problems, ProblemKind.ACTION_PLAN),
+                profile_problems=_of(problems, ProblemKind.PROFILE),
+                rule_problems=_of(problems, ProblemKind.LEVEL_RULE),
+                item_problems_open=not choices or not choices[0].item_problems,
+            )
+        )
+    return choices
+
+
+def _of(problems: tuple[Problem, ...], *kinds: ProblemKind) -> tuple[Problem, ...]:
+    return tuple(problem for problem in problems if problem.kind in kinds)
