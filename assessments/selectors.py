@@ -32,6 +32,17 @@ def answers_by_ref(*, assessment: Assessment) -> dict[str, Answer]:
     return {answer.item.ref: answer for answer in answers}
 
 
+def answers_to_carry_forward(*, organisation: Organisation, bank: QuestionBank) -> int:
+    """How many of last year's answers starting this year's assessment would carry forward."""
+    if not bank.previous_year:
+        return 0
+    return Answer.objects.filter(
+        assessment__organisation=organisation,
+        assessment__bank__year=bank.previous_year,
+        item__ref__in=bank.items.values("ref"),
+    ).count()
+
+
 def assessment_find(*, organisation: Organisation, bank: QuestionBank) -> Assessment | None:
     return organisation.assessments.filter(bank=bank).first()
 

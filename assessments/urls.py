@@ -8,6 +8,7 @@ REF = r"(?P<ref>\d{1,2}\.\d{1,2}\.\d{1,2})"
 urlpatterns = [
     path("assessment/", views.assessment_current, name="assessment-current"),
     re_path(rf"^assessment/{YEAR}/$", views.assessment_overview, name="assessment-overview"),
+    re_path(rf"^assessment/{YEAR}/start/$", views.assessment_start, name="assessment-start"),
     re_path(rf"^assessment/{YEAR}/items/{REF}/$", views.evidence_item, name="evidence-item"),
     re_path(
         rf"^assessment/{YEAR}/items/{REF}/history/$",

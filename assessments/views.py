@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from organisations import audit
 from organisations.access import requires
@@ -27,11 +28,21 @@ STORAGE_UNAVAILABLE_MESSAGE = (
 )
 
 
-def _assessment(request, year: str):
+def _bank(year: str):
     bank = selectors.bank_get(year=year)
     if bank is None:
         raise Http404("No assessment for that year")
-    return services.assessment_get_or_create(organisation=request.organisation, bank=bank)
+    return bank
+
+
+def _assessment(request, year: str):
+    """The organisation's assessment for the year, or None before anyone has started it. Pages
+    only read: starting (which copies last year's answers) is a POST of its own."""
+    bank = _bank(year)
+    assessment = selectors.assessment_find(organisation=request.organisation, bank=bank)
+    if assessment is not None:
+        assessment.bank, assessment.organisation = bank, request.organisation
+    return assessment
 
 
 @requires(Permission.VIEW_ORGANISATION)
@@ -45,6 +56,20 @@ def assessment_current(request):
 @requires(Permission.VIEW_ORGANISATION)
 def assessment_overview(request, year: str):
     assessment = _assessment(request, year)
+    can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
+    if assessment is None:
+        bank = _bank(year)
+        return render(
+            request,
+            "assessments/assessment_start.html",
+            {
+                "bank": bank,
+                "can_start": can_edit,
+                "answers_to_carry": selectors.answers_to_carry_forward(
+                    organisation=request.organisation, bank=bank
+                ),
+            },
+        )
     view = selectors.assessment_view(assessment=assessment)
     only_left_to_do = request.GET.get("show") == "todo"
     return render(
@@ -56,14 +81,31 @@ def assessment_overview(request, year: str):
             "progress": view.progress,
             "sections": view.sections(only_left_to_do=only_left_to_do),
             "only_left_to_do": only_left_to_do,
-            "can_edit": membership_has_permission(request.membership, Permission.EDIT_EVIDENCE),
+            "can_edit": can_edit,
         },
     )
+
+
+@requires(Permission.EDIT_EVIDENCE)
+@require_POST
+def assessment_start(request, year: str):
+    """Starts the year's assessment (once; a second press finds it started), carrying forward
+    last year's answers for review."""
+    services.assessment_get_or_create(organisation=request.organisation, bank=_bank(year))
+    return redirect("assessment-overview", year=year)
 
 
 @requires(Permission.VIEW_ORGANISATION, post=Permission.EDIT_EVIDENCE)
 def evidence_item(request, year: str, ref: str):
     assessment = _assessment(request, year)
+    if assessment is None:
+        if request.method != "POST":
+            return redirect("assessment-overview", year=year)
+        # An answer saved from a page opened before the assessment was started elsewhere, or a
+        # direct post: saving is a write anyway, so it starts the assessment.
+        assessment = services.assessment_get_or_create(
+            organisation=request.organisation, bank=_bank(year)
+        )
     view = selectors.assessment_view(assessment=assessment)
     if ref not in view.statuses:
         raise Http404("No such evidence item")
@@ -149,6 +191,8 @@ def evidence_item(request, year: str, ref: str):
 @requires(Permission.VIEW_ORGANISATION)
 def evidence_history(request, year: str, ref: str):
     assessment = _assessment(request, year)
+    if assessment is None:
+        return redirect("assessment-overview", year=year)
     view = selectors.assessment_view(assessment=assessment)
     if ref not in view.statuses:
         raise Http404("No such evidence item")

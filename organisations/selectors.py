@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Invitation, Membership, Organisation, User
+from .models import Invitation, Membership, Organisation, OrganisationProfile, User
 from .roles import Role
 
 
@@ -59,3 +59,12 @@ def organisation_get_by_code(*, ods_code: str) -> Organisation | None:
 
 def branch_list(*, organisation: Organisation) -> QuerySet[Organisation]:
     return organisation.branches.order_by("name", "ods_code")
+
+
+def profile_get(*, organisation: Organisation) -> OrganisationProfile:
+    """The organisation's profile; an unsaved, empty one (version 0) before anyone has saved it,
+    so pages that show it never write."""
+    try:
+        return organisation.profile
+    except OrganisationProfile.DoesNotExist:
+        return OrganisationProfile(organisation=organisation)

@@ -347,11 +347,6 @@ class NewAccount:
 # --- Organisation profile -----------------------------------------------------------------------
 
 
-def profile_get_or_create(*, organisation: Organisation) -> OrganisationProfile:
-    profile, _ = OrganisationProfile.objects.get_or_create(organisation=organisation)
-    return profile
-
-
 def profile_update(
     *,
     organisation: Organisation,
@@ -361,6 +356,8 @@ def profile_update(
     actor: audit.Actor | None = None,
 ) -> OrganisationProfile:
     with transaction.atomic():
+        # The first save creates the profile: pages only read it (selectors.profile_get).
+        OrganisationProfile.objects.get_or_create(organisation=organisation)
         profile = OrganisationProfile.objects.select_for_update().get(organisation=organisation)
         if profile.version != expected_version:
             raise ConflictError(

@@ -336,7 +336,7 @@ def profile(request):
         request,
         "organisations/profile_detail.html",
         {
-            "profile": services.profile_get_or_create(organisation=organisation),
+            "profile": selectors.profile_get(organisation=organisation),
             "branches": selectors.branch_list(organisation=organisation),
             "parent": organisation.parent,
         },
@@ -346,7 +346,7 @@ def profile(request):
 @requires(Permission.MANAGE_PROFILE)
 def profile_edit(request):
     organisation = request.organisation
-    current = services.profile_get_or_create(organisation=organisation)
+    current = selectors.profile_get(organisation=organisation)
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=current)
     status = 200
     if request.method == "POST":

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
-from assessments import services as assessment_services
 from dspt_portal.ratelimit import rate_limited
 from organisations import audit
 from organisations.access import Access, requires
@@ -67,9 +66,9 @@ def assessment_download(request, year: str):
     bank = assessment_selectors.bank_get(year=year)
     if bank is None:
         raise Http404("No assessment for that year")
-    assessment = assessment_services.assessment_get_or_create(
-        organisation=request.organisation, bank=bank
-    )
+    assessment = assessment_selectors.assessment_find(organisation=request.organisation, bank=bank)
+    if assessment is None:
+        return redirect("assessment-overview", year=bank.year)
     return _request_document(request, kind=DocumentJob.Kind.ASSESSMENT_XLSX, assessment=assessment)
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
 from organisations import audit
-from organisations.models import Organisation, OrganisationProfile, User
+from organisations import selectors as organisation_selectors
+from organisations.models import Organisation, User
 
 from . import inputs, site_rules, snapshot
 from .models import ActionPlanEntry, Publication, PublicationSite
@@ -115,7 +116,7 @@ def _answers_snapshot(*, assessment: Assessment) -> dict:
 
 
 def _profile_snapshot(*, organisation: Organisation) -> dict:
-    profile = OrganisationProfile.objects.get(organisation=organisation)
+    profile = organisation_selectors.profile_get(organisation=organisation)
     return snapshot.PublishedProfile(
         caldicott_guardian=profile.caldicott_guardian,
         senior_information_risk_owner=profile.senior_information_risk_owner,

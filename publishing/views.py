@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from functools import wraps
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -11,12 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
-from assessments import services as assessment_services
 from assessments.vocabulary import LEVEL_LABELS
 from organisations import audit
 from organisations.access import requires
 from organisations.roles import Permission
-from organisations.services import profile_get_or_create
+from organisations.selectors import profile_get
 
 from . import inputs, presenters, services, site_rules, snapshot
 from .action_plan import PlanRow, build_action_plan_xlsx, parse_action_plan_xlsx
@@ -33,13 +33,37 @@ from .rules import ActionPlanLine
 SESSION_KEY = "publish_flow"
 
 
+class _NotStarted(Exception):
+    def __init__(self, year: str):
+        super().__init__(year)
+        self.year = year
+
+
 def _current_assessment(request):
+    """The latest year's assessment; raises _NotStarted before anyone has started it (publishing
+    never starts it: that is the assessment page's explicit action)."""
     bank = assessment_selectors.bank_latest()
     if bank is None:
         raise Http404("No assessment has been loaded yet")
-    return assessment_services.assessment_get_or_create(
-        organisation=request.organisation, bank=bank
-    )
+    assessment = assessment_selectors.assessment_find(organisation=request.organisation, bank=bank)
+    if assessment is None:
+        raise _NotStarted(bank.year)
+    assessment.bank, assessment.organisation = bank, request.organisation
+    return assessment
+
+
+def _started(view):
+    """Sends a publish page for an assessment nobody has started to the page that starts it."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _NotStarted as not_started:
+            messages.info(request, "Start the assessment and answer it before you publish.")
+            return redirect("assessment-overview", year=not_started.year)
+
+    return wrapper
 
 
 def _flow(request, assessment) -> dict:
@@ -55,6 +79,7 @@ def _save_flow(request, flow: dict) -> None:
 
 
 @requires(Permission.PUBLISH)
+@_started
 def publish_start(request):
     assessment = _current_assessment(request)
     today = timezone.localdate()
@@ -75,9 +100,10 @@ def publish_start(request):
 
 
 @requires(Permission.PUBLISH)
+@_started
 def publish_profile(request):
     assessment = _current_assessment(request)
-    profile = profile_get_or_create(organisation=request.organisation)
+    profile = profile_get(organisation=request.organisation)
     form = ConfirmProfileForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -98,6 +124,7 @@ def publish_profile(request):
 
 
 @requires(Permission.PUBLISH)
+@_started
 def publish_sites(request):
     assessment = _current_assessment(request)
     flow = _flow(request, assessment)
@@ -171,10 +198,11 @@ def _safe_cell(value: str) -> str:
 
 
 @requires(Permission.PUBLISH)
+@_started
 def publish_summary(request):
     assessment = _current_assessment(request)
     flow = _flow(request, assessment)
-    profile = profile_get_or_create(organisation=request.organisation)
+    profile = profile_get(organisation=request.organisation)
     if flow.get("profile_version") != profile.version:
         if "profile_version" in flow:
             messages.info(request, "The organisation profile has changed. Please confirm it again.")
@@ -257,6 +285,7 @@ def _plan_context(request):
 
 
 @requires(Permission.PUBLISH)
+@_started
 def action_plan(request):
     assessment, outstanding, entries = _plan_context(request)
     form = ActionPlanForm(
@@ -302,6 +331,7 @@ def action_plan(request):
 
 
 @requires(Permission.PUBLISH)
+@_started
 def action_plan_download(request):
     assessment, outstanding, entries = _plan_context(request)
     organisation = request.organisation
@@ -334,6 +364,7 @@ def action_plan_download(request):
 
 
 @requires(Permission.PUBLISH)
+@_started
 def action_plan_upload(request):
     assessment, outstanding, entries = _plan_context(request)
     upload_form = ActionPlanUploadForm(

@@ -152,7 +152,7 @@ def test_a_failing_audit_write_leaves_the_profile_unchanged(
 ):
     from organisations import services as organisation_services
 
-    profile = organisation_services.profile_get_or_create(organisation=organisation)
+    profile, _ = OrganisationProfile.objects.get_or_create(organisation=organisation)
     audit_fails_for(audit.Event.PROFILE_CHANGED)
     with pytest.raises(DatabaseError):
         organisation_services.profile_update(

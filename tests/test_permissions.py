@@ -151,6 +151,10 @@ MATRIX: dict[str, Row] = {
     "assessment-overview": Row(
         VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 200, 200, 200, 200, 200)
     ),
+    # POST only, by those who may add evidence; the outsider starts (finds) their own.
+    "assessment-start": Row(
+        EDIT, (302, 403, 403, 405, 405, 405, 405), (302, 403, 403, 302, 302, 302, 302)
+    ),
     # A year is not another organisation's object: the outsider answers their own.
     "evidence-item": Row(
         VIEW,
@@ -419,6 +423,7 @@ def world(
         "register-complete": [registration_tokens[0]],
         "password-reset-confirm": ["MQ", "not-a-token"],
         "assessment-overview": [bank.year],
+        "assessment-start": [bank.year],
         "evidence-item": [bank.year, "1.1.1"],
         "evidence-history": [bank.year, "1.1.1"],
         "assessment-download": [bank.year],

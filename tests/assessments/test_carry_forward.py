@@ -24,6 +24,7 @@ def test_next_years_assessment_starts_from_this_years_answers(client, member, or
     this = bank_build(year="2025-26", items_per_section=4, previous_year="2024-25")
     # 1.1.4 is gone this year; 4.1.5 is new.
     EvidenceItem.objects.filter(bank=this, ref="1.1.4").delete()
+    client.post(reverse("assessment-start", args=["2025-26"]))
     page = client.get(reverse("assessment-overview", args=["2025-26"])).content.decode()
 
     assessment = Assessment.objects.get(bank=this)

@@ -44,11 +44,15 @@ def answer(ref) -> Answer:
 # --- Overview ----------------------------------------------------------------------------------
 
 
-def test_overview_is_created_on_first_visit_and_lists_every_section(client, member, bank):
+def test_overview_starts_on_request_and_lists_every_section(client, member, bank):
     client.force_login(member)
-    page = client.get(overview_url(bank)).content.decode()
     client.get(overview_url(bank))
+    assert Assessment.objects.count() == 0  # opening it creates nothing
+    start = reverse("assessment-start", args=[bank.year])
+    assert client.post(start)["Location"] == overview_url(bank)
+    client.post(start)
     assert Assessment.objects.count() == 1
+    page = client.get(overview_url(bank)).content.decode()
     for title in ("Staffing and roles", "Policies and procedures", "Data security"):
         assert title in page
     assert page.index("Staffing and roles") < page.index("IT systems and devices")
@@ -66,6 +70,8 @@ def test_current_assessment_goes_to_the_latest_year(client, member, bank):
 
 def test_unknown_year_is_404(client, member, bank):
     client.force_login(member)
+    client.post(reverse("assessment-start", args=[bank.year]))
+    assert client.post(reverse("assessment-start", args=["2099-00"])).status_code == 404
     assert client.get(reverse("assessment-overview", args=["2099-00"])).status_code == 404
     assert client.get(item_url(bank, "9.9.9")).status_code == 404
 
@@ -84,6 +90,7 @@ def test_progress_and_the_left_to_do_filter(client, member, bank):
 
 def test_the_conditional_item_applies_only_after_the_right_answer(client, member, bank):
     client.force_login(member)
+    client.post(reverse("assessment-start", args=[bank.year]))
     page = client.get(overview_url(bank)).content.decode()
     assert "Standards Met: 0 of 13" in page
     save(client, bank, "4.9.8", choice="unsupported-managed")
@@ -180,6 +187,7 @@ def test_save_and_next_goes_to_the_next_item(client, member, bank):
 
 def test_previous_and_next_links(client, member, bank):
     client.force_login(member)
+    client.post(reverse("assessment-start", args=[bank.year]))
     page = client.get(item_url(bank, "1.1.2")).content.decode()
     assert item_url(bank, "1.1.1") in page and item_url(bank, "1.1.3") in page
 
