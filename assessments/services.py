@@ -11,6 +11,8 @@ from typing import BinaryIO
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.models import Event
+from audit.services import Actor, audit_record
 from organisations.models import Organisation, User
 
 from .models import Answer, AnswerRevision, Assessment, Document, EvidenceItem, QuestionBank
@@ -204,6 +206,19 @@ def _document_store(*, organisation: Organisation, new: NewDocument, user: User)
         raise StorageUnavailable(f"could not write {name}") from error
     document.save()
     return document
+
+
+def document_download(*, document: Document, actor: Actor | None = None) -> BinaryIO:
+    """Opens an evidence document's stored file for someone to download, and records that they
+    did. Raises FileNotFoundError (and records nothing) when the file is missing."""
+    stream = document.file.open("rb")
+    audit_record(
+        actor=actor,
+        event=Event.DOCUMENT_DOWNLOADED,
+        organisation=document.organisation,
+        detail=document.original_name,
+    )
+    return stream
 
 
 def _delete_quietly(storage, name: str) -> None:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from organisations import audit
+from audit.services import Actor
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
@@ -214,7 +214,7 @@ def document_download(request, document_id: int):
     except Document.DoesNotExist as error:
         raise Http404("No such document") from error
     try:
-        stream = document.file.open("rb")
+        stream = services.document_download(document=document, actor=Actor.from_request(request))
     except FileNotFoundError as error:
         logger.error("Document %s is missing from storage (%s)", document.pk, document.file.name)
         raise Http404("The file is missing") from error
@@ -226,7 +226,4 @@ def document_download(request, document_id: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    audit.audit_record(
-        request=request, event=audit.Event.DOCUMENT_DOWNLOADED, detail=document.original_name
-    )
     return response

@@ -60,7 +60,7 @@ class OperatorAdminSite(OTPAdminSite):
         if not (user.is_active and user.is_staff):
             raise PermissionDenied("The operator console is for operators only.")
         if not user.is_verified():
-            from organisations.mfa import mfa_enabled
+            from accounts.mfa import mfa_enabled
 
             step = "mfa-verify" if mfa_enabled(user=user) else "mfa-setup"
             return HttpResponseRedirect(f"{reverse(step)}?{urlencode({'next': next_url})}")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-from organisations.audit import client_ip
+from dspt_portal.client_address import client_ip
 
 logger = logging.getLogger(__name__)
 

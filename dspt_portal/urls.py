@@ -6,6 +6,7 @@ from . import bench_views, health
 
 urlpatterns = [
     path("", include("organisations.urls")),
+    path("", include("accounts.urls")),
     path("", include("assessments.urls")),
     path("", include("publishing.urls")),
     path("", include("publishing.public_urls")),

@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .mfa import mfa_enabled
+from accounts.mfa import mfa_enabled
+
 from .roles import Permission
 from .rules import membership_has_permission
 

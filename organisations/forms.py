@@ -1,45 +1,10 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
 from .models import OrganisationProfile, YesNo, YesNoNotSure
 from .ods import normalise_ods_code, validate_ods_code
 from .roles import ROLE_DESCRIPTIONS, Role
-
-
-class SignInForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        error_messages={"required": "Enter your email address"},
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    password = forms.CharField(
-        label="Password",
-        strip=False,
-        error_messages={"required": "Enter your password"},
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    error_messages = {
-        "invalid_login": "Enter a correct email address and password",
-        "inactive": "This account has been turned off",
-    }
-
-    def clean_username(self):
-        return self.cleaned_data["username"].strip().lower()
-
-
-class ResetRequestForm(PasswordResetForm):
-    email = forms.EmailField(
-        label="Email address",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-
-class ResetPasswordForm(SetPasswordForm):
-    pass
 
 
 def _role_choices():

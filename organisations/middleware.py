@@ -4,8 +4,6 @@ The current organisation is kept in the session and must be one the person belon
 tenant data only through request.organisation.
 """
 
-import time
-
 from .selectors import membership_current
 
 SESSION_KEY = "current_organisation_id"
@@ -39,26 +37,3 @@ def organisation_switch(request, membership) -> None:
     """Make `membership`'s organisation the current one for the rest of this session."""
     request.session[SESSION_KEY] = membership.organisation_id
     _set(request, membership)
-
-
-class SessionIdleMiddleware:
-    """Keeps an active session alive: it expires SESSION_COOKIE_AGE after the last activity.
-
-    Saving the session on every request would cost a write per page, so the expiry is pushed
-    back at most once every few minutes; inactivity is measured to within that.
-    """
-
-    REFRESH_SECONDS = 300
-    KEY = "_last_refreshed"
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        session = getattr(request, "session", None)
-        if session is not None and not session.is_empty():
-            now = int(time.time())
-            if now - int(session.get(self.KEY, 0)) >= self.REFRESH_SECONDS:
-                session[self.KEY] = now  # marks the session modified, so it is saved
-        return response

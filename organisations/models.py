@@ -408,33 +408,6 @@ class Invitation(models.Model):
         return "Pending"
 
 
-class AuditEvent(models.Model):
-    """A security-relevant event: who did what, when and from where."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
-    )
-    user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
-    )
-    # Kept as typed even when no account matches (a failed sign-in) or the account is deleted.
-    actor_email = models.CharField(max_length=254, blank=True)
-    event = models.CharField(max_length=40, db_index=True)
-    detail = models.CharField(max_length=500, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "-created_at"])]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.event} by {self.actor_email or 'someone'} at {self.created_at:%Y-%m-%d %H:%M}"
-        )
-
-
 class PendingRegistration(models.Model):
     """A registration waiting for its email address to be confirmed. Only a hash of the token is
     stored; nothing (no account, no membership, no registered organisation) exists until the

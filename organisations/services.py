@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import audit
+from audit.models import Event
+from audit.services import Actor, audit_record
+
 from .models import (
     Invitation,
     Membership,
@@ -128,14 +130,14 @@ def _registration_refusal(organisation: Organisation) -> str | None:
 
 
 def registration_start(
-    *, organisation_id: int, email: str, link_for, ip_address: str | None = None
+    *, organisation_id: int, email: str, link_for, actor: Actor | None = None
 ) -> PendingRegistration | None:
     """Emails the address a single-use link that finishes registering the organisation.
 
     The person's page says the same whatever happens here, so only the owner of the address learns
     whether it has an account or whether the organisation can still be registered. Returns the
     pending registration, or None when the email explained why it cannot go ahead.
-    `link_for(token)` turns the token into the absolute link.
+    `link_for(token)` turns the token into the absolute link; the actor's address is kept with it.
     """
     email = User.objects.normalize_email(email).strip().lower()
     organisation = Organisation.objects.select_related("parent").get(pk=organisation_id)
@@ -168,7 +170,7 @@ def registration_start(
                 token_hash=_token_hash(token),
                 created_at=now,
                 expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS),
-                ip_address=ip_address,
+                ip_address=actor.ip_address if actor is not None else None,
             )
         context.update({"pending": pending, "link": link_for(token)})
         body = render_to_string("organisations/email/registration_link.txt", context)
@@ -250,7 +252,7 @@ def registration_complete(
     token: str,
     user: User | None = None,
     new_account: NewAccount | None = None,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> Membership:
     """Uses a registration link once: the signed-in owner of the address, or a new account for
     it, becomes the organisation's first administrator."""
@@ -296,9 +298,9 @@ def registration_complete(
         pending.completed_at = timezone.now()
         pending.completed_by = user
         pending.save(update_fields=["completed_at", "completed_by"])
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.ORGANISATION_REGISTERED,
+            event=Event.ORGANISATION_REGISTERED,
             user=membership.user,
             organisation=membership.organisation,
             detail=f"Confirmed by the link emailed to {pending.email}",
@@ -312,8 +314,7 @@ def registration_request_store(
     email: str,
     full_name: str,
     reason: str,
-    ip_address: str | None = None,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> RegistrationRequest:
     """Keeps a request from an organisation that may not register itself, for the helpdesk."""
     with transaction.atomic():
@@ -325,11 +326,11 @@ def registration_request_store(
             email=User.objects.normalize_email(email).strip().lower(),
             full_name=full_name,
             reason=reason,
-            ip_address=ip_address,
+            ip_address=actor.ip_address if actor is not None else None,
         )
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.REGISTRATION_REQUESTED,
+            event=Event.REGISTRATION_REQUESTED,
             organisation=None,
             actor_email=stored.email,
             detail=f"{stored.organisation_name} ({stored.ods_code})",
@@ -353,7 +354,7 @@ def profile_update(
     expected_version: int,
     changes: dict,
     updated_by: User,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> OrganisationProfile:
     with transaction.atomic():
         # The first save creates the profile: pages only read it (selectors.profile_get).
@@ -370,9 +371,9 @@ def profile_update(
         profile.version += 1
         profile.updated_by = updated_by
         profile.save()
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.PROFILE_CHANGED,
+            event=Event.PROFILE_CHANGED,
             user=updated_by,
             organisation=organisation,
         )
@@ -401,7 +402,7 @@ def membership_change_role(
     membership_id: int,
     role: Role,
     expected_role: Role | str,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> Membership:
     with transaction.atomic():
         administrator_count = _lock_administrators(organisation)
@@ -425,9 +426,9 @@ def membership_change_role(
         previous = membership.get_role_display().lower()
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.ROLE_CHANGED,
+            event=Event.ROLE_CHANGED,
             organisation=organisation,
             detail=f"{membership.user.email}: {previous} to {Role(role).label.lower()}",
         )
@@ -435,7 +436,7 @@ def membership_change_role(
 
 
 def membership_remove(
-    *, organisation: Organisation, membership_id: int, actor: audit.Actor | None = None
+    *, organisation: Organisation, membership_id: int, actor: Actor | None = None
 ) -> User:
     with transaction.atomic():
         administrator_count = _lock_administrators(organisation)
@@ -452,9 +453,9 @@ def membership_remove(
                 "someone else an administrator first"
             )
         membership.delete()
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.PERSON_REMOVED,
+            event=Event.PERSON_REMOVED,
             organisation=organisation,
             detail=membership.user.email,
         )
@@ -475,7 +476,7 @@ def invitation_create(
     role: Role,
     invited_by: User,
     accept_url_for,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> Invitation:
     """Creates an invitation and emails its single-use link.
 
@@ -501,9 +502,9 @@ def invitation_create(
             created_at=now,
             expires_at=now + timedelta(days=settings.DSPT_INVITATION_DAYS),
         )
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.INVITATION_SENT,
+            event=Event.INVITATION_SENT,
             user=invited_by,
             organisation=organisation,
             detail=f"{invitation.email} as {invitation.get_role_display().lower()}",
@@ -523,16 +524,16 @@ def invitation_create(
 
 
 def invitation_cancel(
-    *, organisation: Organisation, invitation_id: int, actor: audit.Actor | None = None
+    *, organisation: Organisation, invitation_id: int, actor: Actor | None = None
 ) -> Invitation:
     with transaction.atomic():
         invitation = organisation.invitations.select_for_update().get(pk=invitation_id)
         if invitation.accepted_at is None and invitation.cancelled_at is None:
             invitation.cancelled_at = timezone.now()
             invitation.save(update_fields=["cancelled_at"])
-            audit.audit_record(
+            audit_record(
                 actor=actor,
-                event=audit.Event.INVITATION_CANCELLED,
+                event=Event.INVITATION_CANCELLED,
                 organisation=organisation,
                 detail=invitation.email,
             )
@@ -565,7 +566,7 @@ def invitation_accept(
     token: str,
     user: User | None = None,
     new_account: NewAccount | None = None,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> Membership:
     """Accepts an invitation once: adds the membership for the signed-in person or a new account."""
     with transaction.atomic():
@@ -609,9 +610,9 @@ def invitation_accept(
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.INVITATION_ACCEPTED,
+            event=Event.INVITATION_ACCEPTED,
             user=user,
             organisation=invitation.organisation,
             detail=f"{invitation.email} as {membership.get_role_display().lower()}",

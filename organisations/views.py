@@ -2,18 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
 
+from accounts.mfa import mfa_enabled
 from assessments.selectors import assessment_summary
+from audit.models import Event
+from audit.selectors import activity_for
+from audit.services import Actor
 from dspt_portal.ratelimit import email_limit_exceeded, rate_limited, too_many_requests
 
-from . import audit, mfa, selectors, services
+from . import selectors, services
 from .access import Access, requires
 from .forms import (
     ChangeOrganisationForm,
@@ -23,10 +25,7 @@ from .forms import (
     OdsCodeForm,
     ProfileForm,
     RegistrationEmailForm,
-    ResetPasswordForm,
-    ResetRequestForm,
     RoleForm,
-    SignInForm,
 )
 from .middleware import organisation_switch
 from .models import Invitation, Membership
@@ -39,48 +38,12 @@ REGISTRATION_SESSION_KEY = "registration_ods_code"
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "organisations/start.html")
-    context = {"mfa_enabled": mfa.mfa_enabled(user=request.user)}
+    context = {"mfa_enabled": mfa_enabled(user=request.user)}
     if request.organisation is not None:
         context["branch_count"] = selectors.branch_list(organisation=request.organisation).count()
         context["membership_count"] = selectors.memberships_for_user(user=request.user).count()
         context.update(assessment_summary(organisation=request.organisation))
     return render(request, "organisations/dashboard.html", context)
-
-
-# --- Signing in and out ------------------------------------------------------------------------
-
-sign_in = requires(Access.PUBLIC)(
-    auth_views.LoginView.as_view(
-        template_name="organisations/sign_in.html",
-        authentication_form=SignInForm,
-        redirect_authenticated_user=True,
-    )
-)
-sign_out = requires(Access.PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
-password_reset = requires(Access.PUBLIC)(
-    auth_views.PasswordResetView.as_view(
-        template_name="organisations/password_reset.html",
-        form_class=ResetRequestForm,
-        email_template_name="organisations/email/password_reset.txt",
-        subject_template_name="organisations/email/password_reset_subject.txt",
-        success_url=reverse_lazy("password-reset-sent"),
-    )
-)
-password_reset_sent = requires(Access.PUBLIC)(
-    auth_views.PasswordResetDoneView.as_view(template_name="organisations/password_reset_sent.html")
-)
-password_reset_confirm = requires(Access.PUBLIC)(
-    auth_views.PasswordResetConfirmView.as_view(
-        template_name="organisations/password_reset_confirm.html",
-        form_class=ResetPasswordForm,
-        success_url=reverse_lazy("password-reset-complete"),
-    )
-)
-password_reset_complete = requires(Access.PUBLIC)(
-    auth_views.PasswordResetCompleteView.as_view(
-        template_name="organisations/password_reset_complete.html"
-    )
-)
 
 
 # --- Registration ------------------------------------------------------------------------------
@@ -146,7 +109,7 @@ def register_confirm(request):
                 link_for=lambda token: request.build_absolute_uri(
                     reverse("register-complete", args=[token])
                 ),
-                ip_address=audit.client_ip(request),
+                actor=Actor.from_request(request),
             )
             request.session.pop(REGISTRATION_SESSION_KEY, None)
             return render(
@@ -191,8 +154,7 @@ def register_helpdesk(request):
                 email=data["email"],
                 full_name=data["full_name"],
                 reason=data["reason"],
-                ip_address=audit.client_ip(request),
-                actor=audit.Actor.from_request(request),
+                actor=Actor.from_request(request),
             )
             request.session.pop(REGISTRATION_SESSION_KEY, None)
             return render(
@@ -282,7 +244,7 @@ def register_complete(request, token: str):
                 )
                 if user is None
                 else None,
-                actor=audit.Actor.from_request(request),
+                actor=Actor.from_request(request),
             )
         except services.RegistrationLinkError as error:
             context["error_message"] = error.message
@@ -357,7 +319,7 @@ def profile_edit(request):
                     expected_version=form.cleaned_data["version"],
                     changes=form.changes(),
                     updated_by=request.user,
-                    actor=audit.Actor.from_request(request),
+                    actor=Actor.from_request(request),
                 )
             except services.ConflictError as error:
                 form.add_error(None, error.message)
@@ -417,7 +379,7 @@ def people_invite(request):
                     accept_url_for=lambda token: request.build_absolute_uri(
                         reverse("invitation-accept", args=[token])
                     ),
-                    actor=audit.Actor.from_request(request),
+                    actor=Actor.from_request(request),
                 )
             except services.ServiceError as error:
                 form.add_error("email", error.message)
@@ -448,7 +410,7 @@ def people_change_role(request, membership_id: int):
                     membership_id=membership.pk,
                     role=Role(form.cleaned_data["role"]),
                     expected_role=form.cleaned_data["expected_role"],
-                    actor=audit.Actor.from_request(request),
+                    actor=Actor.from_request(request),
                 )
             except services.ConflictError as error:
                 form.add_error(None, error.message)
@@ -479,7 +441,7 @@ def people_remove(request, membership_id: int):
             removed = services.membership_remove(
                 organisation=request.organisation,
                 membership_id=membership.pk,
-                actor=audit.Actor.from_request(request),
+                actor=Actor.from_request(request),
             )
         except services.LastAdministratorError as error:
             error_message = error.message
@@ -511,7 +473,7 @@ def invitation_cancel(request, invitation_id: int):
         services.invitation_cancel(
             organisation=request.organisation,
             invitation_id=invitation.pk,
-            actor=audit.Actor.from_request(request),
+            actor=Actor.from_request(request),
         )
         messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
         return redirect("people-list")
@@ -567,7 +529,7 @@ def invitation_accept(request, token: str):
                 )
                 if user is None
                 else None,
-                actor=audit.Actor.from_request(request),
+                actor=Actor.from_request(request),
             )
         except services.InvitationError as error:
             context["error_message"] = error.message
@@ -590,9 +552,9 @@ def invitation_accept(request, token: str):
 @requires(Permission.MANAGE_USERS)
 def activity(request):
     chosen = request.GET.get("event", "")
-    if chosen not in audit.Event.values:
+    if chosen not in Event.values:
         chosen = ""
-    events = audit.activity_for(organisation=request.organisation, event=chosen)
+    events = activity_for(organisation=request.organisation, event=chosen)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -601,6 +563,6 @@ def activity(request):
             "page": page,
             "events": page.object_list,
             "chosen": chosen,
-            "choices": audit.Event.choices,
+            "choices": Event.choices,
         },
     )

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
+from audit.services import Actor
 from dspt_portal.ratelimit import rate_limited
-from organisations import audit
 from organisations.access import Access, requires
 from organisations.roles import Permission
 
@@ -50,13 +50,16 @@ def _request_document(request, *, kind: str, **source):
     Approaching Standards)."""
     try:
         job = jobs.document_job_request(
-            organisation=request.organisation, kind=kind, user=request.user, **source
+            organisation=request.organisation,
+            kind=kind,
+            user=request.user,
+            actor=Actor.from_request(request),
+            **source,
         )
     except jobs.JobNotAllowed as error:
         raise Http404(str(error)) from error
     except jobs.JobNotStarted:
         return _not_started(request)
-    audit.audit_record(request=request, event=audit.Event.EXPORT_REQUESTED, detail=str(job))
     return redirect(job)
 
 
@@ -112,14 +115,13 @@ def document_job_file(request, job_id: int):
     if job.state != DocumentJob.State.READY or not job.file:
         raise Http404("This document is not ready")
     try:
-        stream = job.file.open("rb")
+        stream = jobs.document_job_download(job=job, actor=Actor.from_request(request))
     except FileNotFoundError as error:
         raise Http404("The file is missing") from error
     response = FileResponse(
         stream, as_attachment=True, filename=job.file_name, content_type=job.content_type
     )
     response["Cache-Control"] = "private, no-store"
-    audit.audit_record(request=request, event=audit.Event.EXPORT_DOWNLOADED, detail=job.file_name)
     return response
 
 

@@ -29,6 +29,8 @@ from django.utils import timezone
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
 from assessments.presenters import NOT_MET_LABEL, answer_text
+from audit.models import Event
+from audit.services import Actor, audit_record
 from organisations.models import Organisation, User
 
 from .documents import certificate, excel
@@ -127,8 +129,35 @@ def document_job_request(
     user: User,
     assessment: Assessment | None = None,
     publication: Publication | None = None,
+    actor: Actor | None = None,
 ) -> DocumentJob:
-    """The job for this document and data, created and queued if it does not exist yet."""
+    """The job for this document and data, created and queued if it does not exist yet; the
+    request is recorded once a job is in hand (not when it is refused or cannot be sent)."""
+    job = _document_job_find_or_start(
+        organisation=organisation,
+        kind=kind,
+        user=user,
+        assessment=assessment,
+        publication=publication,
+    )
+    audit_record(
+        actor=actor,
+        user=user,
+        event=Event.EXPORT_REQUESTED,
+        organisation=organisation,
+        detail=str(job),
+    )
+    return job
+
+
+def _document_job_find_or_start(
+    *,
+    organisation: Organisation,
+    kind: str,
+    user: User,
+    assessment: Assessment | None,
+    publication: Publication | None,
+) -> DocumentJob:
     if kind == DocumentJob.Kind.ASSESSMENT_XLSX:
         subject, fingerprint = (
             f"assessment:{assessment.pk}",
@@ -168,6 +197,19 @@ def document_job_request(
 def document_job_retry(*, job: DocumentJob) -> DocumentJob:
     """The "Try again" button: a failed or stale job is sent again, any other is left be."""
     return _send_again(job)
+
+
+def document_job_download(*, job: DocumentJob, actor: Actor | None = None):
+    """Opens a finished document's file for someone to download, and records that they did.
+    Raises FileNotFoundError (and records nothing) when the file is missing."""
+    stream = job.file.open("rb")
+    audit_record(
+        actor=actor,
+        event=Event.EXPORT_DOWNLOADED,
+        organisation=job.organisation,
+        detail=job.file_name,
+    )
+    return stream
 
 
 def _send_again(job: DocumentJob) -> DocumentJob:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
-from organisations import audit
+from audit.models import Event
+from audit.services import Actor, audit_record
 from organisations import selectors as organisation_selectors
 from organisations.models import Organisation, User
 
@@ -160,7 +161,7 @@ def publication_create(
     site_ids: Sequence[int],
     sequence: int,
     user: User,
-    actor: audit.Actor | None = None,
+    actor: Actor | None = None,
 ) -> Publication:
     """Publishes the assessment at `level` for the organisation and the chosen sites.
 
@@ -234,9 +235,9 @@ def publication_create(
         PublicationSite.objects.bulk_create(
             PublicationSite(publication=publication, organisation_id=pk) for pk in chosen
         )
-        audit.audit_record(
+        audit_record(
             actor=actor,
-            event=audit.Event.PUBLISHED,
+            event=Event.PUBLISHED,
             user=user,
             organisation=organisation,
             detail=f"{publication.status_text}, {len(chosen)} other site(s)",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments.vocabulary import LEVEL_LABELS
-from organisations import audit
+from audit.services import Actor
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.selectors import profile_get
@@ -235,7 +235,7 @@ def publish_summary(request):
                     site_ids=[site.pk for site in chosen],
                     sequence=form.cleaned_data["sequence"],
                     user=request.user,
-                    actor=audit.Actor.from_request(request),
+                    actor=Actor.from_request(request),
                 )
             except services.AlreadyPublished as error:
                 existing = error.existing

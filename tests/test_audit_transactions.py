@@ -11,8 +11,8 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from assessments import services as assessment_services
-from organisations import audit
-from organisations.models import AuditEvent, Invitation, Membership, OrganisationProfile
+from audit.models import AuditEvent, Event
+from organisations.models import Invitation, Membership, OrganisationProfile
 from organisations.roles import Role
 from publishing import services
 from publishing.models import Publication, PublicationSite
@@ -60,7 +60,7 @@ def test_publishing_records_its_event_with_who_and_from_where(client, ready_to_p
     )
     publication = Publication.objects.get()
     assert response["Location"] == publication.get_absolute_url()
-    event = AuditEvent.objects.get(event=audit.Event.PUBLISHED)
+    event = AuditEvent.objects.get(event=Event.PUBLISHED)
     assert event.organisation == publication.organisation
     assert event.user == publication.published_by
     assert event.ip_address == "127.0.0.1"
@@ -68,12 +68,12 @@ def test_publishing_records_its_event_with_who_and_from_where(client, ready_to_p
 
 
 def test_a_failing_audit_write_leaves_no_publication(client, ready_to_publish, audit_fails_for):
-    audit_fails_for(audit.Event.PUBLISHED)
+    audit_fails_for(Event.PUBLISHED)
     with pytest.raises(DatabaseError):
         publish(client)
     assert not Publication.objects.exists()
     assert not PublicationSite.objects.exists()
-    assert not AuditEvent.objects.filter(event=audit.Event.PUBLISHED).exists()
+    assert not AuditEvent.objects.filter(event=Event.PUBLISHED).exists()
 
 
 def test_a_publication_rolled_back_after_its_event_takes_the_event_with_it(
@@ -91,10 +91,10 @@ def test_a_publication_rolled_back_after_its_event_takes_the_event_with_it(
         services.publication_create(
             assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
         )
-        assert AuditEvent.objects.filter(event=audit.Event.PUBLISHED).count() == 1
+        assert AuditEvent.objects.filter(event=Event.PUBLISHED).count() == 1
         raise CommitLost
     assert not Publication.objects.exists()
-    assert not AuditEvent.objects.filter(event=audit.Event.PUBLISHED).exists()
+    assert not AuditEvent.objects.filter(event=Event.PUBLISHED).exists()
 
 
 def test_a_failing_audit_write_leaves_the_role_as_it_was(
@@ -102,7 +102,7 @@ def test_a_failing_audit_write_leaves_the_role_as_it_was(
 ):
     membership = Membership.objects.get(user=member, organisation=organisation)
     client.force_login(administrator)
-    audit_fails_for(audit.Event.ROLE_CHANGED)
+    audit_fails_for(Event.ROLE_CHANGED)
     with pytest.raises(DatabaseError):
         client.post(
             reverse("people-change-role", args=[membership.pk]),
@@ -120,7 +120,7 @@ def test_a_role_change_is_recorded_with_the_change(client, administrator, member
         {"role": Role.VIEWER, "expected_role": Role.MEMBER},
     )
     assert response.status_code == 302
-    event = AuditEvent.objects.get(event=audit.Event.ROLE_CHANGED)
+    event = AuditEvent.objects.get(event=Event.ROLE_CHANGED)
     assert event.user == administrator and event.organisation == organisation
     assert event.detail == "member@care.example: member to viewer"
 
@@ -130,7 +130,7 @@ def test_a_failing_audit_write_leaves_the_person_in_place(
 ):
     membership = Membership.objects.get(user=member, organisation=organisation)
     client.force_login(administrator)
-    audit_fails_for(audit.Event.PERSON_REMOVED)
+    audit_fails_for(Event.PERSON_REMOVED)
     with pytest.raises(DatabaseError):
         client.post(reverse("people-remove", args=[membership.pk]))
     assert Membership.objects.filter(pk=membership.pk).exists()
@@ -140,7 +140,7 @@ def test_a_failing_audit_write_sends_no_invitation(
     client, administrator, organisation, audit_fails_for
 ):
     client.force_login(administrator)
-    audit_fails_for(audit.Event.INVITATION_SENT)
+    audit_fails_for(Event.INVITATION_SENT)
     with pytest.raises(DatabaseError):
         client.post(reverse("people-invite"), {"email": "new@care.example", "role": Role.MEMBER})
     assert not Invitation.objects.exists()
@@ -153,7 +153,7 @@ def test_a_failing_audit_write_leaves_the_profile_unchanged(
     from organisations import services as organisation_services
 
     profile, _ = OrganisationProfile.objects.get_or_create(organisation=organisation)
-    audit_fails_for(audit.Event.PROFILE_CHANGED)
+    audit_fails_for(Event.PROFILE_CHANGED)
     with pytest.raises(DatabaseError):
         organisation_services.profile_update(
             organisation=organisation,

@@ -6,13 +6,13 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from dspt_portal.client_address import (
     address_in_networks,
     client_address,
     client_ip,
     networks_parse,
 )
-from organisations.models import AuditEvent
 
 from .conftest import PASSWORD
 

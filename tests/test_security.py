@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments import services as assessment_services
-from organisations.models import AuditEvent
+from audit.models import AuditEvent
 from organisations.roles import Role
 from publishing import services as publishing_services
 from publishing.models import Publication, PublicationSite

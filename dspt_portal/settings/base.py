@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "organisations",
+    "accounts",
+    "audit",
     "assessments",
     "publishing",
 ]
@@ -41,12 +43,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "organisations.middleware.SessionIdleMiddleware",
+    "accounts.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "organisations.mfa_middleware.MFAGateMiddleware",
+    "accounts.middleware.MFAGateMiddleware",
     "organisations.middleware.CurrentOrganisationMiddleware",
     # Before any view or CSRF check reads the body; after the above so its 413 page is a full one.
     "dspt_portal.request_limits.RequestBodyLimitMiddleware",
@@ -220,7 +222,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "organisations/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 # Lockout counts per client address exactly as the rate limits and the audit trail see it.

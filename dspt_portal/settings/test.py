@@ -17,7 +17,7 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 # Static files come from the finders here; only production collects them into STATIC_ROOT.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
-# Most tests act as administrators without a phone; tests/organisations/test_mfa.py turns this on.
+# Most tests act as administrators without a phone; the two-factor tests turn this on.
 DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS = False
 # The suite searches far more often than a person; tests/test_security.py turns the limit on.
 DSPT_RATE_LIMITS_ENABLED = False

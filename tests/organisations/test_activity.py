@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from organisations.audit import activity_for
-from organisations.models import AuditEvent, Membership
+from audit.models import AuditEvent
+from audit.selectors import activity_for
+from organisations.models import Membership
 from organisations.roles import Role
 
 from ..factories import MembershipFactory

@@ -11,9 +11,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from organisations.audit import Event
+from audit.models import AuditEvent, Event
 from organisations.models import (
-    AuditEvent,
     Membership,
     Organisation,
     PendingRegistration,

@@ -4,7 +4,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from . import audit, mfa
+from audit.models import Event
+from audit.services import Actor, audit_record
+
+from . import mfa
 
 
 @receiver(user_logged_in)
@@ -13,14 +16,16 @@ def on_signed_in(sender, request, user, **kwargs):
         return
     if hasattr(request, "session"):
         request.session[mfa.PENDING_SESSION_KEY] = mfa.mfa_enabled(user=user)
-    audit.audit_record(request=request, user=user, event=audit.Event.SIGNED_IN, organisation=None)
+    audit_record(
+        actor=Actor.from_request(request), user=user, event=Event.SIGNED_IN, organisation=None
+    )
 
 
 @receiver(user_logged_out)
 def on_signed_out(sender, request, user, **kwargs):
     if request is not None and user is not None:
-        audit.audit_record(
-            request=request, user=user, event=audit.Event.SIGNED_OUT, organisation=None
+        audit_record(
+            actor=Actor.from_request(request), user=user, event=Event.SIGNED_OUT, organisation=None
         )
 
 
@@ -28,10 +33,10 @@ def on_signed_out(sender, request, user, **kwargs):
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     email = str(credentials.get("username") or credentials.get("email") or "")[:254]
     user = get_user_model().objects.filter(email__iexact=email).first() if email else None
-    audit.audit_record(
-        request=request,
+    audit_record(
+        actor=Actor.from_request(request) if request is not None else None,
         user=user,
         actor_email=email,
-        event=audit.Event.SIGN_IN_FAILED,
+        event=Event.SIGN_IN_FAILED,
         organisation=None,
     )

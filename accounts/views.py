@@ -1,37 +1,62 @@
-"""The account page and two-factor authentication: set up, verify at sign-in, recovery, removal."""
+"""A person's own account and session: signing in and out, resetting a password, the account
+page, and two-factor authentication (set up, verify at sign-in, recovery codes, removal)."""
 
 from __future__ import annotations
 
 import base64
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from . import audit, mfa
-from .access import Access, requires
+from audit.services import Actor
+from organisations.access import Access, requires
 
+from . import mfa
+from .forms import CodeForm, ResetPasswordForm, ResetRequestForm, SignInForm
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code",
-        max_length=32,
-        help_text="The 6-digit code your authenticator app shows now.",
-        error_messages={"required": "Enter the code"},
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "spellcheck": "false",
-                "class": "nhsuk-input--width-10",
-            }
-        ),
+# --- Signing in and out, and resetting a password ----------------------------------------------
+
+sign_in = requires(Access.PUBLIC)(
+    auth_views.LoginView.as_view(
+        template_name="accounts/sign_in.html",
+        authentication_form=SignInForm,
+        redirect_authenticated_user=True,
     )
+)
+sign_out = requires(Access.PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
+password_reset = requires(Access.PUBLIC)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        form_class=ResetRequestForm,
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
+        success_url=reverse_lazy("password-reset-sent"),
+    )
+)
+password_reset_sent = requires(Access.PUBLIC)(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_sent.html")
+)
+password_reset_confirm = requires(Access.PUBLIC)(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/password_reset_confirm.html",
+        form_class=ResetPasswordForm,
+        success_url=reverse_lazy("password-reset-complete"),
+    )
+)
+password_reset_complete = requires(Access.PUBLIC)(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"
+    )
+)
+
+
+# --- The account page and two-factor authentication --------------------------------------------
 
 
 def _next_url(request, default: str = "home") -> str:
@@ -71,7 +96,7 @@ def account(request):
     user = request.user
     return render(
         request,
-        "organisations/account.html",
+        "accounts/account.html",
         {
             "mfa_enabled": mfa.mfa_enabled(user=user),
             "recovery_codes_left": mfa.recovery_codes_left(user=user),
@@ -97,7 +122,7 @@ def mfa_setup(request):
                 user=user,
                 device=device,
                 token=form.cleaned_data["code"],
-                actor=audit.Actor.from_request(request),
+                actor=Actor.from_request(request),
             )
             if codes is not None:
                 _keep_this_session(request)
@@ -105,7 +130,7 @@ def mfa_setup(request):
                 _verified(request, device)
                 return render(
                     request,
-                    "organisations/mfa_recovery_codes.html",
+                    "accounts/mfa_recovery_codes.html",
                     {"codes": codes, "next": _next_url(request, "account"), "first_time": True},
                 )
             form.add_error(
@@ -117,7 +142,7 @@ def mfa_setup(request):
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
-        "organisations/mfa_setup.html",
+        "accounts/mfa_setup.html",
         {
             "form": form,
             "qr_svg": mfa.qr_code_svg(device),
@@ -140,19 +165,19 @@ def mfa_verify(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            device = mfa.mfa_check(user=request.user, token=form.cleaned_data["code"])
+            device = mfa.mfa_verify(
+                user=request.user,
+                token=form.cleaned_data["code"],
+                actor=Actor.from_request(request),
+            )
             if device is not None:
                 _verified(request, device)
-                audit.audit_record(
-                    request=request, event=audit.Event.MFA_VERIFIED, organisation=None
-                )
                 return redirect(_next_url(request))
-            audit.audit_record(request=request, event=audit.Event.MFA_FAILED, organisation=None)
             form.add_error("code", "The code is not right. Enter the code the app shows now")
         status = 400
     return render(
         request,
-        "organisations/mfa_verify.html",
+        "accounts/mfa_verify.html",
         {"form": form, "next": request.GET.get("next", "")},
         status=status,
     )
@@ -163,11 +188,11 @@ def mfa_verify(request):
 def mfa_recovery_codes(request):
     if not request.user.is_verified():
         return redirect("mfa-verify")
-    codes = mfa.recovery_codes_new(user=request.user, actor=audit.Actor.from_request(request))
+    codes = mfa.recovery_codes_new(user=request.user, actor=Actor.from_request(request))
     _keep_this_session(request)
     return render(
         request,
-        "organisations/mfa_recovery_codes.html",
+        "accounts/mfa_recovery_codes.html",
         {"codes": codes, "next": _next_url(request, "account"), "first_time": False},
     )
 
@@ -182,10 +207,10 @@ def mfa_remove(request):
     if request.method == "POST":
         if form.is_valid():
             if mfa.mfa_check(user=request.user, token=form.cleaned_data["code"]) is not None:
-                mfa.mfa_remove(user=request.user, actor=audit.Actor.from_request(request))
+                mfa.mfa_remove(user=request.user, actor=Actor.from_request(request))
                 _keep_this_session(request)
                 messages.success(request, "Two-factor authentication has been turned off.")
                 return redirect("account")
             form.add_error("code", "The code is not right. Enter the code the app shows now")
         status = 400
-    return render(request, "organisations/mfa_remove.html", {"form": form}, status=status)
+    return render(request, "accounts/mfa_remove.html", {"form": form}, status=status)

@@ -10,8 +10,9 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit
-from .models import User
+from audit.models import Event
+from audit.services import Actor, audit_record
+from organisations.models import User
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Authenticator app"
@@ -60,7 +61,7 @@ def mfa_change_allowed(*, has_factor: bool, session_verified: bool) -> bool:
 
 
 def mfa_confirm(
-    *, user: User, device: TOTPDevice, token: str, actor: audit.Actor | None = None
+    *, user: User, device: TOTPDevice, token: str, actor: Actor | None = None
 ) -> list[str] | None:
     """Confirms the app with a code from it (turning two-factor on, or replacing the app);
     returns the new recovery codes, or None if the code is wrong."""
@@ -72,18 +73,16 @@ def mfa_confirm(
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(user=user)
         user.security_stamp_rotate()
-        audit.audit_record(actor=actor, event=audit.Event.MFA_ENABLED, user=user, organisation=None)
+        audit_record(actor=actor, event=Event.MFA_ENABLED, user=user, organisation=None)
     return codes
 
 
-def recovery_codes_new(*, user: User, actor: audit.Actor | None = None) -> list[str]:
+def recovery_codes_new(*, user: User, actor: Actor | None = None) -> list[str]:
     """Replaces the recovery codes; each works once."""
     with transaction.atomic():
         codes = _recovery_codes_replace(user=user)
         user.security_stamp_rotate()
-        audit.audit_record(
-            actor=actor, event=audit.Event.MFA_RECOVERY_CODES, user=user, organisation=None
-        )
+        audit_record(actor=actor, event=Event.MFA_RECOVERY_CODES, user=user, organisation=None)
     return codes
 
 
@@ -115,11 +114,23 @@ def mfa_check(*, user: User, token: str):
     return None
 
 
-def mfa_remove(*, user: User, actor: audit.Actor | None = None) -> None:
+def mfa_verify(*, user: User, token: str, actor: Actor | None = None):
+    """The second step of signing in: the device that accepts `token`, or None. Either outcome
+    is recorded (a used recovery code is spent in the same transaction)."""
+    with transaction.atomic():
+        device = mfa_check(user=user, token=token)
+        audit_record(
+            actor=actor,
+            event=Event.MFA_VERIFIED if device is not None else Event.MFA_FAILED,
+            user=user,
+            organisation=None,
+        )
+    return device
+
+
+def mfa_remove(*, user: User, actor: Actor | None = None) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         user.security_stamp_rotate()
-        audit.audit_record(
-            actor=actor, event=audit.Event.MFA_DISABLED, user=user, organisation=None
-        )
+        audit_record(actor=actor, event=Event.MFA_DISABLED, user=user, organisation=None)
