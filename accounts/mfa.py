@@ -19,26 +19,41 @@ APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 # Session flag: signed in with a password, second step still to do.
 PENDING_SESSION_KEY = "mfa_pending"
-# Session key: the unconfirmed app device this session is setting up.
-SETUP_DEVICE_SESSION_KEY = "mfa_setup_device_id"
+# Session key: the secret of the app this session is setting up (shown on its page, not yet
+# confirmed). The session is stored on the server.
+SETUP_KEY_SESSION_KEY = "mfa_setup_key"
 
 
 def mfa_enabled(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def mfa_setup_device(*, user: User, device_id: int | None) -> TOTPDevice:
-    """The unconfirmed app device this session is setting up (`device_id`, kept in the session),
-    or a new one with a fresh secret. A secret is never shared between two sessions: a session
-    that started set-up earlier (perhaps someone else's with the password) cannot have shown
-    the secret that this one confirms."""
-    if device_id is not None:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
-        if device is not None:
-            return device
+def mfa_setup_device(*, user: User, key: str | None) -> TOTPDevice:
+    """The app device this session is setting up, NOT saved: showing the set-up page writes
+    nothing. `key` is the secret this session was shown (kept in its session); without one, a
+    fresh secret. A secret is never shared between two sessions: a session that started set-up
+    earlier (perhaps someone else's with the password) cannot have shown the secret that this
+    one confirms."""
+    device = TOTPDevice(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    if key:
+        device.key = key
+    return device
+
+
+def mfa_setup_device_store(*, device: TOTPDevice) -> TOTPDevice:
+    """Saves the device being set up (when a code is entered), replacing any other unconfirmed
+    one, so wrong codes are counted (throttled) against it."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        return TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+        TOTPDevice.objects.filter(user=device.user, confirmed=False).exclude(
+            key=device.key
+        ).delete()
+        stored, _ = TOTPDevice.objects.get_or_create(
+            user=device.user,
+            key=device.key,
+            confirmed=False,
+            defaults={"name": device.name},
+        )
+    return stored
 
 
 def qr_code_svg(device: TOTPDevice) -> str:

@@ -110,14 +110,13 @@ def mfa_setup(request):
     if refused is not None:
         return refused
     user = request.user
-    device = mfa.mfa_setup_device(
-        user=user, device_id=request.session.get(mfa.SETUP_DEVICE_SESSION_KEY)
-    )
-    request.session[mfa.SETUP_DEVICE_SESSION_KEY] = device.pk
+    device = mfa.mfa_setup_device(user=user, key=request.session.get(mfa.SETUP_KEY_SESSION_KEY))
+    request.session[mfa.SETUP_KEY_SESSION_KEY] = device.key
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            device = mfa.mfa_setup_device_store(device=device)
             codes = mfa.mfa_confirm(
                 user=user,
                 device=device,
@@ -126,7 +125,7 @@ def mfa_setup(request):
             )
             if codes is not None:
                 _keep_this_session(request)
-                request.session.pop(mfa.SETUP_DEVICE_SESSION_KEY, None)
+                request.session.pop(mfa.SETUP_KEY_SESSION_KEY, None)
                 _verified(request, device)
                 return render(
                     request,

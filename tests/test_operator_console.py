@@ -6,7 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import mfa
 
 from .conftest import PASSWORD
 from .factories import UserFactory
@@ -32,8 +33,8 @@ def set_up_two_factor(client, next_url="") -> list[str]:
     """Through the ordinary set-up pages, as README tells an operator to."""
     query = f"?next={next_url}" if next_url else ""
     client.get(reverse("mfa-setup") + query)
-    device = TOTPDevice.objects.get(confirmed=False)
-    response = client.post(reverse("mfa-setup"), {"code": totp(device.bin_key), "next": next_url})
+    key = bytes.fromhex(client.session[mfa.SETUP_KEY_SESSION_KEY])
+    response = client.post(reverse("mfa-setup"), {"code": totp(key), "next": next_url})
     assert response.status_code == 200
     return re.findall(r"<code[^>]*>([0-9a-z]+)</code>", response.content.decode())
 

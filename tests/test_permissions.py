@@ -12,12 +12,14 @@ one. Each request runs in a savepoint that is rolled back, so every cell starts 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -499,6 +501,31 @@ def test_post_matrix(client, world, person):
         for name, url in world["ours"].items()
     }
     assert got == {name: row.post[column] for name, row in MATRIX.items()}
+
+
+# Writes a page view may make: the session itself, and the access log (a download is recorded).
+MAY_WRITE_ON_GET = ("django_session", "organisations_auditevent")
+_WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("person", PEOPLE)
+def test_page_views_write_nothing(client, world, person):
+    """Every GET, by every person: opening a page never creates or changes anything (no
+    assessment started, no profile made, no answers carried forward)."""
+    as_person(client, world["people"][person])
+    written = {}
+    for name, url in world["ours"].items():
+        with CaptureQueriesContext(connection) as queries:
+            status(client, "GET", url)
+        tables = {
+            match.group(1)
+            for query in queries.captured_queries
+            if (match := _WRITE.match(query["sql"]))
+        } - set(MAY_WRITE_ON_GET)
+        if tables:
+            written[name] = sorted(tables)
+    assert written == {}
 
 
 OBJECT_URLS = (

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import mfa
 from assessments import services as assessment_services
 from audit.models import AuditEvent
 from organisations.roles import Role
@@ -94,8 +95,8 @@ def require_mfa(settings):
 
 def set_up_mfa(client) -> list[str]:
     client.get(reverse("mfa-setup"))
-    device = TOTPDevice.objects.get(confirmed=False)
-    response = client.post(reverse("mfa-setup"), {"code": totp(device.bin_key)})
+    key = bytes.fromhex(client.session[mfa.SETUP_KEY_SESSION_KEY])
+    response = client.post(reverse("mfa-setup"), {"code": totp(key)})
     assert response.status_code == 200
     return re.findall(r"<code[^>]*>([0-9a-z]+)</code>", response.content.decode())
 

@@ -34,10 +34,11 @@ def sign_in(client, email):
 
 def set_up(client) -> tuple[TOTPDevice, list[str]]:
     client.get(reverse("mfa-setup"))
-    device = TOTPDevice.objects.get(pk=client.session[mfa.SETUP_DEVICE_SESSION_KEY])
-    response = client.post(reverse("mfa-setup"), {"code": totp(device.bin_key)})
+    key = client.session[mfa.SETUP_KEY_SESSION_KEY]
+    assert not TOTPDevice.objects.filter(key=key).exists()  # the page alone saves nothing
+    response = client.post(reverse("mfa-setup"), {"code": totp(bytes.fromhex(key))})
     assert response.status_code == 200
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(key=key)
     assert device.confirmed
     return device, re.findall(r"<code[^>]*>([0-9a-z]+)</code>", response.content.decode())
 
@@ -111,7 +112,7 @@ def test_a_password_only_sign_in_is_stopped_before_the_set_up_pages(client, admi
 def test_a_secret_shown_to_one_session_is_never_confirmed_by_another(client, administrator):
     attacker = sign_in(Client(), administrator.email)
     attacker.get(reverse("mfa-setup"))
-    seen_by_attacker = TOTPDevice.objects.get(pk=attacker.session[mfa.SETUP_DEVICE_SESSION_KEY]).key
+    seen_by_attacker = attacker.session[mfa.SETUP_KEY_SESSION_KEY]
 
     sign_in(client, administrator.email)
     device, _ = set_up(client)
