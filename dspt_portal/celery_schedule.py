@@ -13,7 +13,7 @@ CELERY_BEAT_SCHEDULE = {
         # A run still queued the next morning is dropped: the next day's run does its work.
         "options": {"expires": 60 * 60 * 23},
     },
-    # Document jobs stuck long past their time (publishing/jobs.py) are marked failed, so their
+    # Document jobs stuck long past their time (documents/jobs.py) are marked failed, so their
     # page offers "Try again". A run not started within its interval is dropped: the next one
     # does the same work.
     "fail-abandoned-document-jobs": {

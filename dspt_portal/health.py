@@ -128,7 +128,7 @@ def check_disk() -> tuple[str, dict]:
 
 def check_queue() -> tuple[str, dict]:
     """How long the oldest document job still waiting for a worker has waited."""
-    from publishing.models import DocumentJob
+    from documents.models import DocumentJob
 
     oldest = DocumentJob.objects.filter(state=DocumentJob.State.QUEUED).aggregate(
         oldest=Min("updated_at")

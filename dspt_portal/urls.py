@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("publishing.urls")),
     path("", include("publishing.public_urls")),
+    path("", include("documents.urls")),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),
 ]

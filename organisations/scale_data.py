@@ -42,11 +42,11 @@ from assessments.models import (
     QuestionBank,
 )
 from assessments.rules import MeetsWhen
+from documents.models import DocumentJob
 from publishing.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
     ActionPlanEntry,
-    DocumentJob,
     Publication,
     PublicationSite,
     ReminderSent,

@@ -1,7 +1,8 @@
-"""The action plan spreadsheet: build the template to download, and read it back when uploaded.
+"""The action plan spreadsheet: what makes a file the template, and reading an upload back.
 
-Pure (no Django imports, a test checks): bytes in, bytes or plain data out, so the view only
-moves files and the rules are tested without a database.
+The template itself is made by `documents.builders.action_plan` from the format written down here.
+Pure (no Django imports, a test checks): bytes in, plain data out, so the view only moves files
+and the rules are tested without a database.
 
 Uploaded files are untrusted. Before openpyxl sees one we check its size, that it is a zip,
 and the sizes its entries declare once unpacked: Python's zipfile never inflates an entry beyond
@@ -15,17 +16,12 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from assessments.vocabulary import format_date
 
-from .documents.excel import write_text
 from .rules import ACTION_PLAN_MONTHS, ActionPlanLine, add_months
 
 TEMPLATE_MARKER = "DSPT action plan template"
@@ -60,23 +56,8 @@ NOT_TEMPLATE = (
     "This is not the action plan template. Download the template from this page and fill it in"
 )
 
-_COLUMN_WIDTHS = (10, 24, 60, 22, 50, 26, 14)
-_LOCKED_COLUMNS = 4  # Ref, Section, Requirement, Level: ours, not the user's
-_GREY = PatternFill("solid", fgColor="E8EDEE")  # NHS pale grey
-_DATE_FORMAT = "DD/MM/YYYY"
 _TEXT_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class PlanRow:
-    ref: str
-    section: str
-    requirement: str
-    level_label: str  # "Approaching Standards" / "Standards Met"
-    action: str = ""
-    responsible_person: str = ""
-    target_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -98,120 +79,6 @@ class ParsedPlan:
 
 
 # --- building ----------------------------------------------------------------------------------
-
-
-def build_action_plan_xlsx(
-    *,
-    organisation_name: str,
-    ods_code: str,
-    year: str,
-    rows: Sequence[PlanRow],
-    today: date,
-) -> bytes:
-    """The template for the items not yet done, pre-filled with any plan already saved."""
-    workbook = Workbook()
-    workbook.properties.creator = "DSPT portal"
-    workbook.properties.title = f"DSPT {year} action plan"
-    sheet = workbook.active
-    sheet.title = PLAN_SHEET
-    earliest = today + timedelta(days=1)
-    latest = add_months(today, ACTION_PLAN_MONTHS)
-
-    write_text(sheet["A1"], f"DSPT {year} action plan: {organisation_name} ({ods_code})")
-    sheet["A1"].font = Font(bold=True, size=14)
-    write_text(
-        sheet["A2"],
-        "For each requirement not yet done, say what you will do, who is responsible and the "
-        f"date it will be done by (after today and no later than {format_date(latest)}, "
-        "as DD/MM/YYYY). Do not change the grey columns or the headings. Save the file and "
-        "upload it on the action plan page.",
-    )
-    sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
-    sheet.row_dimensions[2].height = 48
-
-    for column, heading in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column)
-        write_text(cell, heading)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in enumerate(_COLUMN_WIDTHS, start=1):
-        sheet.column_dimensions[chr(ord("A") + column - 1)].width = width
-    sheet.freeze_panes = FROZEN_CELL
-
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for offset, row in enumerate(rows):
-        row_number = FIRST_DATA_ROW + offset
-        values = (row.ref, row.section, row.requirement, row.level_label)
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column)
-            write_text(cell, value)
-            cell.alignment = wrap
-            cell.fill = _GREY
-        for column, value in ((5, row.action), (6, row.responsible_person)):
-            cell = sheet.cell(row=row_number, column=column)
-            if value:
-                write_text(cell, value)
-            cell.alignment = wrap
-            cell.protection = Protection(locked=False)
-        date_cell = sheet.cell(row=row_number, column=7)
-        date_cell.value = row.target_date
-        date_cell.number_format = _DATE_FORMAT
-        date_cell.alignment = Alignment(vertical="top")
-        date_cell.protection = Protection(locked=False)
-
-    last_row = FIRST_DATA_ROW + max(len(rows), 1) - 1
-    validation = DataValidation(
-        type="date",
-        operator="between",
-        # Serial numbers are how Excel itself stores date limits; LibreOffice reads them too.
-        formula1=str(int(to_excel(earliest))),
-        formula2=str(int(to_excel(latest))),
-        allow_blank=True,
-        showInputMessage=True,
-        promptTitle="Target date",
-        prompt=(f"Enter a date between {earliest:%d/%m/%Y} and {latest:%d/%m/%Y}, as DD/MM/YYYY."),
-        showErrorMessage=True,
-        errorTitle="Target date",
-        error=(
-            f"The target date must be between {earliest:%d/%m/%Y} and {latest:%d/%m/%Y} "
-            "(within the next 12 months)."
-        ),
-    )
-    validation.add(f"G{FIRST_DATA_ROW}:G{last_row}")
-    sheet.add_data_validation(validation)
-
-    # Lock the grey columns against slips, without a password: it guards against accidents,
-    # not against a determined user (the upload is checked anyway). Resizing stays allowed.
-    sheet.protection.sheet = True
-    sheet.protection.formatColumns = False
-    sheet.protection.formatRows = False
-    sheet.protection.formatCells = False
-
-    _add_about_sheet(workbook, organisation_name, ods_code, year, today)
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _add_about_sheet(
-    workbook: Workbook, organisation_name: str, ods_code: str, year: str, today: date
-) -> None:
-    """A hidden sheet that lets an upload be recognised as our template, for this year and org."""
-    about: Worksheet = workbook.create_sheet(ABOUT_SHEET)
-    rows = (
-        ("Template", TEMPLATE_MARKER),
-        ("Version", TEMPLATE_VERSION),
-        ("DSPT year", year),
-        ("ODS code", ods_code),
-        ("Organisation", organisation_name),
-        ("Downloaded", today.isoformat()),
-    )
-    for row_number, (key, value) in enumerate(rows, start=1):
-        write_text(about.cell(row=row_number, column=1), key)
-        write_text(about.cell(row=row_number, column=2), value)
-    about.sheet_state = "hidden"
 
 
 # --- reading -----------------------------------------------------------------------------------

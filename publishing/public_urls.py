@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import document_views, public_views
+from . import public_views, verify_views
 
 urlpatterns = [
     path("search/", public_views.organisation_search, name="organisation-search"),
@@ -16,7 +16,7 @@ urlpatterns = [
     ),
     re_path(
         r"^verify/(?P<code>[^/]{1,80})/$",
-        document_views.certificate_verify,
+        verify_views.certificate_verify,
         name="certificate-verify",
     ),
 ]

@@ -19,7 +19,7 @@ from organisations.roles import Permission
 from organisations.selectors import profile_get
 
 from . import inputs, presenters, services, site_rules, snapshot
-from .action_plan import PlanRow, build_action_plan_xlsx, parse_action_plan_xlsx
+from .action_plan import parse_action_plan_xlsx
 from .models import Publication
 from .publish_forms import (
     ActionPlanForm,
@@ -328,39 +328,6 @@ def action_plan(request):
         },
         status=status,
     )
-
-
-@requires(Permission.PUBLISH)
-@_started
-def action_plan_download(request):
-    assessment, outstanding, entries = _plan_context(request)
-    organisation = request.organisation
-    rows = [
-        PlanRow(
-            ref=item.ref,
-            section=item.section.title,
-            requirement=item.text,
-            level_label="Mandatory" if item.is_mandatory else "Standards Met",
-            action=entries[item.ref].action if item.ref in entries else "",
-            responsible_person=entries[item.ref].responsible_person if item.ref in entries else "",
-            target_date=entries[item.ref].target_date if item.ref in entries else None,
-        )
-        for item in outstanding
-    ]
-    data = build_action_plan_xlsx(
-        organisation_name=organisation.name,
-        ods_code=organisation.ods_code,
-        year=assessment.bank.year,
-        rows=rows,
-        today=timezone.localdate(),
-    )
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="action-plan-{organisation.ods_code}-{assessment.bank.year}.xlsx"'
-    )
-    return response
 
 
 @requires(Permission.PUBLISH)

@@ -18,7 +18,7 @@ GATE_LIMIT_SECONDS = 120
 
 
 def install_gate(gate: Path) -> None:
-    from publishing import jobs
+    from documents import jobs
 
     build = jobs._build
 

@@ -17,9 +17,10 @@ from django.db import connection
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
+from documents import services as document_services
+from documents.models import DocumentJob
 from dspt_portal.celery import app as celery_app
-from publishing import jobs, services
-from publishing.models import DocumentJob
+from publishing import services
 
 from .factories import bank_build
 from .publishing.test_publish_flow import answer_items
@@ -108,13 +109,13 @@ def test_a_real_worker_makes_an_export_and_a_certificate(worker, organisation, a
         assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
     )
 
-    export = jobs.document_job_request(
+    export = document_services.document_job_request(
         organisation=organisation,
         kind=DocumentJob.Kind.ASSESSMENT_XLSX,
         assessment=assessment,
         user=administrator,
     )
-    certificate = jobs.document_job_request(
+    certificate = document_services.document_job_request(
         organisation=organisation,
         kind=DocumentJob.Kind.CERTIFICATE,
         publication=publication,

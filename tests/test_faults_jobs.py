@@ -30,9 +30,10 @@ from django.db.models import F
 from django.urls import reverse
 
 from assessments import services as assessment_services
+from documents import jobs, tasks
+from documents.models import DocumentJob
 from dspt_portal.celery import app as celery_app
-from publishing import jobs, services, tasks
-from publishing.models import DocumentJob
+from publishing import services
 
 from .factories import bank_build
 from .publishing.test_publish_flow import answer_items

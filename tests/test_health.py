@@ -14,11 +14,11 @@ from django.db import OperationalError
 from django.db.models import F
 from django.urls import include, path
 
+from documents.models import DocumentJob
 from dspt_portal import health, tasks
 from dspt_portal.celery import app as celery_app
 from dspt_portal.celery_schedule import CELERY_BEAT_SCHEDULE
 from organisations.access import Access
-from publishing.models import DocumentJob
 
 from .factories import RegisteredOrganisationFactory
 

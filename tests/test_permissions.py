@@ -26,11 +26,12 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, Document
+from documents.models import DocumentJob
 from organisations.access import Access
 from organisations.models import Membership, Organisation
 from organisations.roles import Permission, Role
 from organisations.services import invitation_create, registration_start
-from publishing.models import DocumentJob, Publication
+from publishing.models import Publication
 
 from .factories import MembershipFactory, OrganisationFactory, UserFactory, bank_build
 

@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from assessments import services as assessment_services
 from assessments.models import Answer, Assessment, QuestionBank
+from documents.models import DocumentJob
 from organisations.models import Invitation, Membership, Organisation
 from organisations.roles import Role
-from publishing.models import DocumentJob, Publication, PublicationSite, ReminderSent
+from publishing.models import Publication, PublicationSite, ReminderSent
 
 from .factories import (
     MembershipFactory,

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "audit",
     "assessments",
     "publishing",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # Redis hands an unacknowledged task to another worker after the visibility timeout. It must be
 # longer than the longest task (the daily reminder run; a document takes seconds) and its longest
 # retry countdown, or a slow task would run twice. A worker killed outright (not just one of its
-# processes) gives its task back after this; the stale-job rule (publishing/jobs.py) offers
+# processes) gives its task back after this; the stale-job rule (documents/jobs.py) offers
 # "Try again" long before.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 2 * 60 * 60,
@@ -271,7 +272,7 @@ DSPT_RATE_LIMITS = {
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
 # /health/ reports "degraded" past these (docs/deploy.md, "What to alert on"): free space on the
 # disk holding MEDIA_ROOT (local storage), the oldest document job still queued (a job is stale
-# after 5 minutes: publishing/jobs.py), and the last worker heartbeat (beat sends one a minute).
+# after 5 minutes: documents/jobs.py), and the last worker heartbeat (beat sends one a minute).
 DSPT_HEALTH_MIN_FREE_DISK_BYTES = int(
     env_str("DSPT_HEALTH_MIN_FREE_DISK_BYTES", str(2 * 1024 * 1024 * 1024))
 )

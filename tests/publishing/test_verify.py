@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessments import services as assessment_services
 from publishing import services
-from publishing.document_views import normalise_code
+from publishing.verify_views import normalise_code
 
 from ..factories import bank_build
 from .test_publish_flow import answer_items

@@ -19,9 +19,10 @@ from django.db import transaction
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
+from documents import selectors
+from documents.builders import certificate, excel
 from organisations.models import Organisation, OrganisationProfile, User
-from publishing import jobs, services
-from publishing.documents import certificate
+from publishing import services
 
 ANSWERS = {
     "text": {"text": "We have a written procedure, reviewed every year by the manager."},
@@ -103,10 +104,10 @@ class Command(BaseCommand):
         )
 
         def xlsx():
-            jobs._assessment_workbook(assessment, lambda percent: None)
+            excel.build_assessment_workbook(selectors.assessment_workbook(assessment=assessment))
 
         def pdf():
-            certificate.build_certificate_pdf(jobs.certificate_data(publication=publication))
+            certificate.build_certificate_pdf(selectors.certificate_data(publication=publication))
 
         pdf()  # the first build loads WeasyPrint and its fonts; people pay that once per worker
         return {

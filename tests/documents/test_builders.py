@@ -13,15 +13,15 @@ import pytest
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
-from publishing.documents import certificate as certificate_module
-from publishing.documents.certificate import (
+from documents.builders import certificate as certificate_module
+from documents.builders.certificate import (
     PACKAGE_DIR,
     CertificateData,
     build_certificate_pdf,
     certificate_html,
     package_only_fetcher,
 )
-from publishing.documents.excel import (
+from documents.builders.excel import (
     CARRIED_FORWARD,
     HEADERS,
     MAX_CELL_CHARS,
@@ -29,10 +29,11 @@ from publishing.documents.excel import (
     REVIEWED,
     SUMMARY_HEADERS,
     SUMMARY_SHEET,
+    AssessmentWorkbook,
     WorkbookOrganisation,
     WorkbookRow,
     WorkbookSummary,
-    build_assessment_xlsx,
+    build_assessment_workbook,
     rows_from_snapshot,
 )
 from publishing.snapshot import AnswersSnapshot
@@ -97,8 +98,9 @@ def sections_of(total: int) -> list[tuple[str, list[WorkbookRow]]]:
 
 
 def build(sections, progress=None) -> bytes:
-    return build_assessment_xlsx(
-        organisation=ORGANISATION, summary=SUMMARY, sections=sections, progress=progress
+    return build_assessment_workbook(
+        AssessmentWorkbook(organisation=ORGANISATION, summary=SUMMARY, sections=sections),
+        progress=progress,
     )
 
 
@@ -233,10 +235,12 @@ def test_formula_injection_is_stored_as_text(workbook):
 def test_formula_injection_in_names_and_titles_is_text_too():
     organisation = WorkbookOrganisation("=1+1", "@A1", ("-2",), "+3")
     summary = WorkbookSummary("2025-26", "=SUM(1)", "=SUM(2)", SUMMARY.generated_at, "=T()")
-    data = build_assessment_xlsx(
-        organisation=organisation,
-        summary=summary,
-        sections=[("=Section", [row("1", "=Section", question="=Q", last_changed_by="=U")])],
+    data = build_assessment_workbook(
+        AssessmentWorkbook(
+            organisation=organisation,
+            summary=summary,
+            sections=[("=Section", [row("1", "=Section", question="=Q", last_changed_by="=U")])],
+        )
     )
     workbook = read(data)
     for sheet in workbook.worksheets:

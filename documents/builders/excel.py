@@ -1,7 +1,9 @@
-"""The assessment spreadsheet ("Download assessment"): every item with its answer and comments.
+"""The assessment spreadsheet ("Download assessment", and the answers as published): every item
+with its answer and comments; and the cell writing every spreadsheet the portal makes shares.
 
-Pure (no Django imports, a test checks): plain data in, the XLSX file's bytes out. A summary sheet
-comes first, then one sheet per section. Uploaded documents are not included, only their names.
+Pure (no Django imports, a test checks): `AssessmentWorkbook` in, the XLSX file's bytes out. A
+summary sheet comes first, then one sheet per section. Uploaded documents are not included, only
+their names.
 
 Answers and comments are typed by users, so every text cell is written with `write_text`: a value
 that spreadsheet software would run as a formula (=HYPERLINK(…), +…, -…, @…) is stored as text.
@@ -23,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from assessments.vocabulary import item_level_label
+from dspt_portal.spreadsheet import starts_formula
 from publishing.snapshot import AnswersSnapshot
 
 LONDON = ZoneInfo("Europe/London")
@@ -45,16 +48,6 @@ SUMMARY_HEADERS: tuple[str, ...] = ("Section", "Evidence items", "Answered", "No
 NOT_APPLICABLE = "Not applicable"
 CARRIED_FORWARD = "Carried forward – review"
 REVIEWED = "Reviewed"
-# Item levels as stored in a question bank and in a publication's answers snapshot.
-ITEM_LEVEL_LABELS = {
-    "approaching": "Approaching Standards",
-    "met": "Standards Met",
-    "optional": "Non-mandatory",
-}
-
-# Characters that make spreadsheet software treat a typed value as a formula (OWASP's list);
-# the same list as publishing.action_plan.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 MAX_SHEET_TITLE = 31  # Excel's limit for a sheet's name
 TRUNCATED = " … (cut short: too long for one spreadsheet cell)"
@@ -113,6 +106,14 @@ class WorkbookSummary:
     title: str
 
 
+@dataclass(frozen=True)
+class AssessmentWorkbook:
+    organisation: WorkbookOrganisation
+    summary: WorkbookSummary
+    # (section title, its rows) in the order the sheets come.
+    sections: Sequence[tuple[str, Sequence[WorkbookRow]]]
+
+
 # --- cells -------------------------------------------------------------------------------------
 
 
@@ -128,7 +129,7 @@ def clean_text(value: object) -> str:
 def write_text(cell: Cell, value: object) -> None:
     """Write text that spreadsheet software will never run as a formula.
 
-    As publishing.action_plan does: openpyxl would store "=HYPERLINK(…)" as a formula; forcing the
+    openpyxl would store "=HYPERLINK(…)" as a formula; forcing the
     string type stores it as text, and the quote prefix (what Excel sets when someone types a
     leading apostrophe) keeps it text if the cell is edited. The value read back is unchanged.
     """
@@ -138,7 +139,7 @@ def write_text(cell: Cell, value: object) -> None:
         return
     cell.value = text
     cell.data_type = "s"
-    if text.startswith(FORMULA_TRIGGERS):
+    if starts_formula(text):
         cell.quotePrefix = True
 
 
@@ -173,14 +174,11 @@ def sheet_title(title: str, taken: set[str]) -> str:
 # --- building ----------------------------------------------------------------------------------
 
 
-def build_assessment_xlsx(
-    *,
-    organisation: WorkbookOrganisation,
-    summary: WorkbookSummary,
-    sections: Sequence[tuple[str, Sequence[WorkbookRow]]],
-    progress: Callable[[int], None] | None = None,
+def build_assessment_workbook(
+    data: AssessmentWorkbook, *, progress: Callable[[int], None] | None = None
 ) -> bytes:
     """The workbook: "Summary" first, then one sheet per section in the order given."""
+    organisation, summary, sections = data.organisation, data.summary, data.sections
 
     def report(percent: float) -> None:
         if progress is not None:

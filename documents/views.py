@@ -1,22 +1,21 @@
-"""Asking for documents, following their progress, downloading them; checking a certificate."""
+"""Asking for documents, following their progress, downloading them."""
 
 from __future__ import annotations
 
-import re
-
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
 from audit.services import Actor
-from dspt_portal.ratelimit import rate_limited
-from organisations.access import Access, requires
+from organisations.access import requires
 from organisations.roles import Permission
+from publishing.models import Publication
 
-from . import jobs, search, status
-from .models import CODE_ALPHABET, CODE_LENGTH, DocumentJob, Publication
+from . import jobs, selectors, services
+from .builders.action_plan import build_action_plan_workbook
+from .models import DocumentJob
 
 
 def _publication(request, publication_id: int) -> Publication:
@@ -32,7 +31,7 @@ RETRY_AFTER_SECONDS = 120
 
 def _not_started(request):
     """The 503 page when the task could not be sent to a worker (the broker is down)."""
-    response = render(request, "publishing/document_not_started.html", status=503)
+    response = render(request, "documents/document_not_started.html", status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -49,16 +48,16 @@ def _request_document(request, *, kind: str, **source):
     the broker cannot take it, 404 when the source cannot have one (a certificate for
     Approaching Standards)."""
     try:
-        job = jobs.document_job_request(
+        job = services.document_job_request(
             organisation=request.organisation,
             kind=kind,
             user=request.user,
             actor=Actor.from_request(request),
             **source,
         )
-    except jobs.JobNotAllowed as error:
+    except services.JobNotAllowed as error:
         raise Http404(str(error)) from error
-    except jobs.JobNotStarted:
+    except services.JobNotStarted:
         return _not_started(request)
     return redirect(job)
 
@@ -95,7 +94,7 @@ def certificate_download(request, publication_id: int):
 def document_job(request, job_id: int):
     job = _job(request, job_id)
     return render(
-        request, "publishing/document_job.html", {"job": job, "stale": jobs.job_is_stale(job)}
+        request, "documents/document_job.html", {"job": job, "stale": jobs.job_is_stale(job)}
     )
 
 
@@ -103,8 +102,8 @@ def document_job(request, job_id: int):
 @require_POST
 def document_job_retry(request, job_id: int):
     try:
-        job = jobs.document_job_retry(job=_job(request, job_id))
-    except jobs.JobNotStarted:
+        job = services.document_job_retry(job=_job(request, job_id))
+    except services.JobNotStarted:
         return _not_started(request)
     return redirect(job)
 
@@ -115,7 +114,7 @@ def document_job_file(request, job_id: int):
     if job.state != DocumentJob.State.READY or not job.file:
         raise Http404("This document is not ready")
     try:
-        stream = jobs.document_job_download(job=job, actor=Actor.from_request(request))
+        stream = services.document_job_download(job=job, actor=Actor.from_request(request))
     except FileNotFoundError as error:
         raise Http404("The file is missing") from error
     response = FileResponse(
@@ -125,70 +124,24 @@ def document_job_file(request, job_id: int):
     return response
 
 
-_CODE_CHARACTERS = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
-# People copy codes by hand: the letters the alphabet leaves out stand for digits they look like.
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def normalise_code(raw: str) -> str | None:
-    """`abcde fghij-…` → `ABCDE-FGHIJ-…`, or None when it cannot be a certificate code."""
-    compact = re.sub(r"[\s\-]", "", raw or "").upper().translate(_LOOKALIKES)
-    if not _CODE_CHARACTERS.fullmatch(compact):
-        return None
-    return "-".join(compact[i : i + 5] for i in range(0, CODE_LENGTH, 5))
-
-
-@requires(Access.PUBLIC)
-@rate_limited("verify")
-def certificate_verify(request, code: str):
-    normalised = normalise_code(code)
-    if normalised is None:
-        return render(
-            request,
-            "publishing/verify.html",
-            {"outcome": "malformed", "code": code[:60]},
-            status=404,
+@requires(Permission.PUBLISH)
+def action_plan_download(request):
+    """The action plan template, made at once: it is small, and people fill it in straight away."""
+    bank = assessment_selectors.bank_latest()
+    if bank is None:
+        raise Http404("No assessment has been loaded yet")
+    organisation = request.organisation
+    assessment = assessment_selectors.assessment_find(organisation=organisation, bank=bank)
+    if assessment is None:
+        # Publishing never starts the assessment: that is the assessment page's own action.
+        return redirect("assessment-overview", year=bank.year)
+    data = build_action_plan_workbook(
+        selectors.action_plan_workbook(
+            organisation=organisation, assessment=assessment, today=timezone.localdate()
         )
-    if normalised != code:
-        return redirect("certificate-verify", code=normalised)
-    publication = (
-        Publication.objects.select_related("bank", "organisation")
-        .filter(verification_code=normalised, level__in=["met", "exceeded"])
-        .first()
     )
-    if publication is None:
-        return render(
-            request,
-            "publishing/verify.html",
-            {"outcome": "unknown", "code": normalised},
-            status=404,
-        )
-    today = timezone.localdate()
-    later = (
-        Publication.objects.filter(
-            organisation_id=publication.organisation_id, published_at__gt=publication.published_at
-        )
-        .select_related("bank")
-        .order_by("-published_at")
-        .first()
+    response = HttpResponse(data, content_type=jobs.XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="action-plan-{organisation.ods_code}-{bank.year}.xlsx"'
     )
-    deadlines = search.publication_deadlines()
-    if later is not None:
-        outcome = "superseded"
-    elif not status.is_current(year=publication.bank.year, deadlines=deadlines, today=today):
-        outcome = "out_of_date"
-    else:
-        outcome = "current"
-    return render(
-        request,
-        "publishing/verify.html",
-        {
-            "outcome": outcome,
-            "code": normalised,
-            "publication": publication,
-            "later": later,
-            "current_until": status.current_until(year=publication.bank.year, deadlines=deadlines),
-            # An HQ's certificate does not speak for a site registered on its own.
-            "cover_ended": search.publication_cover_ended(publication=publication),
-        },
-    )
+    return response

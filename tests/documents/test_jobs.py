@@ -1,5 +1,7 @@
+import ast
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import kombu.exceptions
 import openpyxl
@@ -12,12 +14,14 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
+from documents import jobs, tasks
+from documents import services as document_services
+from documents.models import DocumentJob
 from dspt_portal.celery import app as celery_app
-from publishing import jobs, services, tasks
-from publishing.models import DocumentJob
+from publishing import services
 
 from ..factories import bank_build
-from .test_publish_flow import answer_items
+from ..publishing.test_publish_flow import answer_items
 
 pytestmark = pytest.mark.django_db
 
@@ -336,9 +340,10 @@ def test_pressing_try_again_twice_sends_once(publication, administrator):
     seen_twice = DocumentJob.objects.get(pk=job.pk)
     sent = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jobs, "_enqueue", lambda job: sent.append(job.pk))
-        jobs.document_job_retry(job=job)
-        jobs.document_job_retry(job=seen_twice)  # read before the first press changed it
+        patch.setattr(document_services, "_enqueue", lambda job: sent.append(job.pk))
+        document_services.document_job_retry(job=job)
+        # Read before the first press changed it.
+        document_services.document_job_retry(job=seen_twice)
     assert sent == [job.pk]
 
 
@@ -378,7 +383,7 @@ def broker_down(monkeypatch):
     def refuse(job_id):
         raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
 
-    monkeypatch.setattr(jobs, "_send", refuse)
+    monkeypatch.setattr(document_services, "_send", refuse)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -417,7 +422,7 @@ def test_broker_down_after_commit_marks_the_job_failed(
     # Asked for inside a transaction, the task goes once it commits: the job cannot be left queued.
     broker_down(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
-        job = jobs.document_job_request(
+        job = document_services.document_job_request(
             organisation=publication.organisation,
             kind=CERTIFICATE,
             publication=publication,
@@ -491,3 +496,20 @@ def test_a_storage_error_is_worth_another_go(publication, administrator, monkeyp
     assert issubclass(jobs.StorageUnavailable, tasks.TRANSIENT_ERRORS)
     job.refresh_from_db()
     assert job.state == RUNNING and not job.file
+
+
+@pytest.mark.parametrize("module", [jobs, tasks])
+def test_no_import_cycle_between_jobs_and_tasks(module):
+    # The tasks call jobs; only documents.services sends tasks (docs/adr/0005). An import back,
+    # even inside a function, would bring the cycle back.
+    forbidden = {"tasks", "services"} - {module.__name__.rsplit(".", 1)[1]}
+    imported = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = (node.module or "").removeprefix("documents").lstrip(".")
+            imported.add(base.split(".")[0])
+            if not base:
+                imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name.removeprefix("documents.") for alias in node.names)
+    assert not imported & forbidden
