@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "organisations",
     "assessments",
     "publishing",
+    # Demo and scale data for development and benchmarks, built through the real rules.
+    "devdata",
 ]
 
 MIDDLEWARE = [
