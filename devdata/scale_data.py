@@ -838,14 +838,23 @@ class _Generator:
                     plan.publication_ids.append(pk)
                     published_at = start + span * sequence
                     at_approaching = level == APPROACHING_STANDARDS
-                    snapshot, outstanding = self._snapshot(
-                        answered,
-                        only_mandatory=at_approaching and plan.complete,
-                        author=admin_name,
-                        on=published_at.date(),
-                    )
+                    day = published_at.date()
+                    # A first, Approaching Standards publication of an organisation that went on
+                    # to Standards Met saw only the mandatory answers: the others came later.
+                    seen = answered
+                    if at_approaching and plan.complete:
+                        seen = {
+                            ref: values
+                            for ref, values in answered.items()
+                            if self.items_by_ref[ref].level == ITEM_APPROACHING
+                        }
+                    snapshot = self._answers_snapshot(seen, author=admin_name, on=day)
                     action_plan = []
                     if at_approaching:
+                        outstanding = [
+                            item.ref
+                            for item in outstanding_for_action_plan(self.items, seen, on=day)
+                        ]
                         action_plan = [
                             {
                                 "ref": ref,
@@ -920,19 +929,11 @@ class _Generator:
             )
         )
 
-    def _snapshot(
-        self, answered: dict[str, AnswerValues], *, only_mandatory: bool, author: str, on: dt.date
-    ) -> tuple[dict, list[str]]:
-        """The answers as published on `on` (written by publishing.snapshot, as the publish
-        service writes them) and the refs the action plan must then cover. `only_mandatory`: as a
-        first, Approaching Standards publication saw them, before the Standards Met items were
-        answered."""
-        if only_mandatory:
-            answered = {
-                ref: values
-                for ref, values in answered.items()
-                if self.items_by_ref[ref].level == ITEM_APPROACHING
-            }
+    def _answers_snapshot(
+        self, answered: dict[str, AnswerValues], *, author: str, on: dt.date
+    ) -> dict:
+        """The answers as published on `on`, written by publishing.snapshot from the rules'
+        statuses, as the publish service writes them."""
         statuses = item_statuses(self.items, answered, on=on)
         entries = []
         for item in self.items:
@@ -947,10 +948,7 @@ class _Generator:
                     saved_at=_GENERATED_AT if values else None,
                 )
             )
-        outstanding = [
-            item.ref for item in outstanding_for_action_plan(self.items, answered, on=on)
-        ]
-        return published_answers(entries).to_json(), outstanding
+        return published_answers(entries).to_json()
 
     @staticmethod
     def _profile_snapshot(plan: _Registered, rng: random.Random) -> dict:
