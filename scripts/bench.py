@@ -641,7 +641,7 @@ def measure_publishing(runs: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from assessments.models import Assessment
-    from organisations import scale_data
+    from devdata import scale_data
     from organisations.models import Organisation, User
     from publishing import services
 
@@ -722,7 +722,7 @@ def pick_paths() -> dict:
     """Addresses to sample, chosen from the data so they exist; the same on every run."""
     from django.db.models import Q
 
-    from organisations import scale_data
+    from devdata import scale_data
     from organisations.models import Organisation
     from publishing.models import Publication
 
@@ -1012,7 +1012,7 @@ def main() -> int:
         if options.patch:
             __import__(PATCH_MODULE)
 
-        from organisations import scale_data
+        from devdata import scale_data
 
         paths = pick_paths()
         counts = scale_data.scale_data_counts()
@@ -1271,7 +1271,7 @@ def sample_publish(*, port: int, cookies: dict[str, str], site_ids: list[int], c
 
 def remove_bench_publications(keep: list[int]) -> int:
     """The publications the benchmark made for the big HQ, deleted so every run starts alike."""
-    from organisations import scale_data
+    from devdata import scale_data
     from publishing.models import Publication
 
     made = Publication.objects.filter(organisation__ods_code=scale_data.BIG_HQ_CODE).exclude(

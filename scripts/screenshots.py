@@ -40,7 +40,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-DEMO_PASSWORD = "Demo-portal-2025"  # organisations/management/commands/seed_demo.py
+DEMO_PASSWORD = "Demo-portal-2025"  # devdata/management/commands/seed_demo.py
 
 # Meadowbank's administrator answers everything Standards Met needs, so it can publish.
 PREPARE = """

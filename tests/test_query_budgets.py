@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services as assessment_services
-from assessments.models import Answer, Assessment, QuestionBank
+from assessments.models import Answer, QuestionBank
 from documents.models import DocumentJob
 from organisations.models import Invitation, Membership, Organisation
 from organisations.roles import Role
@@ -333,7 +333,7 @@ def test_generated_scale_data_pages_stay_within_budget(client, django_assert_max
     generator writes data the pages can read)."""
     from django.core.management import call_command
 
-    from organisations import scale_data
+    from devdata import scale_data
 
     call_command("generate_scale_data", "--small", stdout=io.StringIO())
     hq = Organisation.objects.get(ods_code=scale_data.BIG_HQ_CODE)
@@ -387,38 +387,3 @@ def test_the_large_world_is_large():
     assert Answer.objects.filter(assessment__organisation=organisation).count() >= 40
     assert world.bank.items.count() == 50
     assert UserFactory._meta.model.objects.count() >= 60
-
-
-def test_scale_data_is_valid_refused_twice_and_reset_without_touching_real_rows():
-    import datetime as dt
-
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    from organisations import scale_data
-    from publishing import inputs
-
-    real = OrganisationFactory(ods_code="VREAL1", name="A Real Care Home")
-    call_command("generate_scale_data", "--small", stdout=io.StringIO())
-    assert Organisation.objects.count() == scale_data.SMALL.organisations
-    names = list(Organisation.objects.order_by("ods_code").values_list("ods_code", "name"))
-    assert Publication.objects.count() == scale_data.SMALL.publications
-
-    # The last level each organisation published is one the rules allow for its answers.
-    for assessment in Assessment.objects.filter(publications__isnull=False).distinct():
-        last = assessment.publications.order_by("-sequence").first().level
-        if last != "approaching":  # Approaching Standards is allowed once, as a first
-            decision = inputs.publishing_decision(
-                assessment=assessment, publication_date=dt.date(2026, 6, 1)
-            )
-            assert last in decision.allowed, (assessment.organisation.ods_code, last)
-
-    with pytest.raises(CommandError, match="--reset"):
-        call_command("generate_scale_data", "--small", stdout=io.StringIO())
-    call_command("generate_scale_data", "--small", "--if-missing", stdout=io.StringIO())
-    call_command("generate_scale_data", "--small", "--reset", stdout=io.StringIO())
-
-    assert Organisation.objects.filter(pk=real.pk).exists()
-    # The same seed gives the same organisations again.
-    assert list(Organisation.objects.order_by("ods_code").values_list("ods_code", "name")) == names
-    assert Publication.objects.count() == scale_data.SMALL.publications

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "assessments",
     "publishing",
     "documents",
+    # Demo and scale data for development and benchmarks, built through the real rules.
+    "devdata",
 ]
 
 MIDDLEWARE = [

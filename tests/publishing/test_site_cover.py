@@ -436,20 +436,3 @@ def test_an_hq_publication_from_before_the_site_registered_no_longer_speaks_for_
     _hq_publication_naming(hq, bank, site, published_at=now - datetime.timedelta(days=1))
     rows = {row[1]: row for row in result_rows(search(client, "Fellside"))}
     assert rows["VFL02"][2] == "25/26 Approaching Standards Published by the organisation itself"
-
-
-@pytest.mark.django_db
-def test_the_scale_data_never_has_an_hq_publish_for_a_branch_registered_on_its_own():
-    import io
-
-    from django.core.management import call_command
-
-    call_command("generate_scale_data", "--small", stdout=io.StringIO())
-    registered_branches = Organisation.objects.filter(
-        parent__isnull=False, registration_state=Organisation.RegistrationState.REGISTERED
-    )
-    assert registered_branches.exists()  # the generator does make some
-    assert PublicationSite.objects.filter(
-        publication__organisation__branches__isnull=False
-    ).exists()
-    assert not PublicationSite.objects.filter(organisation__in=registered_branches).exists()

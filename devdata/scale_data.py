@@ -8,23 +8,27 @@ answers and saved versions, action plans and publications (HQ publications cover
 
 Everything generated is recognisable, so it can be removed again without touching real rows:
 organisation codes start with ``ZZHQ`` (headquarters) or ``ZZS`` (sites) — no real ODS code does —
-and people's addresses end with ``@scale.invalid``. Rows are written in bulk (COPY on PostgreSQL,
-``bulk_create`` elsewhere), never saved one by one, so no per-row signal or validation runs; the
-values are built to satisfy the same rules instead (every constraint holds, answers only for
-items that apply, a level only published when the answers allow it, Approaching Standards only as
-a first publication and with its action plan, Standards Exceeded only with Cyber Essentials Plus).
+and people's addresses end with ``@scale.invalid``. Rows are written in bulk (devdata/bulk.py: COPY
+on PostgreSQL, ``bulk_create`` elsewhere), never saved one by one, so no per-row signal or
+validation runs. The values come from the portal's own functions instead: which items apply and
+whether an answer meets them from ``assessments.rules``, the answers and profile as published from
+``publishing.snapshot`` (the one writer of those columns), the action plan's items from
+``publishing.rules``, verification codes from ``publishing.models.verification_code_new`` and
+the levels from ``assessments.vocabulary``. The plan keeps to the publishing rules: a level only
+published when the answers allow it, Approaching Standards only as a first publication and with
+its action plan, Standards Exceeded only with Cyber Essentials Plus.
 
-The same seed gives the same data (names, codes, answers, dates); only database ids may differ.
+The same seed gives the same data (names, codes, answers, dates); only database ids and the
+publications' verification codes (random, as the portal makes them) differ.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -32,7 +36,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
-from django.db.models import NOT_PROVIDED
 
 from assessments.models import (
     Answer,
@@ -41,19 +44,31 @@ from assessments.models import (
     EvidenceItem,
     QuestionBank,
 )
-from assessments.rules import MeetsWhen
+from assessments.rules import AnswerValues, Item, item_applies, item_statuses
+from assessments.selectors import bank_items, rule_item
+from assessments.vocabulary import (
+    APPROACHING_STANDARDS,
+    ITEM_APPROACHING,
+    ITEM_MET,
+    STANDARDS_EXCEEDED,
+    STANDARDS_MET,
+)
 from documents.models import DocumentJob
+from organisations.models import Invitation, Membership, Organisation, OrganisationProfile, User
+from organisations.roles import Role
 from publishing.models import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
     ActionPlanEntry,
     Publication,
     PublicationSite,
     ReminderSent,
+    verification_code_new,
 )
+from publishing.rules import outstanding_for_action_plan
+from publishing.site_rules import SiteFacts, SiteOffer, site_offer
+from publishing.snapshot import PublishedProfile, published_answer, published_answers
 
-from .models import Invitation, Membership, Organisation, OrganisationProfile, User
-from .roles import Role
+from . import scale_words as words
+from .bulk import BulkTable, allocate_ids
 
 HQ_PREFIX = "ZZHQ"
 SITE_PREFIX = "ZZS"
@@ -71,6 +86,7 @@ _LONDON = ZoneInfo("Europe/London")
 _GENERATED_AT = dt.datetime(2026, 7, 1, 9, 0, tzinfo=_LONDON)
 _YEAR_STARTS = dt.datetime(2025, 7, 1, 9, 0, tzinfo=_LONDON)
 _PUBLISHED_UNTIL = dt.datetime(2026, 6, 30, 17, 0, tzinfo=_LONDON)
+_NUMBER_PLACES = Decimal(1).scaleb(-Answer._meta.get_field("number").decimal_places)
 # Unusable (starts with "!"): generated people cannot sign in, except the two benchmark people.
 _UNUSABLE_PASSWORD = "!generated-scale-data"
 
@@ -109,239 +125,12 @@ class ScaleReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-# --- What generated rows look like ---------------------------------------------------------------
-
-_NAME_FIRST = (
-    "Abbey Acorn Alder Ash Ashfield Aspen Bank Beech Beechwood Birch Bramble Briar Brook "
-    "Brookside Cedar Chestnut Clover Copper Elm Elmhurst Fairview Fern Foxglove Greenacres "
-    "Hawthorn Hazel Heather Hillcrest Holly Ivy Juniper Lakeside Larch Laurel Lavender Linden "
-    "Maple Meadow Meadowbank Millbrook Oak Oakwood Orchard Parkside Pine Poplar Primrose "
-    "Riverside Rowan Rose Sandford Southview Springfield Sunnyside Sycamore Thistle Valley "
-    "Westfield Willow Windsor Woodlands Yew"
-).split()
-# A few names with accents, so the accent-insensitive search has something to fold.
-_NAME_FIRST_ACCENTED = ("Chloé", "Renée", "Zoë", "Beaulieu Café", "Léa", "Noël")
-_SAINTS = ("St Anne's", "St Mary's", "St John's", "St Luke's", "St Margaret's", "St Joseph's")
-_NAME_SECOND = (
-    "House Lodge Court Manor Grange Hall View Gardens Park Place Mews Villa Cottage Haven"
-).split()
-_NAME_KIND = (
-    "",
-    "",
-    " Care Home",
-    " Care Home",
-    " Nursing Home",
-    " Residential Home",
-    " Care Centre",
-    " Home Care",
-    " Domiciliary Care",
-    " Supported Living",
-)
-_HQ_KIND = (
-    "Care Group Ltd",
-    "Healthcare Limited",
-    "Care Services Ltd",
-    "Homes Ltd",
-    "Care Partnership",
-    "Living Ltd",
-    "Care Trust",
-)
-_SURNAMES = (
-    "Ahmed Allen Baker Bennett Brown Campbell Carter Chen Clarke Cooper Davies Edwards Evans "
-    "Fisher Green Hall Harris Hughes Jackson James Johnson Jones Kaur Khan King Lewis Martin "
-    "Mitchell Moore Morgan Morris Murphy Nguyen Owen Palmer Parker Patel Phillips Price Roberts "
-    "Robinson Scott Shah Singh Smith Taylor Thomas Thompson Turner Walker Ward Watson White "
-    "Williams Wilson Wood Wright Young"
-).split()
-_FORENAMES = (
-    "Aisha Alice Amir Amy Andrew Anna Ben Chloe Daniel David Emily Emma Fatima George Grace "
-    "Hannah Harry Imran Jack James Jane Jo John Joseph Kate Laura Leah Liam Lucy Mark Mary "
-    "Mohammed Nadia Olivia Omar Paul Priya Rachel Rebecca Richard Ruth Sam Sarah Sophie Tom Zara"
-).split()
-_STREETS = (
-    "Station Church Park Mill School Manor Victoria Green Chapel Queen's King's Albert Grange "
-    "Orchard Meadow Bridge West North Springfield Windsor"
-).split()
-_STREET_KINDS = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Gardens")
-# (town, county, postcode area, districts)
-_PLACES = (
-    ("Leeds", "West Yorkshire", "LS", 29),
-    ("Bradford", "West Yorkshire", "BD", 24),
-    ("Manchester", "Greater Manchester", "M", 40),
-    ("Birmingham", "West Midlands", "B", 50),
-    ("Bristol", "Bristol", "BS", 40),
-    ("Sheffield", "South Yorkshire", "S", 36),
-    ("Liverpool", "Merseyside", "L", 38),
-    ("Newcastle upon Tyne", "Tyne and Wear", "NE", 40),
-    ("Nottingham", "Nottinghamshire", "NG", 34),
-    ("Leicester", "Leicestershire", "LE", 19),
-    ("Norwich", "Norfolk", "NR", 35),
-    ("Exeter", "Devon", "EX", 39),
-    ("Plymouth", "Devon", "PL", 35),
-    ("York", "North Yorkshire", "YO", 32),
-    ("Brighton", "East Sussex", "BN", 45),
-    ("Southampton", "Hampshire", "SO", 53),
-    ("Reading", "Berkshire", "RG", 45),
-    ("Oxford", "Oxfordshire", "OX", 49),
-    ("Cambridge", "Cambridgeshire", "CB", 25),
-    ("Hull", "East Riding of Yorkshire", "HU", 20),
-    ("Stoke-on-Trent", "Staffordshire", "ST", 21),
-    ("Derby", "Derbyshire", "DE", 75),
-    ("Coventry", "West Midlands", "CV", 37),
-    ("Preston", "Lancashire", "PR", 26),
-    ("Carlisle", "Cumbria", "CA", 28),
-    ("Truro", "Cornwall", "TR", 27),
-    ("Lincoln", "Lincolnshire", "LN", 13),
-    ("Ipswich", "Suffolk", "IP", 33),
-    ("Canterbury", "Kent", "CT", 21),
-    ("Bath", "Somerset", "BA", 22),
-    ("Durham", "County Durham", "DH", 9),
-    ("London", "Greater London", "SE", 28),
-    ("London", "Greater London", "N", 22),
-    ("Croydon", "Greater London", "CR", 9),
-)
-_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-_SECTORS_SITE = ("Care Home", "Care Home", "Domiciliary Care Organisation", "Social Care")
-
-_TEXT_ANSWERS = (
-    "Our registered manager is accountable; it is written into their job description and was "
-    "confirmed by the directors at the board meeting in May.",
-    "We keep the procedure in the policy folder in the office and review it every year.",
-    "All staff complete data security awareness training at induction and every year after.",
-    "The deputy manager checks this monthly and records the outcome in the audit file.",
-    "We use the Digital Care Hub templates, adapted to our service, and the owner signs them off.",
-)
-_DOCUMENT_LOCATIONS = (
-    "Policies folder, manager's office",
-    "Shared drive: Governance/Data security",
-    "Staff handbook, section 4",
-)
-_PLAN_ACTIONS = (
-    "Book the outstanding training for night staff and record completion.",
-    "Write the procedure using the Digital Care Hub template and agree it at the team meeting.",
-    "Ask our IT supplier for written confirmation and file it with the asset register.",
-)
-
-
 def is_generated_code(code: str) -> bool:
     return code.startswith(GENERATED_PREFIXES)
 
 
-# --- Writing rows in bulk ------------------------------------------------------------------------
-
-
-class _Table:
-    """Rows for one table, given as tuples in `fields` order (attnames, "id" first).
-
-    COPY on PostgreSQL; `bulk_create` elsewhere (SQLite, for a quick local try). Columns not given
-    take the model field's default, so a field added later with a default needs no change here.
-    """
-
-    def __init__(self, model: type[models.Model], fields: Sequence[str]):
-        self.model = model
-        self.fields = tuple(fields)
-        meta = model._meta
-        by_attname = {f.attname: f for f in meta.concrete_fields}
-        unknown = set(self.fields) - set(by_attname)
-        if unknown:
-            raise ImproperlyConfigured(f"{meta.label} has no column(s) {sorted(unknown)}")
-        self.json_positions = tuple(
-            position
-            for position, name in enumerate(self.fields)
-            if isinstance(by_attname[name], models.JSONField)
-        )
-        self.default_columns: list[str] = []
-        self.default_values: list[object] = []
-        for name, model_field in by_attname.items():
-            if name in self.fields:
-                continue
-            if model_field.primary_key or (
-                getattr(model_field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
-            ):
-                continue  # the database fills it in
-            if getattr(model_field, "auto_now", False) or getattr(
-                model_field, "auto_now_add", False
-            ):
-                value = _GENERATED_AT
-            elif model_field.has_default() or model_field.null or model_field.empty_strings_allowed:
-                value = model_field.get_default()
-            else:
-                raise ImproperlyConfigured(
-                    f"{meta.label}.{model_field.name} has no default: give it a value"
-                )
-            if isinstance(model_field, models.JSONField):
-                value = json.dumps(value)
-            self.default_columns.append(model_field.column)
-            self.default_values.append(value)
-        self.columns = [by_attname[name].column for name in self.fields] + self.default_columns
-
-    def write(self, rows: Iterable[tuple], *, tick: Callable[[int], None] | None = None) -> int:
-        if connection.vendor == "postgresql":
-            return self._copy(rows, tick)
-        return self._bulk_create(rows, tick)
-
-    def _copy(self, rows: Iterable[tuple], tick: Callable[[int], None] | None) -> int:
-        quote = connection.ops.quote_name
-        sql = (
-            f"COPY {quote(self.model._meta.db_table)} "
-            f"({', '.join(quote(column) for column in self.columns)}) FROM STDIN"
-        )
-        extra = tuple(self.default_values)
-        json_positions = self.json_positions
-        count = 0
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                if json_positions:
-                    row = list(row)
-                    for position in json_positions:
-                        row[position] = json.dumps(row[position])
-                    row = tuple(row)
-                copy.write_row(row + extra)
-                count += 1
-                if tick is not None and count % 5000 == 0:
-                    tick(5000)
-        if tick is not None:
-            tick(count % 5000)
-        return count
-
-    def _bulk_create(self, rows: Iterable[tuple], tick: Callable[[int], None] | None) -> int:
-        count = 0
-        batch: list[models.Model] = []
-        for row in rows:
-            batch.append(self.model(**dict(zip(self.fields, row, strict=True))))
-            if len(batch) == 2000:
-                self.model.objects.bulk_create(batch)
-                count += len(batch)
-                if tick is not None:
-                    tick(len(batch))
-                batch = []
-        if batch:
-            self.model.objects.bulk_create(batch)
-            count += len(batch)
-            if tick is not None:
-                tick(len(batch))
-        return count
-
-
-def _allocate_ids(model: type[models.Model], count: int) -> range:
-    """`count` fresh primary keys, taken from the table's sequence so later inserts never clash."""
-    if count <= 0:
-        return range(0)
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, %s) s",
-                [count, table, model._meta.pk.column],
-            )
-            last = cursor.fetchone()[0]
-            return range(last - count + 1, last + 1)
-        cursor.execute(
-            f"SELECT MAX({connection.ops.quote_name(model._meta.pk.column)}) "
-            f"FROM {connection.ops.quote_name(table)}"
-        )
-        start = (cursor.fetchone()[0] or 0) + 1
-        return range(start, start + count)
+def _table(model: type[models.Model], fields: Sequence[str]) -> BulkTable:
+    return BulkTable(model, fields, written_at=_GENERATED_AT)
 
 
 # --- Finding and removing generated rows ---------------------------------------------------------
@@ -480,13 +269,13 @@ class _Generator:
         self.bank = bank
         self.progress = progress
         self.rng = random.Random(spec.seed)
-        self.items = list(
-            EvidenceItem.objects.filter(bank=bank)
-            .select_related("section", "depends_on")
-            .order_by("section__position", "position")
-        )
-        if not self.items:
+        # The bank's rows (for ids, positions and wording) and the same items as the rules see
+        # them, in bank order.
+        self.rows = bank_items(bank=bank)
+        if not self.rows:
             raise ImproperlyConfigured(f"The {bank.year} question bank has no items")
+        self.rows_by_ref = {row.ref: row for row in self.rows}
+        self.items = [rule_item(row) for row in self.rows]
         self.items_by_ref = {item.ref: item for item in self.items}
         self.counts: Counter[str] = Counter()
 
@@ -509,20 +298,22 @@ class _Generator:
     def _name(self, rng: random.Random) -> str:
         roll = rng.random()
         if roll < 0.02:
-            first = rng.choice(_NAME_FIRST_ACCENTED)
+            first = rng.choice(words.NAME_FIRST_ACCENTED)
         elif roll < 0.08:
-            first = rng.choice(_SAINTS)
+            first = rng.choice(words.SAINTS)
         else:
-            first = rng.choice(_NAME_FIRST)
-        return f"{first} {rng.choice(_NAME_SECOND)}{rng.choice(_NAME_KIND)}"
+            first = rng.choice(words.NAME_FIRST)
+        return f"{first} {rng.choice(words.NAME_SECOND)}{rng.choice(words.NAME_KIND)}"
 
     def _address(self, rng: random.Random) -> tuple[str, str, str, str, str]:
-        town, county, area, districts = rng.choice(_PLACES)
+        town, county, area, districts = rng.choice(words.PLACES)
         postcode = (
             f"{area}{rng.randint(1, districts)} {rng.randint(0, 9)}"
-            f"{rng.choice(_INWARD_LETTERS)}{rng.choice(_INWARD_LETTERS)}"
+            f"{rng.choice(words.INWARD_LETTERS)}{rng.choice(words.INWARD_LETTERS)}"
         )
-        line_1 = f"{rng.randint(1, 220)} {rng.choice(_STREETS)} {rng.choice(_STREET_KINDS)}"
+        line_1 = (
+            f"{rng.randint(1, 220)} {rng.choice(words.STREETS)} {rng.choice(words.STREET_KINDS)}"
+        )
         # 01632 960xxx: Ofcom's range for drama, never a real number.
         telephone = f"01632 960{rng.randint(0, 999):03d}"
         return town, county, postcode, line_1, telephone
@@ -562,15 +353,15 @@ class _Generator:
         orgs: list[_Org] = []
         for index in range(hqs):
             town, county, postcode, line_1, telephone = self._address(rng)
-            surname = rng.choice(_SURNAMES)
+            surname = rng.choice(words.SURNAMES)
             word = rng.choice(
-                (surname, rng.choice(_NAME_FIRST), f"{surname} & {rng.choice(_SURNAMES)}")
+                (surname, rng.choice(words.NAME_FIRST), f"{surname} & {rng.choice(words.SURNAMES)}")
             )
             orgs.append(
                 _Org(
                     index=index,
                     code=f"{HQ_PREFIX}{index + 1:04d}",
-                    name=f"{word} {rng.choice(_HQ_KIND)}",
+                    name=f"{word} {rng.choice(words.HQ_KIND)}",
                     kind=Organisation.Kind.HEADQUARTERS,
                     sector="Social Care",
                     parent=None,
@@ -594,7 +385,7 @@ class _Generator:
                     code=f"{SITE_PREFIX}{site_number:06d}",
                     name=self._name(rng),
                     kind=Organisation.Kind.SITE,
-                    sector=rng.choice(_SECTORS_SITE),
+                    sector=rng.choice(words.SECTORS_SITE),
                     parent=parent,
                     town=town,
                     county=county,
@@ -660,16 +451,16 @@ class _Generator:
             count = counts.get(org.index, 0)
             levels = self._levels(count, rng) if count else []
             if org.index == chosen[0].index:
-                levels = ["approaching"] + ["met"] * (count - 1)
+                levels = [APPROACHING_STANDARDS] + [STANDARDS_MET] * (count - 1)
             people = spec.big_hq_people if org.index == 0 else rng.choice((1, 1, 2, 2, 3, 4))
             plans.append(
                 _Registered(
                     org=org,
                     people=list(range(people_total, people_total + people)),
                     levels=levels,
-                    complete=bool(levels) and levels[-1] != "approaching",
+                    complete=bool(levels) and levels[-1] != APPROACHING_STANDARDS,
                     answered_share=rng.uniform(0.1, 0.95),
-                    ce_plus="exceeded" in levels or rng.random() < 0.1,
+                    ce_plus=STANDARDS_EXCEEDED in levels or rng.random() < 0.1,
                 )
             )
             people_total += people
@@ -681,73 +472,80 @@ class _Generator:
     def _levels(count: int, rng: random.Random) -> list[str]:
         """Levels in publication order. Approaching Standards only as the first publication."""
         if count == 1:
-            return [rng.choices(("met", "approaching", "exceeded"), (75, 15, 10))[0]]
-        first = "approaching" if rng.random() < 0.5 else "met"
-        later = ["met"] * (count - 1)
+            return [
+                rng.choices(
+                    (STANDARDS_MET, APPROACHING_STANDARDS, STANDARDS_EXCEEDED), (75, 15, 10)
+                )[0]
+            ]
+        first = APPROACHING_STANDARDS if rng.random() < 0.5 else STANDARDS_MET
+        later = [STANDARDS_MET] * (count - 1)
         if rng.random() < 0.1:
-            later[-1] = "exceeded"
+            later[-1] = STANDARDS_EXCEEDED
         return [first, *later]
 
     # Answers -------------------------------------------------------------------------------------
 
-    def answers_for(self, plan: _Registered) -> list[tuple]:
+    def answers_for(self, plan: _Registered) -> list[tuple[EvidenceItem, AnswerValues, int]]:
         """(item, values, version) for each answered item: the same every time for one plan."""
         rng = random.Random(f"{self.spec.seed}-answers-{plan.org.code}")
-        answered: dict[str, dict] = {}
+        # Published organisations answered in a way that meets what they published for; the
+        # others sometimes say "No".
+        comply = plan.complete or bool(plan.levels)
+        answered: dict[str, AnswerValues] = {}
         rows = []
         for item in self.items:
             if plan.complete:
-                wanted = item.level in ("approaching", "met") or rng.random() < 0.5
+                wanted = item.level in (ITEM_APPROACHING, ITEM_MET) or rng.random() < 0.5
             elif plan.levels:  # published Approaching Standards only: some Met items missing
-                wanted = item.level == "approaching" or rng.random() < 0.6
+                wanted = item.level == ITEM_APPROACHING or rng.random() < 0.6
             else:
                 wanted = rng.random() < plan.answered_share
-            if item.depends_on_id is not None:
-                parent = answered.get(item.depends_on.ref)
-                if parent is None or (
-                    item.depends_on_answers and parent.get("choice") not in item.depends_on_answers
-                ):
-                    wanted = False
-            # Published organisations answered in a way that meets what they published for;
-            # the others sometimes say "No".
-            values = self._values(item, rng, comply=plan.complete or bool(plan.levels))
+            # Only items that apply given the answers before them (the bank lists an item after
+            # the one it depends on), as the assessment pages decide it.
+            wanted = wanted and item_applies(item, answered, self.items_by_ref)
+            values = self._values(item, rng, comply=comply)
             version = rng.choices((1, 2, 3), (75, 20, 5))[0]
             if wanted:
                 answered[item.ref] = values
-                rows.append((item, values, version))
+                rows.append((self.rows_by_ref[item.ref], values, version))
         return rows
 
     @staticmethod
-    def _values(item: EvidenceItem, rng: random.Random, *, comply: bool) -> dict:
+    def _values(item: Item, rng: random.Random, *, comply: bool) -> AnswerValues:
+        """An answer of the item's type; with `comply`, one that meets what the item asks."""
         kind = item.answer_type
-        meets = MeetsWhen.from_dict(item.meets_when)
+        meets = item.meets
         if kind == "text":
-            return {"text": rng.choice(_TEXT_ANSWERS)}
-        if kind == "yes_no":
-            return {"choice": "yes" if comply or rng.random() < 0.93 else "no"}
-        if kind == "yes_no_text":
-            return {"choice": "yes", "text": rng.choice(_TEXT_ANSWERS)}
+            return AnswerValues(text=rng.choice(words.TEXT_ANSWERS))
+        if kind in ("yes_no", "yes_no_text"):
+            meeting = meets.answers[0] if meets.answers else "yes"
+            if kind == "yes_no_text":
+                return AnswerValues(choice=meeting, text=rng.choice(words.TEXT_ANSWERS))
+            other = "no" if meeting == "yes" else "yes"
+            return AnswerValues(choice=meeting if comply or rng.random() < 0.93 else other)
         if kind == "date":
-            return {"date": dt.date(2025, 7, 1) + dt.timedelta(days=rng.randrange(300))}
+            return AnswerValues(date=dt.date(2025, 7, 1) + dt.timedelta(days=rng.randrange(300)))
         if kind == "number":
             lowest = math.ceil(meets.at_least or 0) if comply else 0
-            return {"number": Decimal(rng.randint(max(lowest, 1), max(lowest, 100)))}
+            figure = Decimal(rng.randint(max(lowest, 1), max(lowest, 100)))
+            # As the column gives it back, so the snapshot shows it as publishing would.
+            return AnswerValues(number=figure.quantize(_NUMBER_PLACES))
         if kind == "document":
-            return {"document_location": rng.choice(_DOCUMENT_LOCATIONS)}
+            return AnswerValues(document_location=rng.choice(words.DOCUMENT_LOCATIONS))
         if kind == "choice":
-            options = [option["value"] for option in item.options]
+            options = [value for value, _label in item.option_labels]
             if comply and meets.answers:
                 options = [option for option in options if option in meets.answers]
-            return {"choice": options[0] if rng.random() < 0.8 else rng.choice(options)}
-        return {"text": rng.choice(_TEXT_ANSWERS)}
+            return AnswerValues(choice=options[0] if rng.random() < 0.8 else rng.choice(options))
+        return AnswerValues(text=rng.choice(words.TEXT_ANSWERS))
 
     # Writing -------------------------------------------------------------------------------------
 
     def write_organisations(self, orgs: list[_Org]) -> None:
-        ids = _allocate_ids(Organisation, len(orgs))
+        ids = allocate_ids(Organisation, len(orgs))
         for org, pk in zip(orgs, ids, strict=True):
             org.id = pk
-        table = _Table(
+        table = _table(
             Organisation,
             (
                 "id",
@@ -801,9 +599,9 @@ class _Generator:
 
     def write_people(self, plans: list[_Registered]) -> list[int]:
         rng = random.Random(f"{self.spec.seed}-people")
-        ids = _allocate_ids(User, self.people_total)
+        ids = allocate_ids(User, self.people_total)
         bench_password = make_password(BENCH_PASSWORD)
-        users = _Table(
+        users = _table(
             User,
             (
                 "id",
@@ -816,7 +614,7 @@ class _Generator:
                 "date_joined",
             ),
         )
-        memberships = _Table(
+        memberships = _table(
             Membership, ("organisation_id", "user_id", "role", "created_at", "updated_at")
         )
         names: dict[int, str] = {}
@@ -824,7 +622,7 @@ class _Generator:
         def user_rows():
             for plan in plans:
                 for position, person in enumerate(plan.people):
-                    name = f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}"
+                    name = f"{rng.choice(words.FORENAMES)} {rng.choice(words.SURNAMES)}"
                     email = f"person{person + 1:06d}@{EMAIL_DOMAIN}"
                     password = _UNUSABLE_PASSWORD
                     if plan.org.index == 0 and position in (0, 1):
@@ -868,7 +666,7 @@ class _Generator:
 
     def write_profiles(self, plans: list[_Registered]) -> None:
         rng = random.Random(f"{self.spec.seed}-profiles")
-        table = _Table(
+        table = _table(
             OrganisationProfile,
             (
                 "organisation_id",
@@ -886,7 +684,7 @@ class _Generator:
         )
 
         def person() -> str:
-            return f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}"
+            return f"{rng.choice(words.FORENAMES)} {rng.choice(words.SURNAMES)}"
 
         def rows():
             for plan in plans:
@@ -911,10 +709,10 @@ class _Generator:
         self.counts["profiles"] = table.write(rows(), tick=self._ticker("Profiles", len(plans)))
 
     def write_assessments(self, plans: list[_Registered]) -> None:
-        ids = _allocate_ids(Assessment, len(plans))
+        ids = allocate_ids(Assessment, len(plans))
         for plan, pk in zip(plans, ids, strict=True):
             plan.assessment_id = pk
-        table = _Table(Assessment, ("id", "organisation_id", "bank_id", "created_at"))
+        table = _table(Assessment, ("id", "organisation_id", "bank_id", "created_at"))
         self.counts["assessments"] = table.write(
             ((plan.assessment_id, plan.org.id, self.bank.pk, _YEAR_STARTS) for plan in plans),
             tick=self._ticker("Assessments", len(plans)),
@@ -924,7 +722,7 @@ class _Generator:
         """Answers, then their saved versions: the seeded answers are worked out again for each
         pass rather than held in memory (a million of them)."""
         value_fields = ("text", "choice", "date", "number", "document_location", "comments")
-        answers = _Table(
+        answers = _table(
             Answer,
             (
                 "id",
@@ -937,7 +735,7 @@ class _Generator:
                 *value_fields,
             ),
         )
-        revisions = _Table(
+        revisions = _table(
             AnswerRevision, ("answer_id", "version", "saved_by_id", "saved_at", *value_fields)
         )
         total = revision_total = 0
@@ -945,7 +743,7 @@ class _Generator:
             rows = self.answers_for(plan)
             total += len(rows)
             revision_total += sum(version for _, _, version in rows)
-        first_id = _allocate_ids(Answer, total).start
+        first_id = allocate_ids(Answer, total).start
 
         def planned():
             pk = first_id
@@ -986,19 +784,19 @@ class _Generator:
     def write_publications(self, plans: list[_Registered], orgs: list[_Org]) -> None:
         publishing = [plan for plan in plans if plan.levels]
         total = sum(len(plan.levels) for plan in publishing)
-        ids = iter(_allocate_ids(Publication, total))
+        ids = iter(allocate_ids(Publication, total))
         branches: dict[int, list[int]] = {}
         for org in orgs:
-            # An HQ never publishes for a branch registered on its own (publishing.site_rules).
-            if org.parent is not None and org.registered_at is None:
+            if org.parent is None:
+                continue
+            hq = orgs[org.parent]
+            site = SiteFacts(pk=org.id, parent_id=hq.id, registered=org.registered_at is not None)
+            # Never a branch registered on its own: the publish service would refuse it.
+            if site_offer(publisher_id=hq.id, site=site) is SiteOffer.PUBLISH_FOR:
                 branches.setdefault(org.parent, []).append(org.id)
-        codes: set[str] = set(
-            Publication.objects.exclude(verification_code=None).values_list(
-                "verification_code", flat=True
-            )
-        )
+        codes: set[str] = set()
         rng = random.Random(f"{self.spec.seed}-publications")
-        table = _Table(
+        table = _table(
             Publication,
             (
                 "id",
@@ -1022,18 +820,15 @@ class _Generator:
         plans_entries: list[tuple] = []
 
         def code() -> str:
-            while True:
-                raw = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-                value = "-".join(raw[i : i + 5] for i in range(0, CODE_LENGTH, 5))
-                if value not in codes:
-                    codes.add(value)
-                    return value
+            # The database keeps codes unique; one clash would fail the whole COPY.
+            while (value := verification_code_new()) in codes:
+                pass
+            codes.add(value)
+            return value
 
         def rows():
             for plan in publishing:
-                answered = {
-                    item.ref: (values, version) for item, values, version in self.answers_for(plan)
-                }
+                answered = {item.ref: values for item, values, _version in self.answers_for(plan)}
                 start = _answer_time(plan) + dt.timedelta(days=20)
                 span = (_PUBLISHED_UNTIL - start) / (len(plan.levels) + 1)
                 admin = self.user_ids[plan.people[0]]
@@ -1041,18 +836,31 @@ class _Generator:
                 for sequence, level in enumerate(plan.levels, start=1):
                     pk = next(ids)
                     plan.publication_ids.append(pk)
-                    at_approaching = level == "approaching"
-                    snapshot, outstanding = self._snapshot(
-                        answered, only_mandatory=at_approaching and plan.complete, author=admin_name
-                    )
+                    published_at = start + span * sequence
+                    at_approaching = level == APPROACHING_STANDARDS
+                    day = published_at.date()
+                    # A first, Approaching Standards publication of an organisation that went on
+                    # to Standards Met saw only the mandatory answers: the others came later.
+                    seen = answered
+                    if at_approaching and plan.complete:
+                        seen = {
+                            ref: values
+                            for ref, values in answered.items()
+                            if self.items_by_ref[ref].level == ITEM_APPROACHING
+                        }
+                    snapshot = self._answers_snapshot(seen, author=admin_name, on=day)
                     action_plan = []
                     if at_approaching:
+                        outstanding = [
+                            item.ref
+                            for item in outstanding_for_action_plan(self.items, seen, on=day)
+                        ]
                         action_plan = [
                             {
                                 "ref": ref,
-                                "section": self.items_by_ref[ref].section.title,
-                                "requirement": self.items_by_ref[ref].text,
-                                "action": rng.choice(_PLAN_ACTIONS),
+                                "section": self.rows_by_ref[ref].section.title,
+                                "requirement": self.rows_by_ref[ref].text,
+                                "action": rng.choice(words.PLAN_ACTIONS),
                                 "responsible_person": admin_name,
                                 "target_date": "2026-12-31",
                             }
@@ -1060,7 +868,7 @@ class _Generator:
                         ]
                         if not plan.complete:
                             plans_entries.extend(
-                                (plan.assessment_id, self.items_by_ref[ref].pk, admin)
+                                (plan.assessment_id, self.rows_by_ref[ref].pk, admin)
                                 for ref in outstanding
                             )
                     branch_ids = branches.get(plan.org.index, [])
@@ -1078,7 +886,7 @@ class _Generator:
                         plan.assessment_id,
                         sequence,
                         level,
-                        start + span * sequence,
+                        published_at,
                         admin,
                         admin_name,
                         plan.org.name,
@@ -1090,11 +898,11 @@ class _Generator:
                     )
 
         self.counts["publications"] = table.write(rows(), tick=self._ticker("Publications", total))
-        site_table = _Table(PublicationSite, ("publication_id", "organisation_id"))
+        site_table = _table(PublicationSite, ("publication_id", "organisation_id"))
         self.counts["publication sites"] = site_table.write(
             iter(sites), tick=self._ticker("Publication sites", len(sites))
         )
-        entries = _Table(
+        entries = _table(
             ActionPlanEntry,
             (
                 "assessment_id",
@@ -1111,7 +919,7 @@ class _Generator:
                 (
                     assessment,
                     item,
-                    rng.choice(_PLAN_ACTIONS),
+                    rng.choice(words.PLAN_ACTIONS),
                     "Registered manager",
                     dt.date(2026, 12, 31),
                     user,
@@ -1121,68 +929,49 @@ class _Generator:
             )
         )
 
-    def _snapshot(self, answered: dict, *, only_mandatory: bool, author: str) -> tuple[list, list]:
-        """The answers as published (the shape publishing.services._answers_snapshot writes) and
-        the refs Standards Met still needed then. `only_mandatory`: as a first, Approaching
-        Standards publication saw them, before the Standards Met items were answered."""
-        if only_mandatory:
-            answered = {
-                ref: entry
-                for ref, entry in answered.items()
-                if self.items_by_ref[ref].level == "approaching"
-            }
-        snapshot, outstanding = [], []
+    def _answers_snapshot(
+        self, answered: dict[str, AnswerValues], *, author: str, on: dt.date
+    ) -> dict:
+        """The answers as published on `on`, written by publishing.snapshot from the rules'
+        statuses, as the publish service writes them."""
+        statuses = item_statuses(self.items, answered, on=on)
+        entries = []
         for item in self.items:
-            entry = answered.get(item.ref)
-            parent = answered.get(item.depends_on.ref) if item.depends_on_id else None
-            applies = item.depends_on_id is None or (
-                parent is not None
-                and (
-                    not item.depends_on_answers
-                    or parent[0].get("choice") in item.depends_on_answers
+            values = answered.get(item.ref)
+            entries.append(
+                published_answer(
+                    item=item,
+                    question=self.rows_by_ref[item.ref].text,
+                    values=values,
+                    status=statuses[item.ref],
+                    saved_by=author if values else "",
+                    saved_at=_GENERATED_AT if values else None,
                 )
             )
-            values = entry[0] if entry else {}
-            if applies and entry is None and item.level in ("approaching", "met"):
-                outstanding.append(item.ref)
-            snapshot.append(
-                {
-                    "ref": item.ref,
-                    "section": item.section.title,
-                    "text": item.text,
-                    "level": item.level,
-                    "answer_type": item.answer_type,
-                    "applies": applies,
-                    "answered": entry is not None,
-                    "answer": _display(item, values) if entry else "",
-                    "comments": "",
-                    "document": "",
-                    "document_location": values.get("document_location", ""),
-                    "saved_by": author if entry else "",
-                    "saved_at": _GENERATED_AT.isoformat() if entry else "",
-                }
-            )
-        return snapshot, outstanding
+        return published_answers(entries).to_json()
 
     @staticmethod
     def _profile_snapshot(plan: _Registered, rng: random.Random) -> dict:
-        return {
-            "caldicott_guardian": f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}",
-            "senior_information_risk_owner": f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}",
-            "information_governance_lead": f"{rng.choice(_FORENAMES)} {rng.choice(_SURNAMES)}",
-            "data_protection_officer": "",
-            "nhsmail_only": "no",
-            "cyber_essentials_plus": "yes" if plan.ce_plus else "no",
-            "cyber_essentials_plus_certificate_number": "CEP-00000001" if plan.ce_plus else "",
-            "cyber_essentials_plus_expires_on": "2027-03-31" if plan.ce_plus else None,
-            "primary_sector": plan.org.sector,
-        }
+        def person() -> str:
+            return f"{rng.choice(words.FORENAMES)} {rng.choice(words.SURNAMES)}"
+
+        return PublishedProfile(
+            caldicott_guardian=person(),
+            senior_information_risk_owner=person(),
+            information_governance_lead=person(),
+            data_protection_officer="",
+            nhsmail_only="no",
+            cyber_essentials_plus="yes" if plan.ce_plus else "no",
+            cyber_essentials_plus_certificate_number="CEP-00000001" if plan.ce_plus else "",
+            cyber_essentials_plus_expires_on=dt.date(2027, 3, 31) if plan.ce_plus else None,
+            primary_sector=plan.org.sector,
+        ).to_json()
 
     def write_extras(self, plans: list[_Registered]) -> None:
         """Reminders for registered organisations that have not published; invitations for the
         benchmark HQ."""
         unpublished = [plan for plan in plans if not plan.levels]
-        reminders = _Table(
+        reminders = _table(
             ReminderSent, ("organisation_id", "bank_id", "kind", "recipients", "sent_at")
         )
         self.counts["reminders"] = reminders.write(
@@ -1202,7 +991,7 @@ class _Generator:
             )
         )
         big = plans[0]
-        invitations = _Table(
+        invitations = _table(
             Invitation,
             (
                 "organisation_id",
@@ -1238,40 +1027,14 @@ def _answer_time(plan: _Registered) -> dt.datetime:
     return _YEAR_STARTS + dt.timedelta(hours=(plan.org.index * 13) % 2000)
 
 
-def _value_row(values: dict) -> tuple:
-    return (
-        values.get("text", ""),
-        values.get("choice", ""),
-        values.get("date"),
-        values.get("number"),
-        values.get("document_location", ""),
-        "",
-    )
+def _value_row(values: AnswerValues) -> tuple:
+    """The Answer columns text, choice, date, number, document_location and comments."""
+    return (values.text, values.choice, values.date, values.number, values.document_location, "")
 
 
 def _earlier(value_row: tuple) -> tuple:
     text, *rest = value_row
     return (text.split(";")[0].split(",")[0], *rest)
-
-
-def _display(item: EvidenceItem, values: dict) -> str:
-    kind = item.answer_type
-    if kind == "text":
-        return values.get("text", "")
-    if kind in ("yes_no", "yes_no_text"):
-        choice = {"yes": "Yes", "no": "No"}.get(values.get("choice", ""), "")
-        text = values.get("text", "")
-        return f"{choice}\n{text}".strip() if text else choice
-    if kind == "choice":
-        labels = {option["value"]: option["label"] for option in item.options}
-        return labels.get(values.get("choice", ""), "")
-    if kind == "date":
-        return values["date"].isoformat() if values.get("date") else ""
-    if kind == "number":
-        return "" if values.get("number") is None else str(values["number"])
-    if kind == "document":
-        return values.get("document_location", "")
-    return ""
 
 
 def scale_data_generate(

@@ -3,7 +3,7 @@
 The real directory (the toolkit's 2019 export, 31,970 organisations) is imported with the ordinary
 importer, then generated organisations (codes ZZHQ…, ZZS…) bring it up to --organisations, with
 headquarters and branches, registered organisations with people, 2025-26 assessments and answers,
-and publications. See organisations/scale_data.py for what is generated and how it stays valid.
+and publications. See devdata/scale_data.py for what is generated and how it stays valid.
 
     manage.py generate_scale_data                 # 100,000 organisations, 25,000 assessments …
     manage.py generate_scale_data --small         # a few hundred, in seconds (tests)
@@ -24,12 +24,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from assessments.models import QuestionBank
-from organisations import scale_data
+from assessments import selectors as assessment_selectors
+from devdata import scale_data
 from organisations.directory import DirectoryFileError, read_directory_file
 from organisations.directory_import import directory_import
-
-from .import_organisations import ProgressBar
+from organisations.management.commands.import_organisations import ProgressBar
 
 DEFAULT_DIRECTORY = (
     settings.BASE_DIR.parent / "shared" / "data" / "dspt-organisation-search-2019-06.xlsx"
@@ -158,7 +157,7 @@ class Command(BaseCommand):
 
         step = time.monotonic()
         call_command("load_question_bank", str(BANK_FILE), stdout=io.StringIO())
-        bank = QuestionBank.objects.get(year=scale_data.YEAR)
+        bank = assessment_selectors.bank_get(year=scale_data.YEAR)
         self.stdout.write(f"Question bank {bank.year}: {bank.items.count()} items")
 
         directory = options["directory"]

@@ -2,9 +2,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from organisations.audit import Event
 
 from assessments.models import Answer, QuestionBank
-from organisations.models import Membership, Organisation
+from organisations.models import AuditEvent, Invitation, Membership, Organisation
 from organisations.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,24 @@ def test_demo_accounts_can_sign_in(client):
     )
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_demo_people_join_as_people_do_and_seeding_again_puts_back_their_roles():
+    seed()
+    joined = Invitation.objects.filter(accepted_at__isnull=False).values_list(
+        "email", "organisation__ods_code", "role"
+    )
+    assert sorted(joined) == [
+        ("admin@brookhouse.example", "ADM1", Role.VIEWER),
+        ("member@brookhouse.example", "VDM01", Role.MEMBER),
+        ("viewer@brookhouse.example", "VDM01", Role.VIEWER),
+    ]
+    assert AuditEvent.objects.filter(event=Event.INVITATION_ACCEPTED).count() == 3
+
+    member = Membership.objects.get(user__email="member@brookhouse.example")
+    member.role = Role.VIEWER
+    member.save()
+    seed()
+    member.refresh_from_db()
+    assert member.role == Role.MEMBER
+    assert Invitation.objects.count() == 3  # nobody is invited twice

@@ -1,14 +1,23 @@
-"""Demo data for `make run`: a care home, an HQ with three branches, and one account per role."""
+"""Demo data for `make run`: a care home, an HQ with three branches, and one account per role.
+
+Built through the portal's services, as people would: registration makes the first administrator,
+invitations the other members, and the answers are saved as the evidence pages save them.
+"""
 
 import io
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.test.utils import override_settings
+from django.urls import reverse
 
-from organisations.models import Membership, Organisation, OrganisationProfile, User
+from assessments import selectors as assessment_selectors
+from assessments import services as assessment_services
+from assessments.vocabulary import ITEM_APPROACHING
+from organisations import services
+from organisations.models import Organisation, User
 from organisations.roles import Role
 
 DEMO_PASSWORD = "Demo-portal-2025"
@@ -56,11 +65,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        now = timezone.now()
-        home = self._organisation(CARE_HOME, kind=Organisation.Kind.SITE, registered_at=now)
-        hq = self._organisation(
-            HEADQUARTERS, kind=Organisation.Kind.HEADQUARTERS, registered_at=now
-        )
+        home = self._organisation(CARE_HOME, kind=Organisation.Kind.SITE)
+        hq = self._organisation(HEADQUARTERS, kind=Organisation.Kind.HEADQUARTERS)
         for branch in BRANCHES:
             self._organisation(branch, kind=Organisation.Kind.SITE, parent=hq)
         for other in UNREGISTERED:
@@ -70,9 +76,7 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
-            Membership.objects.update_or_create(
-                user=user, organisation=organisations[code], defaults={"role": role}
-            )
+            self._join(organisations[code], user, role)
 
         bank_file = settings.BASE_DIR / "fixtures" / "question-bank-2025-26.yaml"
         call_command("load_question_bank", str(bank_file), stdout=io.StringIO())
@@ -90,12 +94,49 @@ class Command(BaseCommand):
             f"({UNREGISTERED[0]['name']})."
         )
 
+    def _join(self, organisation: Organisation, user: User, role: Role) -> None:
+        """The way people join for real: the first administrator registers the organisation, the
+        others accept an administrator's invitation. Run again, it puts back the demo role."""
+        membership = organisation.memberships.filter(user=user).first()
+        if membership is not None:
+            if membership.role != role:
+                services.membership_change_role(
+                    organisation=organisation,
+                    membership_id=membership.pk,
+                    role=role,
+                    expected_role=membership.role,
+                )
+            return
+        organisation.refresh_from_db()
+        if not organisation.is_registered:
+            if role != Role.ADMINISTRATOR:
+                raise CommandError(f"{user} cannot register {organisation}: not an administrator")
+            services.organisation_register(organisation_id=organisation.pk, user=user)
+            return
+        administrator = organisation.memberships.filter(role=Role.ADMINISTRATOR).first()
+        tokens: list[str] = []
+
+        def accept_url_for(token: str) -> str:
+            tokens.append(token)
+            return reverse("invitation-accept", args=[token])
+
+        # Nobody reads the invitation emails: the demo person accepts straight away.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            services.invitation_create(
+                organisation=organisation,
+                email=user.email,
+                role=role,
+                invited_by=administrator.user,
+                accept_url_for=accept_url_for,
+            )
+        services.invitation_accept(token=tokens[0], user=user)
+
     def _answer_a_few(self, organisation, user) -> None:
         """A started assessment, so the overview shows progress from the first visit."""
-        from assessments import selectors, services
-
-        bank = selectors.bank_get(year="2025-26")
-        assessment = services.assessment_get_or_create(organisation=organisation, bank=bank)
+        bank = assessment_selectors.bank_get(year="2025-26")
+        assessment = assessment_services.assessment_get_or_create(
+            organisation=organisation, bank=bank
+        )
         if assessment.answers.exists():
             return
         answers = {
@@ -105,9 +146,10 @@ class Command(BaseCommand):
             },
             "yes_no": {"choice": "yes"},
         }
-        items = [i for i in selectors.bank_items(bank=bank) if i.answer_type in answers][:4]
+        bank_items = assessment_selectors.bank_items(bank=bank)
+        items = [i for i in bank_items if i.answer_type in answers][:4]
         for item in items:
-            services.answer_save(
+            assessment_services.answer_save(
                 assessment=assessment,
                 item=item,
                 values={**answers[item.answer_type], "comments": ""},
@@ -117,10 +159,10 @@ class Command(BaseCommand):
         # One honest "No", so the demo shows how an unmet requirement looks.
         honest_no = next(
             i
-            for i in selectors.bank_items(bank=bank)
-            if i.answer_type == "yes_no" and i not in items and i.level == "approaching"
+            for i in bank_items
+            if i.answer_type == "yes_no" and i not in items and i.level == ITEM_APPROACHING
         )
-        services.answer_save(
+        assessment_services.answer_save(
             assessment=assessment,
             item=honest_no,
             values={"choice": "no", "comments": "Being sorted out with our IT supplier by March."},
@@ -128,7 +170,8 @@ class Command(BaseCommand):
             user=user,
         )
 
-    def _organisation(self, data, *, kind, parent=None, registered_at=None) -> Organisation:
+    def _organisation(self, data, *, kind, parent=None) -> Organisation:
+        """A row of the national directory (which the ODS import would bring in)."""
         defaults = {
             **{k: v for k, v in data.items() if k != "ods_code"},
             "kind": kind,
@@ -136,13 +179,7 @@ class Command(BaseCommand):
             "primary_sector": "Social Care",
             "source": Organisation.Source.PORTAL,
         }
-        organisation, created = Organisation.objects.get_or_create(
+        organisation, _created = Organisation.objects.get_or_create(
             ods_code=data["ods_code"], defaults=defaults
         )
-        if registered_at and not organisation.is_registered:
-            organisation.registration_state = Organisation.RegistrationState.REGISTERED
-            organisation.registered_at = registered_at
-            organisation.save()
-        if organisation.is_registered:
-            OrganisationProfile.objects.get_or_create(organisation=organisation)
         return organisation
