@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("assessments.urls")),
     path("", include("publishing.urls")),
-    path("", include("publishing.public_urls")),
+    path("", include("register.urls")),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),
 ]

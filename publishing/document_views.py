@@ -1,23 +1,19 @@
-"""Asking for documents, following their progress, downloading them; checking a certificate."""
+"""Asking for documents, following their progress, downloading them."""
 
 from __future__ import annotations
 
-import re
-
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
-from dspt_portal.ratelimit import rate_limited
 from organisations import audit
-from organisations.access import Access, requires
+from organisations.access import requires
 from organisations.roles import Permission
 
-from . import jobs, search, status
-from .models import CODE_ALPHABET, CODE_LENGTH, DocumentJob, Publication
+from . import jobs
+from .models import DocumentJob, Publication
 
 
 def _publication(request, publication_id: int) -> Publication:
@@ -122,72 +118,3 @@ def document_job_file(request, job_id: int):
     response["Cache-Control"] = "private, no-store"
     audit.audit_record(request=request, event=audit.Event.EXPORT_DOWNLOADED, detail=job.file_name)
     return response
-
-
-_CODE_CHARACTERS = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
-# People copy codes by hand: the letters the alphabet leaves out stand for digits they look like.
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def normalise_code(raw: str) -> str | None:
-    """`abcde fghij-…` → `ABCDE-FGHIJ-…`, or None when it cannot be a certificate code."""
-    compact = re.sub(r"[\s\-]", "", raw or "").upper().translate(_LOOKALIKES)
-    if not _CODE_CHARACTERS.fullmatch(compact):
-        return None
-    return "-".join(compact[i : i + 5] for i in range(0, CODE_LENGTH, 5))
-
-
-@requires(Access.PUBLIC)
-@rate_limited("verify")
-def certificate_verify(request, code: str):
-    normalised = normalise_code(code)
-    if normalised is None:
-        return render(
-            request,
-            "publishing/verify.html",
-            {"outcome": "malformed", "code": code[:60]},
-            status=404,
-        )
-    if normalised != code:
-        return redirect("certificate-verify", code=normalised)
-    publication = (
-        Publication.objects.select_related("bank", "organisation")
-        .filter(verification_code=normalised, level__in=["met", "exceeded"])
-        .first()
-    )
-    if publication is None:
-        return render(
-            request,
-            "publishing/verify.html",
-            {"outcome": "unknown", "code": normalised},
-            status=404,
-        )
-    today = timezone.localdate()
-    later = (
-        Publication.objects.filter(
-            organisation_id=publication.organisation_id, published_at__gt=publication.published_at
-        )
-        .select_related("bank")
-        .order_by("-published_at")
-        .first()
-    )
-    deadlines = search.publication_deadlines()
-    if later is not None:
-        outcome = "superseded"
-    elif not status.is_current(year=publication.bank.year, deadlines=deadlines, today=today):
-        outcome = "out_of_date"
-    else:
-        outcome = "current"
-    return render(
-        request,
-        "publishing/verify.html",
-        {
-            "outcome": outcome,
-            "code": normalised,
-            "publication": publication,
-            "later": later,
-            "current_until": status.current_until(year=publication.bank.year, deadlines=deadlines),
-            # An HQ's certificate does not speak for a site registered on its own.
-            "cover_ended": search.publication_cover_ended(publication=publication),
-        },
-    )

@@ -14,9 +14,9 @@ from assessments.models import Assessment
 from organisations import audit
 from organisations.models import Organisation, OrganisationProfile, User
 
-from . import inputs, site_rules
+from . import inputs, selectors, site_rules
+from .forms import STALE_PAGE
 from .models import ActionPlanEntry, Publication, PublicationSite
-from .publish_forms import STALE_PAGE
 from .rules import ActionPlanLine
 
 
@@ -83,7 +83,7 @@ def publishable_sites(*, organisation: Organisation) -> list[Organisation]:
 def sites_covered_last_time(*, organisation: Organisation) -> set[int] | None:
     """The sites the organisation's last publication covered; None when it has not published
     (one query)."""
-    latest = organisation.publications.order_by("-sequence").values("pk")[:1]
+    latest = selectors.publications_latest_first(organisation=organisation).values("pk")[:1]
     rows = list(
         Publication.objects.filter(pk=Subquery(latest)).values_list(
             "site_links__organisation_id", flat=True

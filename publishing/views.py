@@ -12,21 +12,22 @@ from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
 from assessments import services as assessment_services
+from dspt_portal.spreadsheet import safe_cell
 from organisations import audit
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.services import profile_get_or_create
 
-from . import inputs, services, site_rules
+from . import inputs, selectors, services, site_rules
 from .action_plan import PlanRow, build_action_plan_xlsx, parse_action_plan_xlsx
-from .models import Publication, PublicationLevel
-from .publish_forms import (
+from .forms import (
     ActionPlanForm,
     ActionPlanUploadForm,
     ConfirmProfileForm,
     PublishForm,
     SitesForm,
 )
+from .models import Publication, PublicationLevel
 from .rules import ActionPlanLine
 
 SESSION_KEY = "publish_flow"
@@ -100,7 +101,7 @@ def publish_start(request):
             "decision": decision,
             "levels": levels,
             "can_publish": bool(decision.allowed),
-            "latest": request.organisation.publications.select_related("bank").first(),
+            "latest": selectors.publication_latest(organisation=request.organisation),
         },
     )
 
@@ -187,18 +188,13 @@ def publish_sites_csv(request):
         site = choice.site
         writer.writerow(
             [
-                _safe_cell(site.ods_code),
-                _safe_cell(site.name),
-                _safe_cell(site.postcode),
+                safe_cell(site.ods_code),
+                safe_cell(site.name),
+                safe_cell(site.postcode),
                 choice.offer.text,
             ]
         )
     return response
-
-
-def _safe_cell(value: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @requires(Permission.PUBLISH)

@@ -17,11 +17,12 @@ PURE_MODULES = {
     "assessments/bank.py": "assessments.bank",
     "assessments/uploads.py": "assessments.uploads",
     "publishing/rules.py": "publishing.rules",
-    "publishing/status.py": "publishing.status",
+    "publishing/coverage.py": "publishing.coverage",
     "publishing/site_rules.py": "publishing.site_rules",
     "publishing/action_plan.py": "publishing.action_plan",
     "publishing/documents/excel.py": "publishing.documents.excel",
     "publishing/documents/certificate.py": "publishing.documents.certificate",
+    "register/status.py": "register.status",
 }
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "organisations",
     "assessments",
     "publishing",
+    "register",
 ]
 
 MIDDLEWARE = [
