@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from organisations.models import Organisation
 
+from . import vocabulary
+
 
 class AnswerType(models.TextChoices):
     TEXT = "text", "Text"
@@ -22,9 +24,14 @@ class AnswerType(models.TextChoices):
 
 
 class Level(models.TextChoices):
-    APPROACHING = "approaching", "Approaching Standards"
-    MET = "met", "Standards Met"
-    OPTIONAL = "optional", "Non-mandatory"
+    """Which standard an evidence item counts towards."""
+
+    APPROACHING = (
+        vocabulary.ITEM_APPROACHING,
+        vocabulary.ITEM_LEVEL_LABELS[vocabulary.ITEM_APPROACHING],
+    )
+    MET = vocabulary.ITEM_MET, vocabulary.ITEM_LEVEL_LABELS[vocabulary.ITEM_MET]
+    OPTIONAL = vocabulary.ITEM_OPTIONAL, vocabulary.ITEM_LEVEL_LABELS[vocabulary.ITEM_OPTIONAL]
 
 
 class QuestionBank(models.Model):
@@ -49,8 +56,7 @@ class QuestionBank(models.Model):
     @property
     def short_year(self) -> str:
         """`25/26` for 2025-26, as the toolkit writes it in statuses."""
-        start, _, end = self.year.partition("-")
-        return f"{start[-2:]}/{end[-2:]}"
+        return vocabulary.short_year(self.year)
 
 
 class Section(models.Model):

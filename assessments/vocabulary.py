@@ -43,6 +43,12 @@ ITEM_LEVEL_LABELS: Mapping[str, str] = MappingProxyType(
 
 NOT_PUBLISHED = "Not Published"
 
+# --- what the public register says when no current publication speaks for an organisation --------
+
+NOT_REGISTERED = "Not registered"
+REGISTERED_NOT_PUBLISHED = "Registered, not published"
+OUT_OF_DATE = "Out of date"
+
 _MONTH_NAMES = (
     "January",
     "February",
@@ -97,3 +103,9 @@ def format_date(day: date) -> str:
     """A date as people read it, e.g. 1 March 2026: no leading zero, English month names
     whatever the server's locale."""
     return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def out_of_date_text(last_status: str, published_on: date) -> str:
+    """A lapsed status as the register shows it and the reminders quote it:
+    "Out of date (last published 24/25 Standards Met on 10 May 2025)"."""
+    return f"{OUT_OF_DATE} (last published {last_status} on {format_date(published_on)})"

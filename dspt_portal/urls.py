@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("assessments.urls")),
     path("", include("publishing.urls")),
-    path("", include("publishing.public_urls")),
+    path("", include("register.urls")),
     path("", include("documents.urls")),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from assessments import vocabulary
 from assessments.models import Assessment, EvidenceItem, QuestionBank
 from organisations.models import Organisation
 
@@ -22,9 +23,12 @@ def verification_code_new() -> str:
 
 
 class PublicationLevel(models.TextChoices):
-    APPROACHING = "approaching", "Approaching Standards"
-    MET = "met", "Standards Met"
-    EXCEEDED = "exceeded", "Standards Exceeded"
+    APPROACHING = (
+        vocabulary.APPROACHING_STANDARDS,
+        vocabulary.LEVEL_LABELS[vocabulary.APPROACHING_STANDARDS],
+    )
+    MET = vocabulary.STANDARDS_MET, vocabulary.LEVEL_LABELS[vocabulary.STANDARDS_MET]
+    EXCEEDED = vocabulary.STANDARDS_EXCEEDED, vocabulary.LEVEL_LABELS[vocabulary.STANDARDS_EXCEEDED]
 
 
 class Publication(models.Model):
@@ -81,11 +85,11 @@ class Publication(models.Model):
     @property
     def status_text(self) -> str:
         """As the toolkit writes it: `25/26 Standards Met`."""
-        return f"{self.bank.short_year} {self.get_level_display()}"
+        return vocabulary.status_text(self.bank.year, self.level)
 
     @property
     def has_certificate(self) -> bool:
-        return self.level in (PublicationLevel.MET, PublicationLevel.EXCEEDED)
+        return vocabulary.earns_certificate(self.level)
 
 
 class PublicationSite(models.Model):

@@ -3,8 +3,8 @@
 Two layers:
 
 * Pure rules (`reminder_due`, `out_of_date_due`, `days_left`): plain dates and sets in, a decision
-  out. When a publication lapses is decided by `status.current_until`/`status.is_current`, never
-  here.
+  out. When a publication lapses is decided by `coverage.current_until`/`coverage.is_current`,
+  never here.
 * The service `reminders_send`, run daily by the Celery beat task
   `publishing.send_deadline_reminders`: it reads registered organisations in chunks of 1,000 with a
   fixed number of queries per chunk, works out what is due with the pure rules, and for each
@@ -40,13 +40,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import QuestionBank
-from assessments.vocabulary import format_date, short_year
+from assessments.vocabulary import format_date, out_of_date_text, short_year, status_text
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 
+from .coverage import PublicationFact, current_until, deciding_publication, is_current
 from .models import Publication, ReminderSent
-from .search import organisation_statuses
-from .status import PublicStatus, StatusKind, current_until, is_current
+from .selectors import latest_publications
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +68,8 @@ OUT_OF_DATE_GRACE_DAYS = 30
 CHUNK_SIZE = 1000
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
-# The organisation columns the run reads: what the public status needs, and the name for emails.
-_ORGANISATION_COLUMNS = (
-    "ods_code",
-    "name",
-    "registration_state",
-    "directory_status",
-    "directory_published_on",
-)
+# The organisation columns the run reads: whether it is registered, and the name for emails.
+_ORGANISATION_COLUMNS = ("ods_code", "name", "registration_state")
 
 
 # The rules (pure) --------------------------------------------------------------------------------
@@ -126,7 +120,7 @@ def out_of_date_due(
     """Whether to send the "your status is out of date" email today.
 
     `year` is the DSPT year of the publication the organisation's public status comes from (its
-    own or its HQ's; "" when it has none). Due when that publication has lapsed by `status.py`'s
+    own or its HQ's; "" when it has none). Due when that publication has lapsed by `coverage.py`'s
     rule, the email has not gone out for that year's publication yet, and the lapse is at most
     `grace_days` old (a missed run is caught up, an old lapse is not announced as news).
     """
@@ -179,7 +173,7 @@ class _Due:
     kind: str
     bank_id: int
     year: str
-    status: PublicStatus
+    publication: PublicationFact | None  # the lapsed publication, for the out-of-date email
 
 
 @dataclass(frozen=True)
@@ -187,7 +181,7 @@ class _Banks:
     latest_id: int
     latest_year: str
     deadline: datetime.date
-    deadlines: dict[str, datetime.date]  # year -> publication deadline, as status.py wants them
+    deadlines: dict[str, datetime.date]  # year -> publication deadline, as coverage.py wants them
     ids: dict[str, int]  # year -> bank id
 
 
@@ -238,8 +232,8 @@ def _published_for_bank(organisation_ids: Sequence[int], bank_id: int) -> set[in
     """The organisations that have published for this year themselves. One query.
 
     Reminders go only to registered organisations, and a registered organisation speaks for
-    itself: an HQ publication that listed it does not decide its status (publishing/status.py), so
-    it does not excuse it from the reminders either.
+    itself: an HQ publication that listed it does not decide its status (coverage.py), so it does
+    not excuse it from the reminders either.
     """
     return set(
         Publication.objects.filter(bank_id=bank_id, organisation_id__in=organisation_ids)
@@ -286,12 +280,14 @@ def _due_in_chunk(
 ) -> list[_Due]:
     """What each organisation of the chunk is due today: four queries, whatever the chunk holds."""
     ids = [organisation.pk for organisation in chunk]
-    statuses = organisation_statuses(organisations=chunk, today=today, deadlines=banks.deadlines)
+    latest = latest_publications(organisation_ids=ids)
     published = _published_for_bank(ids, banks.latest_id)
     sent = _already_sent(ids, banks.latest_id)
     due: list[_Due] = []
     for organisation in chunk:
-        status = statuses[organisation.pk]
+        publication = deciding_publication(
+            latest[organisation.pk], registered=organisation.is_registered
+        )
         sent_here = sent.get(organisation.pk, set())
         kind = reminder_due(
             deadline=banks.deadline,
@@ -300,17 +296,19 @@ def _due_in_chunk(
             has_published_this_year=organisation.pk in published,
         )
         if kind is not None:
-            due.append(_Due(organisation, kind, banks.latest_id, banks.latest_year, status))
+            due.append(_Due(organisation, kind, banks.latest_id, banks.latest_year, publication))
         # Only a lapsed publication counts: statuses from the old toolkit's export lapsed years ago.
-        if status.kind is StatusKind.OUT_OF_DATE and not status.from_directory and status.year:
-            lapsed_bank_id = banks.ids.get(status.year)
+        if publication is not None:
+            lapsed_bank_id = banks.ids.get(publication.year)
             if lapsed_bank_id is not None and out_of_date_due(
-                year=status.year,
+                year=publication.year,
                 deadlines=banks.deadlines,
                 today=today,
                 already_sent=(lapsed_bank_id, OUT_OF_DATE) in sent_here,
             ):
-                due.append(_Due(organisation, OUT_OF_DATE, lapsed_bank_id, status.year, status))
+                due.append(
+                    _Due(organisation, OUT_OF_DATE, lapsed_bank_id, publication.year, publication)
+                )
     return due
 
 
@@ -333,11 +331,16 @@ def _email_context(due: _Due, *, banks: _Banks, today: datetime.date) -> dict:
         "sign_in_url": _site_url(reverse("sign-in"), {"next": publish_path}),
         "publish_url": _site_url(publish_path),
     }
-    if due.kind == OUT_OF_DATE:
+    if due.kind == OUT_OF_DATE and due.publication is not None:
         last_current_day = current_until(year=due.year, deadlines=banks.deadlines)
+        lapsed = due.publication
         context.update(
             {
-                "status": due.status,
+                "lapsed": lapsed,
+                # What the public register now shows for the organisation.
+                "status_text": out_of_date_text(
+                    status_text(lapsed.year, lapsed.level), lapsed.published_on
+                ),
                 "lapsed_year": due.year,
                 "current_until": format_date(last_current_day) if last_current_day else "",
                 "deadline_passed": today > banks.deadline,
@@ -412,9 +415,9 @@ def reminders_send(
     """Sends the reminders due today (UK date by default); safe to run again the same day.
 
     Queries: one for the years, then per chunk of `chunk_size` organisations one for the chunk,
-    four to decide what is due (two for statuses, one for "published this year", one for what was
-    already sent) and, only when something is due, one for the administrators; then, for each
-    reminder actually sent, the insert inside its own transaction.
+    four to decide what is due (two for the latest publications, one for "published this year",
+    one for what was already sent) and, only when something is due, one for the administrators;
+    then, for each reminder actually sent, the insert inside its own transaction.
     """
     today = today or timezone.localdate()
     report = ReminderReport(today=today)

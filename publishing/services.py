@@ -16,9 +16,9 @@ from audit.services import Actor, audit_record
 from organisations import selectors as organisation_selectors
 from organisations.models import Organisation, User
 
-from . import inputs, site_rules, snapshot
+from . import inputs, selectors, site_rules, snapshot
+from .forms import STALE_PAGE
 from .models import ActionPlanEntry, Publication, PublicationSite
-from .publish_forms import STALE_PAGE
 from .rules import ActionPlanLine
 
 
@@ -85,7 +85,7 @@ def publishable_sites(*, organisation: Organisation) -> list[Organisation]:
 def sites_covered_last_time(*, organisation: Organisation) -> set[int] | None:
     """The sites the organisation's last publication covered; None when it has not published
     (one query)."""
-    latest = organisation.publications.order_by("-sequence").values("pk")[:1]
+    latest = selectors.publications_latest_first(organisation=organisation).values("pk")[:1]
     rows = list(
         Publication.objects.filter(pk=Subquery(latest)).values_list(
             "site_links__organisation_id", flat=True

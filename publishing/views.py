@@ -14,20 +14,21 @@ from django.utils import timezone
 from assessments import selectors as assessment_selectors
 from assessments.vocabulary import LEVEL_LABELS
 from audit.services import Actor
+from dspt_portal.spreadsheet import safe_cell
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.selectors import profile_get
 
-from . import inputs, presenters, services, site_rules, snapshot
+from . import inputs, presenters, selectors, services, site_rules, snapshot
 from .action_plan import parse_action_plan_xlsx
-from .models import Publication
-from .publish_forms import (
+from .forms import (
     ActionPlanForm,
     ActionPlanUploadForm,
     ConfirmProfileForm,
     PublishForm,
     SitesForm,
 )
+from .models import Publication
 from .rules import ActionPlanLine
 
 SESSION_KEY = "publish_flow"
@@ -94,7 +95,7 @@ def publish_start(request):
             "decision": decision,
             "levels": levels,
             "can_publish": bool(decision.allowed),
-            "latest": request.organisation.publications.select_related("bank").first(),
+            "latest": selectors.publication_latest(organisation=request.organisation),
         },
     )
 
@@ -183,18 +184,13 @@ def publish_sites_csv(request):
         site = choice.site
         writer.writerow(
             [
-                _safe_cell(site.ods_code),
-                _safe_cell(site.name),
-                _safe_cell(site.postcode),
+                safe_cell(site.ods_code),
+                safe_cell(site.name),
+                safe_cell(site.postcode),
                 choice.offer.text,
             ]
         )
     return response
-
-
-def _safe_cell(value: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @requires(Permission.PUBLISH)

@@ -17,12 +17,13 @@ PURE_MODULES = {
     "assessments/bank.py": "assessments.bank",
     "assessments/uploads.py": "assessments.uploads",
     "publishing/rules.py": "publishing.rules",
-    "publishing/status.py": "publishing.status",
+    "publishing/coverage.py": "publishing.coverage",
     "publishing/site_rules.py": "publishing.site_rules",
     "publishing/action_plan.py": "publishing.action_plan",
     "documents/builders/excel.py": "documents.builders.excel",
     "documents/builders/certificate.py": "documents.builders.certificate",
     "documents/builders/action_plan.py": "documents.builders.action_plan",
+    "register/status.py": "register.status",
 }
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "assessments",
     "publishing",
     "documents",
+    "register",
     # Demo and scale data for development and benchmarks, built through the real rules.
     "devdata",
 ]

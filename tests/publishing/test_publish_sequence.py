@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from publishing import services
+from publishing.forms import STALE_PAGE
 from publishing.models import Publication
-from publishing.publish_forms import STALE_PAGE
 
 from .test_publish_flow import answer_items, assessment, bank, walk_to_summary  # noqa: F401
 

@@ -2,7 +2,7 @@
 
 The rule (publishing/site_rules.py) as tables, then every path through the publish page, its CSV
 and the service, attacks included, and the public pages and certificate check agreeing with the
-status rule (publishing/status.py) — all on PostgreSQL.
+status rule (publishing/coverage.py, register/status.py) — all on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from ..factories import (
     RegisteredOrganisationFactory,
     bank_build,
 )
+from ..register.test_search import csv_rows, publish, result_rows, search, table_rows
 from .test_publish_flow import answer_items, ticked_sites
-from .test_search import csv_rows, publish, result_rows, search, table_rows
 
 HQ = 1
 

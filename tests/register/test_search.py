@@ -18,16 +18,16 @@ from assessments.models import Answer, Assessment, QuestionBank
 from organisations.access import Access
 from organisations.models import Organisation
 from organisations.roles import Role
-from publishing import public_views
 from publishing.models import ActionPlanEntry, Publication, PublicationLevel, PublicationSite
-from publishing.search import (
+from register import views as register_views
+from register.search import (
     PAGE_SIZE,
     organisation_search,
     organisation_search_page,
     organisation_search_rows,
     organisation_statuses,
 )
-from publishing.status import LEVEL_LABELS, StatusKind
+from register.status import StatusKind
 
 from ..factories import (
     MembershipFactory,
@@ -133,9 +133,9 @@ def csv_rows(response) -> list[list[str]]:
 @pytest.mark.parametrize(
     "view",
     [
-        public_views.organisation_search,
-        public_views.organisation_search_csv,
-        public_views.organisation_public,
+        register_views.organisation_search,
+        register_views.organisation_search_csv,
+        register_views.organisation_public,
     ],
 )
 def test_every_view_is_declared_public(view):
@@ -152,10 +152,6 @@ def test_everyone_may_use_the_public_pages(client, administrator, organisation, 
     page = client.get(reverse("organisation-public", args=[organisation.ods_code]))
     assert page.status_code == 200
     assert client.post(reverse("organisation-search"), {"q": "x"}).status_code == 405
-
-
-def test_level_labels_match_the_model():
-    assert LEVEL_LABELS == dict(PublicationLevel.choices)
 
 
 def test_an_empty_search_shows_the_form_only(client):
@@ -617,7 +613,7 @@ def test_the_csv_neutralises_formulas(client):
 def test_the_csv_is_capped(client, monkeypatch):
     for n in range(7):
         OrganisationFactory(name=f"Capped Home {n}")
-    monkeypatch.setattr(public_views, "CSV_ROW_LIMIT", 5)
+    monkeypatch.setattr(register_views, "CSV_ROW_LIMIT", 5)
     rows = csv_rows(client.get(reverse("organisation-search-csv"), {"q": "capped"}))
     assert [row[1] for row in rows[1:]] == [f"Capped Home {n}" for n in range(5)]
 

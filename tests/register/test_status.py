@@ -1,4 +1,4 @@
-"""The public status rule (publishing/status.py), as tables of plain values: no database."""
+"""What the public is told (register/status.py), as tables of plain values: no database."""
 
 from __future__ import annotations
 
@@ -6,23 +6,13 @@ import datetime
 
 import pytest
 
-from publishing.status import (
-    LEVEL_LABELS,
+from publishing.coverage import PublicationFact
+from register.status import (
     CoverEnded,
     ListedSite,
-    PublicationFact,
     StatusKind,
     cover_ended,
-    current_until,
-    deciding_publications,
-    format_date,
-    history_publications,
-    is_current,
-    latest_publication,
-    next_year,
     public_status,
-    publication_status_text,
-    short_year,
 )
 
 D = datetime.date
@@ -57,79 +47,6 @@ BANKS_MOVED = {**BANKS_2025, "2026-27": D(2027, 9, 30)}
 
 MET_2025 = own("2025-26", "met", at(2026, 5, 10, 15))
 MET_2024 = own("2024-25", "met", at(2025, 5, 10))
-
-
-# Helpers -----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("year", "expected"),
-    [("2025-26", "25/26"), ("2019-20", "19/20"), ("1999-00", "99/00")],
-)
-def test_short_year(year, expected):
-    assert short_year(year) == expected
-
-
-@pytest.mark.parametrize(
-    ("year", "expected"),
-    [("2025-26", "2026-27"), ("2099-00", "2100-01"), ("1999-00", "2000-01")],
-)
-def test_next_year(year, expected):
-    assert next_year(year) == expected
-
-
-@pytest.mark.parametrize("year", ["", "2025", "abcd-ef", "-26"])
-def test_next_year_refuses_what_is_not_a_year(year):
-    with pytest.raises(ValueError):
-        next_year(year)
-
-
-@pytest.mark.parametrize(
-    ("year", "deadlines", "expected"),
-    [
-        # The next year's bank is not loaded: a year after this year's deadline.
-        ("2025-26", BANKS_2025, D(2027, 6, 30)),
-        # The next year's bank is loaded: its deadline, even when it moved.
-        ("2025-26", BANKS_MOVED, D(2027, 9, 30)),
-        ("2024-25", BANKS_2025, D(2026, 6, 30)),
-        # A deadline on 29 February becomes 28 February a year later.
-        ("2023-24", {"2023-24": D(2024, 2, 29)}, D(2025, 2, 28)),
-        # Nothing known about the year.
-        ("2030-31", BANKS_2025, None),
-        # Only the next year's bank is loaded.
-        ("2030-31", {"2031-32": D(2032, 3, 31)}, D(2032, 3, 31)),
-    ],
-)
-def test_current_until(year, deadlines, expected):
-    assert current_until(year=year, deadlines=deadlines) == expected
-
-
-def test_an_unknown_deadline_counts_as_current():
-    assert is_current(year="2030-31", deadlines={}, today=D(2099, 1, 1))
-
-
-@pytest.mark.parametrize(
-    ("year", "level", "expected"),
-    [
-        ("2025-26", "approaching", "25/26 Approaching Standards"),
-        ("2025-26", "met", "25/26 Standards Met"),
-        ("2022-23", "exceeded", "22/23 Standards Exceeded"),
-    ],
-)
-def test_publication_status_text(year, level, expected):
-    assert publication_status_text(year=year, level=level) == expected
-
-
-def test_level_labels_cover_every_level():
-    assert set(LEVEL_LABELS) == {"approaching", "met", "exceeded"}
-
-
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [(D(2025, 5, 1), "1 May 2025"), (D(2019, 12, 31), "31 December 2019")],
-)
-def test_format_date(day, expected):
-    assert format_date(day) == expected
 
 
 # The rule ----------------------------------------------------------------------------------------
@@ -502,57 +419,9 @@ def test_a_directory_status_is_marked_as_such():
     assert (status.level, status.year, status.published_on) == ("Standards Met", "", D(2019, 5, 14))
 
 
-@pytest.mark.parametrize(
-    ("facts", "expected"),
-    [
-        ([], None),
-        ([MET_2024, MET_2025], MET_2025),
-        ([MET_2025, MET_2024], MET_2025),
-        # Latest by publication time, not by DSPT year: a late republish for an old year counts.
-        (
-            [MET_2025, own("2024-25", "exceeded", at(2026, 5, 11))],
-            own("2024-25", "exceeded", at(2026, 5, 11)),
-        ),
-        # An exact tie: the organisation's own publication wins.
-        (
-            [hq("2025-26", "exceeded", at(2026, 5, 10, 15)), MET_2025],
-            MET_2025,
-        ),
-        (
-            [MET_2025, hq("2025-26", "exceeded", at(2026, 5, 10, 15))],
-            MET_2025,
-        ),
-    ],
-)
-def test_latest_publication(facts, expected):
-    assert latest_publication(facts) == expected
-
-
 # A site that speaks for itself ----------------------------------------------------------------
 
-HQ_OLD = hq("2024-25", "exceeded", at(2025, 4, 1))
 HQ_NEW = hq("2025-26", "exceeded", at(2026, 5, 20))
-OWN_APPROACHING = own("2025-26", "approaching", at(2026, 3, 1))
-
-
-@pytest.mark.parametrize(
-    ("publications", "registered", "expected"),
-    [
-        ([], False, []),
-        ([], True, []),
-        # Not registered: HQ publications decide.
-        ([HQ_OLD, HQ_NEW], False, [HQ_OLD, HQ_NEW]),
-        # Registered on its own and not yet published: no HQ publication counts, old or new.
-        ([HQ_OLD, HQ_NEW], True, []),
-        # Its own publications decide, older or newer than the HQ's.
-        ([HQ_OLD, MET_2025, HQ_NEW], True, [MET_2025]),
-        ([OWN_APPROACHING, HQ_NEW, MET_2024], True, [OWN_APPROACHING, MET_2024]),
-        # Even in data where it is not registered (an import), its own publication wins.
-        ([HQ_NEW, MET_2025], False, [MET_2025]),
-    ],
-)
-def test_deciding_publications(publications, registered, expected):
-    assert deciding_publications(publications, registered=registered) == expected
 
 
 def test_no_hq_publication_however_late_overrules_the_sites_own():
@@ -565,22 +434,6 @@ def test_no_hq_publication_however_late_overrules_the_sites_own():
             today=D(2026, 6, 1),
         )
         assert status.text == "25/26 Standards Met" and not status.is_via_hq, days
-
-
-@pytest.mark.parametrize(
-    ("registered_at", "expected"),
-    [
-        (None, [MET_2025, HQ_NEW, HQ_OLD]),
-        # Registered between the two HQ publications: the later one never covered it.
-        (at(2025, 6, 1), [MET_2025, HQ_OLD]),
-        # Registered exactly when the HQ published: that publication did not cover it.
-        (HQ_OLD.published_at, [MET_2025]),
-        (at(2020, 1, 1), [MET_2025]),
-    ],
-)
-def test_history_publications(registered_at, expected):
-    facts = [MET_2025, HQ_NEW, HQ_OLD]
-    assert history_publications(facts, registered_at=registered_at) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Public pages: anyone may search organisations and see their DSPT status, without signing in.
+"""Public pages: anyone may search organisations, see their DSPT status and check a certificate,
+without signing in.
 
 They show only what the toolkit makes public — level, DSPT year and date published — never
 answers, comments, documents, action plans or people.
@@ -8,15 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from assessments.vocabulary import CERTIFICATE_LEVELS
 from dspt_portal.ratelimit import rate_limited
+from dspt_portal.spreadsheet import safe_cell
 from organisations.access import Access, requires
+from publishing import selectors as publishing_selectors
+from publishing.coverage import current_until, is_current
+from publishing.models import CODE_ALPHABET, CODE_LENGTH, Publication
+from publishing.site_rules import PUBLISHES_FOR_ITSELF
 
 from .forms import SearchForm
 from .search import (
@@ -26,19 +35,18 @@ from .search import (
     organisation_public_view,
     organisation_search_page,
     organisation_search_rows,
+    publication_cover_ended,
+    publication_deadlines,
 )
-from .site_rules import PUBLISHES_FOR_ITSELF
 
 CSV_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector"]
 CSV_FILENAME = "dspt-organisation-search.csv"
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _search_page(request: HttpRequest, form: SearchForm, status: int = 200, **context):
     return render(
         request,
-        "publishing/search.html",
+        "register/search.html",
         {"form": form, "csv_row_limit": CSV_ROW_LIMIT, **context},
         status=status,
     )
@@ -95,17 +103,11 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _safe_cell(value: object) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def _csv_row(result: OrganisationResult) -> list[str]:
     organisation, status = result.organisation, result.status
     published_on = status.published_on.strftime("%d/%m/%Y") if status.published_on else ""
     return [
-        _safe_cell(cell)
+        safe_cell(cell)
         for cell in (
             organisation.ods_code,
             organisation.name,
@@ -157,11 +159,77 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
     view = organisation_public_view(organisation=organisation)
     return render(
         request,
-        "publishing/organisation_public.html",
+        "register/organisation_public.html",
         {
             "organisation": organisation,
             "view": view,
             "status": view.status,
             "publishes_for_itself_text": PUBLISHES_FOR_ITSELF,
+        },
+    )
+
+
+# Checking a certificate --------------------------------------------------------------------------
+
+_CODE_CHARACTERS = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+# People copy codes by hand: the letters the alphabet leaves out stand for digits they look like.
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def normalise_code(raw: str) -> str | None:
+    """`abcde fghij-…` → `ABCDE-FGHIJ-…`, or None when it cannot be a certificate code."""
+    compact = re.sub(r"[\s\-]", "", raw or "").upper().translate(_LOOKALIKES)
+    if not _CODE_CHARACTERS.fullmatch(compact):
+        return None
+    return "-".join(compact[i : i + 5] for i in range(0, CODE_LENGTH, 5))
+
+
+@requires(Access.PUBLIC)
+@rate_limited("verify")
+def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
+    normalised = normalise_code(code)
+    if normalised is None:
+        return render(
+            request,
+            "register/verify.html",
+            {"outcome": "malformed", "code": code[:60]},
+            status=404,
+        )
+    if normalised != code:
+        return redirect("certificate-verify", code=normalised)
+    publication = (
+        Publication.objects.select_related("bank", "organisation")
+        .filter(verification_code=normalised, level__in=CERTIFICATE_LEVELS)
+        .first()
+    )
+    if publication is None:
+        return render(
+            request,
+            "register/verify.html",
+            {"outcome": "unknown", "code": normalised},
+            status=404,
+        )
+    today = timezone.localdate()
+    latest = publishing_selectors.publication_latest(organisation=publication.organisation_id)
+    is_later = latest is not None and latest.published_at > publication.published_at
+    later = latest if is_later else None
+    deadlines = publication_deadlines()
+    if later is not None:
+        outcome = "superseded"
+    elif not is_current(year=publication.bank.year, deadlines=deadlines, today=today):
+        outcome = "out_of_date"
+    else:
+        outcome = "current"
+    return render(
+        request,
+        "register/verify.html",
+        {
+            "outcome": outcome,
+            "code": normalised,
+            "publication": publication,
+            "later": later,
+            "current_until": current_until(year=publication.bank.year, deadlines=deadlines),
+            # An HQ's certificate does not speak for a site registered on its own.
+            "cover_ended": publication_cover_ended(publication=publication),
         },
     )

@@ -6,10 +6,10 @@ from django.urls import reverse
 
 from assessments import services as assessment_services
 from publishing import services
-from publishing.verify_views import normalise_code
+from register.views import normalise_code
 
 from ..factories import bank_build
-from .test_publish_flow import answer_items
+from ..publishing.test_publish_flow import answer_items
 
 pytestmark = pytest.mark.django_db
 

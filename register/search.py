@@ -25,36 +25,25 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import (
-    Case,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    QuerySet,
-    TextField,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import Lower, RowNumber, Trim
+from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
+from assessments import vocabulary
 from assessments.models import QuestionBank
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
+from publishing.coverage import PublicationFact, history_publications
+from publishing.models import Publication, PublicationSite
+from publishing.selectors import LATEST_FIRST, latest_publications
 
-from .models import Publication, PublicationSite
 from .status import (
     CoverEnded,
     ListedSite,
-    PublicationFact,
     PublicStatus,
     cover_ended,
-    history_publications,
     public_status,
     publication_source_text,
-    publication_status_text,
 )
 
 SEARCH_MAX_LENGTH = 100
@@ -252,65 +241,6 @@ def publication_deadlines() -> dict[str, datetime.date]:
     return dict(QuestionBank.objects.values_list("year", "publication_deadline"))
 
 
-def _own_latest_facts(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
-    """Each organisation's own latest publication: one query, one row per organisation."""
-    rows = (
-        Publication.objects.filter(organisation_id__in=organisation_ids)
-        .annotate(
-            row=Window(
-                RowNumber(),
-                partition_by=[F("organisation_id")],
-                order_by=[F("published_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(row=1)
-        .values_list("organisation_id", "bank__year", "level", "published_at")
-    )
-    return {
-        organisation_id: PublicationFact(
-            year=year,
-            level=level,
-            published_at=published_at,
-            published_on=timezone.localdate(published_at),
-        )
-        for organisation_id, year, level, published_at in rows
-    }
-
-
-def _hq_latest_facts(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
-    """The latest HQ publication listing each organisation as a site: one query."""
-    rows = (
-        PublicationSite.objects.filter(organisation_id__in=organisation_ids)
-        .annotate(
-            row=Window(
-                RowNumber(),
-                partition_by=[F("organisation_id")],
-                order_by=[F("publication__published_at").desc(), F("publication_id").desc()],
-            )
-        )
-        .filter(row=1)
-        .values_list(
-            "organisation_id",
-            "publication__bank__year",
-            "publication__level",
-            "publication__published_at",
-            "publication__organisation__name",
-            "publication__organisation__ods_code",
-        )
-    )
-    return {
-        organisation_id: PublicationFact(
-            year=year,
-            level=level,
-            published_at=published_at,
-            published_on=timezone.localdate(published_at),
-            via_hq_name=hq_name,
-            via_hq_code=hq_code,
-        )
-        for organisation_id, year, level, published_at, hq_name, hq_code in rows
-    }
-
-
 def _status_of(
     organisation: Organisation,
     publications: Iterable[PublicationFact],
@@ -341,15 +271,10 @@ def organisation_statuses(
     today = today or timezone.localdate()
     if deadlines is None:
         deadlines = publication_deadlines()
-    ids = [organisation.pk for organisation in organisations]
-    own = _own_latest_facts(ids)
-    via_hq = _hq_latest_facts(ids)
+    latest = latest_publications(organisation_ids=[org.pk for org in organisations])
     return {
         organisation.pk: _status_of(
-            organisation,
-            [fact for fact in (own.get(organisation.pk), via_hq.get(organisation.pk)) if fact],
-            deadlines=deadlines,
-            today=today,
+            organisation, latest[organisation.pk], deadlines=deadlines, today=today
         )
         for organisation in organisations
     }
@@ -394,7 +319,7 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
             "organisation__name",
             "organisation__ods_code",
         )
-        .order_by("-published_at", "-pk")
+        .order_by(*LATEST_FIRST)
     )
     facts = []
     for publication in publications:
@@ -419,7 +344,7 @@ def organisation_public_view(
 
     Five queries: banks, history, branches, and the branches' own and HQ publications.
     The history leaves out HQ publications made after the organisation registered (they never
-    covered it); the status rule (status.deciding_publications) decides from the rest.
+    covered it); the status rule (coverage.deciding_publications) decides from the rest.
     """
     today = today or timezone.localdate()
     deadlines = publication_deadlines()
@@ -441,7 +366,7 @@ def organisation_public_view(
         history=[
             HistoryEntry(
                 year=fact.year,
-                status_text=publication_status_text(year=fact.year, level=fact.level),
+                status_text=vocabulary.status_text(fact.year, fact.level),
                 published_on=fact.published_on,
                 via_hq_name=fact.via_hq_name,
                 via_hq_code=fact.via_hq_code,
