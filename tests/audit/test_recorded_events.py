@@ -10,7 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, Document
 from audit.models import AuditEvent, Event
-from publishing.models import DocumentJob, Publication
+from documents.models import DocumentJob
+from publishing.models import Publication
 
 from ..conftest import PASSWORD
 from ..factories import bank_build
