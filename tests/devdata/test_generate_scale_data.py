@@ -10,7 +10,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
-from publishing.document_views import normalise_code
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
@@ -21,6 +20,7 @@ from organisations.models import Organisation
 from publishing import inputs
 from publishing.models import Publication, PublicationSite
 from publishing.snapshot import ANSWERS_VERSION, AnswersSnapshot, PublishedProfile
+from register.views import normalise_code
 
 from ..factories import OrganisationFactory
 

@@ -2,9 +2,9 @@ import io
 
 import pytest
 from django.core.management import call_command
-from organisations.audit import Event
 
 from assessments.models import Answer, QuestionBank
+from audit.models import Event
 from organisations.models import AuditEvent, Invitation, Membership, Organisation
 from organisations.roles import Role
 
