@@ -1,10 +1,8 @@
 """Reminder emails about the publication deadline, and when a public status goes out of date.
 
-Two layers:
+Who is due what is decided by the pure rules in `publishing.reminder_rules` (`reminder_due`,
+`out_of_date_due`, `days_left`); this module reads what they need and does the sending:
 
-* Pure rules (`reminder_due`, `out_of_date_due`, `days_left`): plain dates and sets in, a decision
-  out. When a publication lapses is decided by `coverage.current_until`/`coverage.is_current`,
-  never here.
 * The service `reminders_send`, run daily by the Celery beat task
   `publishing.send_deadline_reminders`: it reads registered organisations in chunks of 1,000 with a
   fixed number of queries per chunk, works out what is due with the pure rules, and for each
@@ -27,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -44,95 +42,24 @@ from assessments.vocabulary import format_date, out_of_date_text, short_year, st
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 
-from .coverage import PublicationFact, current_until, deciding_publication, is_current
+from .coverage import PublicationFact, current_until, deciding_publication
 from .models import Publication, ReminderSent
+from .reminder_rules import (
+    KINDS,
+    OUT_OF_DATE,
+    days_left,
+    out_of_date_due,
+    reminder_due,
+)
 from .selectors import latest_publications
 
 logger = logging.getLogger(__name__)
-
-DAYS_60 = "days_60"
-DAYS_30 = "days_30"
-DAYS_7 = "days_7"
-OUT_OF_DATE = "out_of_date"
-DEADLINE_KINDS: tuple[str, ...] = (DAYS_60, DAYS_30, DAYS_7)
-KINDS: tuple[str, ...] = (*DEADLINE_KINDS, OUT_OF_DATE)
-
-# Most urgent first: (days before the deadline the window opens, reminder kind).
-_WINDOWS: tuple[tuple[int, str], ...] = ((7, DAYS_7), (30, DAYS_30), (60, DAYS_60))
-
-# The out-of-date email is news only while the lapse is recent: an organisation whose status
-# lapsed long ago (before reminders existed, or while the worker was down for weeks) is not told
-# "your status has just gone out of date" months later.
-OUT_OF_DATE_GRACE_DAYS = 30
 
 CHUNK_SIZE = 1000
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 # The organisation columns the run reads: whether it is registered, and the name for emails.
 _ORGANISATION_COLUMNS = ("ods_code", "name", "registration_state")
-
-
-# The rules (pure) --------------------------------------------------------------------------------
-
-
-def days_left(*, deadline: datetime.date, today: datetime.date) -> int:
-    """Whole days from `today` to `deadline`: 0 on the deadline day, negative after it."""
-    return (deadline - today).days
-
-
-def reminder_due(
-    *,
-    deadline: datetime.date,
-    today: datetime.date,
-    already_sent: set[str],
-    has_published_this_year: bool,
-) -> str | None:
-    """The deadline reminder to send today ("days_60", "days_30" or "days_7"), or None.
-
-    Only the reminder of the window today falls in can be sent: 60 to 31 days before the deadline
-    "days_60", 30 to 8 "days_30", 7 to 0 (the deadline day itself) "days_7". A run that missed
-    the first day of a window still sends that window's reminder on a later day of it, but an
-    earlier window's reminder that never went out is stale and is never sent. Nothing is sent when
-    that reminder, or a more urgent one, was already sent for this year, once the organisation
-    has published for the year, or after the deadline (that is the out-of-date email's business).
-    """
-    if has_published_this_year:
-        return None
-    left = days_left(deadline=deadline, today=today)
-    if left < 0:
-        return None
-    sent_or_more_urgent: set[str] = set()
-    for opens_at, kind in _WINDOWS:
-        sent_or_more_urgent.add(kind)
-        if left <= opens_at:
-            return None if already_sent & sent_or_more_urgent else kind
-    return None
-
-
-def out_of_date_due(
-    *,
-    year: str,
-    deadlines: Mapping[str, datetime.date],
-    today: datetime.date,
-    already_sent: bool,
-    grace_days: int = OUT_OF_DATE_GRACE_DAYS,
-) -> bool:
-    """Whether to send the "your status is out of date" email today.
-
-    `year` is the DSPT year of the publication the organisation's public status comes from (its
-    own or its HQ's; "" when it has none). Due when that publication has lapsed by `coverage.py`'s
-    rule, the email has not gone out for that year's publication yet, and the lapse is at most
-    `grace_days` old (a missed run is caught up, an old lapse is not announced as news).
-    """
-    if not year or already_sent:
-        return False
-    if is_current(year=year, deadlines=deadlines, today=today):
-        return False
-    last_current_day = current_until(year=year, deadlines=deadlines)
-    if last_current_day is None:  # unreachable: is_current is True when it is unknown
-        return False
-    days_since_lapse = (today - last_current_day).days - 1  # 0 on the first day out of date
-    return days_since_lapse <= grace_days
 
 
 # The service -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from organisations.models import Organisation
 from organisations.roles import Role
 from publishing import reminders
 from publishing.models import Publication, PublicationLevel, PublicationSite, ReminderSent
-from publishing.reminders import (
+from publishing.reminder_rules import (
     DAYS_7,
     DAYS_30,
     DAYS_60,
@@ -28,8 +28,8 @@ from publishing.reminders import (
     OUT_OF_DATE,
     out_of_date_due,
     reminder_due,
-    reminders_send,
 )
+from publishing.reminders import reminders_send
 from publishing.tasks import send_deadline_reminders
 
 from ..factories import (
