@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from assessments.models import Answer, QuestionBank
-from audit.models import Event
-from organisations.models import AuditEvent, Invitation, Membership, Organisation
+from audit.models import AuditEvent, Event
+from organisations.models import Invitation, Membership, Organisation
 from organisations.roles import Role
 
 pytestmark = pytest.mark.django_db
