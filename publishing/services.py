@@ -10,7 +10,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from assessments import selectors as assessment_selectors
-from assessments.models import Assessment
+from assessments.models import AnswerFields, Assessment, EvidenceItem
 from organisations import audit
 from organisations.models import Organisation, OrganisationProfile, User
 
@@ -121,7 +121,7 @@ def _answers_snapshot(*, assessment: Assessment) -> list[dict]:
     return snapshot
 
 
-def answer_display(item, answer) -> str:
+def answer_display(item: EvidenceItem, answer: AnswerFields) -> str:
     """An answer as one line of text, the way the spreadsheet and snapshots show it."""
     if item.answer_type in ("text",):
         return answer.text
