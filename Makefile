@@ -1,4 +1,4 @@
-# The two commands a new machine needs: `make run` and `make test`.
+# The two commands a new machine needs: `make run` and `make test` (and `make lint` before a commit).
 SHELL := /bin/bash
 PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
@@ -7,6 +7,8 @@ PG_PORT ?= 5432
 REDIS_PORT ?= 6379
 TEST_DATABASE_URL ?= postgres://dspt:dspt@127.0.0.1:$(PG_PORT)/dspt
 TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
+# The embedded default (SQLite in db.sqlite3), for run, migrate, seed and bench.
+LOCAL := DJANGO_SETTINGS_MODULE=dspt_portal.settings.local
 
 .PHONY: run test bench install lint format migrate seed clean
 
@@ -14,11 +16,17 @@ install:
 	@bash scripts/bootstrap.sh
 
 ## make run — the portal with demo data on http://127.0.0.1:8000 (SQLite, in-process tasks)
-run: install
-	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py migrate --no-input -v 0
-	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py seed_demo
+run: seed
 	@echo "==> Serving the portal on http://127.0.0.1:8000 (Ctrl+C stops it)"
-	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py runserver 127.0.0.1:8000
+	@$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
+
+## make migrate — brings the embedded default database (db.sqlite3) up to the latest migration
+migrate: install
+	@$(LOCAL) $(PY) manage.py migrate --no-input -v 0
+
+## make seed — loads the demo organisations, people and answers into the embedded default
+seed: migrate
+	@$(LOCAL) $(PY) manage.py seed_demo
 
 ## make test — the whole suite against PostgreSQL and Redis (started locally when none is running)
 test: install
@@ -30,15 +38,20 @@ test: install
 	bash scripts/services.sh stop; exit $$status
 
 ## make bench — documents on the embedded default, then national scale on PostgreSQL behind gunicorn
-bench: install
-	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py migrate --no-input -v 0
-	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py bench_documents
-	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py bench_documents --sites 500 --runs 3
+bench: migrate
+	@$(LOCAL) $(PY) manage.py bench_documents
+	@$(LOCAL) $(PY) manage.py bench_documents --sites 500 --runs 3
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
+## make lint — ruff, djLint on the templates, missing migrations and mypy on the typed core; needs
+## no database server (the migration check runs on an in-memory SQLite)
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m djlint templates --lint
+	DATABASE_URL=sqlite://:memory: REDIS_URL= DJANGO_SETTINGS_MODULE=dspt_portal.settings.test \
+	  $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m mypy
 
 format: install
 	$(PY) -m ruff format .

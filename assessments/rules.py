@@ -201,7 +201,7 @@ def item_applies(
     if not item_applies(parent, answers, items):
         return False
     parent_answer = answers.get(parent.ref)
-    if not is_answered(parent.answer_type, parent_answer):
+    if parent_answer is None or not is_answered(parent.answer_type, parent_answer):
         return False
     if not item.depends_on_answers:
         return True

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -221,7 +222,7 @@ def document_download(*, document: Document, actor: Actor | None = None) -> Bina
     return stream
 
 
-def _delete_quietly(storage, name: str) -> None:
+def _delete_quietly(storage: Storage, name: str) -> None:
     try:
         if storage.exists(name):
             storage.delete(name)
@@ -268,7 +269,7 @@ def evidence_orphans_remove(
     return removed
 
 
-def _storage_walk(storage, folder: str) -> Iterator[str]:
+def _storage_walk(storage: Storage, folder: str) -> Iterator[str]:
     try:
         folders, files = storage.listdir(folder)
     except FileNotFoundError:  # nothing uploaded yet

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -130,7 +133,11 @@ def _registration_refusal(organisation: Organisation) -> str | None:
 
 
 def registration_start(
-    *, organisation_id: int, email: str, link_for, actor: Actor | None = None
+    *,
+    organisation_id: int,
+    email: str,
+    link_for: Callable[[str], str],
+    actor: Actor | None = None,
 ) -> PendingRegistration | None:
     """Emails the address a single-use link that finishes registering the organisation.
 
@@ -178,7 +185,10 @@ def registration_start(
     return pending
 
 
-def _find_by_token(queryset, token: str):
+_Tokened = TypeVar("_Tokened", bound=Model)
+
+
+def _find_by_token(queryset: QuerySet[_Tokened], token: str) -> _Tokened | None:
     """The row whose stored hash is this emailed token's, or None (never a query for a token
     no link of ours could hold)."""
     if not token or len(token) > 200:
@@ -475,7 +485,7 @@ def invitation_create(
     email: str,
     role: Role,
     invited_by: User,
-    accept_url_for,
+    accept_url_for: Callable[[str], str],
     actor: Actor | None = None,
 ) -> Invitation:
     """Creates an invitation and emails its single-use link.
