@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
+from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -209,7 +210,7 @@ def _document_store(*, organisation: Organisation, new: NewDocument, user: User)
     return document
 
 
-def document_download(*, document: Document, actor: Actor | None = None) -> BinaryIO:
+def document_download(*, document: Document, actor: Actor | None = None) -> File:
     """Opens an evidence document's stored file for someone to download, and records that they
     did. Raises FileNotFoundError (and records nothing) when the file is missing."""
     stream = document.file.open("rb")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.http import HttpRequest
+
 from dspt_portal.client_address import client_ip
 
 from .models import AuditEvent, Event
@@ -25,7 +27,7 @@ class Actor:
     user_agent: str = ""
 
     @classmethod
-    def from_request(cls, request) -> Actor:
+    def from_request(cls, request: HttpRequest) -> Actor:
         user = getattr(request, "user", None)
         return cls(
             user=user if user is not None and user.is_authenticated else None,

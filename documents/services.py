@@ -18,6 +18,7 @@ import hashlib
 import logging
 
 import kombu.exceptions
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -88,7 +89,7 @@ def document_job_request(
     return job
 
 
-def document_job_download(*, job: DocumentJob, actor: Actor | None = None):
+def document_job_download(*, job: DocumentJob, actor: Actor | None = None) -> File:
     """Opens a finished document's file for someone to download, and records that they did.
     Raises FileNotFoundError (and records nothing) when the file is missing."""
     stream = job.file.open("rb")
@@ -110,11 +111,15 @@ def _document_job_find_or_start(
     publication: Publication | None,
 ) -> DocumentJob:
     if kind == DocumentJob.Kind.ASSESSMENT_XLSX:
+        if assessment is None:
+            raise JobNotAllowed("An assessment spreadsheet needs the assessment")
         subject, fingerprint = (
             f"assessment:{assessment.pk}",
             assessment_fingerprint(assessment=assessment),
         )
     else:
+        if publication is None:
+            raise JobNotAllowed("This document is made from a publication")
         if kind == DocumentJob.Kind.CERTIFICATE and not earns_certificate(publication.level):
             raise JobNotAllowed("Certificates are only for Standards Met or Standards Exceeded")
         # What was published never changes, so one document per publication is enough.
