@@ -345,7 +345,8 @@ class _Validator:
 
         if self.problems:
             return None
-        assert year is not None and deadline is not None
+        assert year is not None
+        assert deadline is not None
         sections = tuple(
             SectionDefinition(
                 key=key,
@@ -848,7 +849,8 @@ class _Validator:
         self, item: _RawItem, dependency: tuple[str | None, tuple[str, ...], str]
     ) -> ItemDefinition:
         ref_of_target, answers, condition = dependency
-        assert item.ref is not None and item.answer_type is not None
+        assert item.ref is not None
+        assert item.answer_type is not None
         return ItemDefinition(
             ref=item.ref,
             text=item.fields["text"],

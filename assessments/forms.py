@@ -146,9 +146,12 @@ class EvidenceForm(forms.Form):
                 and not cleaned.get("remove_document")
             )
             has_location = bool((cleaned.get("document_location") or "").strip())
-            if not (cleaned.get("upload") or has_location or keeps_current):
-                if not self.has_error("upload") and not self.has_error("document_location"):
-                    self.add_error("upload", "Upload a document or say where it is kept")
+            if (
+                not (cleaned.get("upload") or has_location or keeps_current)
+                and not self.has_error("upload")
+                and not self.has_error("document_location")
+            ):
+                self.add_error("upload", "Upload a document or say where it is kept")
         return cleaned
 
     def answer_values(self) -> dict:

@@ -87,9 +87,13 @@ class MeetsWhen:
                 return cls(at_least=Decimal(str(raw)))
             except InvalidOperation:
                 pass
-        if kind == "within_months" and isinstance(raw, int) and not isinstance(raw, bool):
-            if raw > 0:
-                return cls(within_months=raw)
+        if (
+            kind == "within_months"
+            and isinstance(raw, int)
+            and not isinstance(raw, bool)
+            and raw > 0
+        ):
+            return cls(within_months=raw)
         raise ValueError(f"Not a meets_when value: {value!r}")
 
 

@@ -373,11 +373,9 @@ class _Generator:
                 )
             )
         orgs[0].name = "Scale Benchmark Care Group Ltd"
-        site_number = 0
         parents = [hq for hq, count in enumerate(branch_counts) for _ in range(count)]
         standalone = generated - hqs - len(parents)
-        for parent in parents + [None] * standalone:
-            site_number += 1
+        for site_number, parent in enumerate(parents + [None] * standalone, start=1):
             town, county, postcode, line_1, telephone = self._address(rng)
             orgs.append(
                 _Org(
@@ -409,7 +407,7 @@ class _Generator:
         wanted = min(spec.assessments, len(orgs))
         # Most HQs register (they publish for their branches); a few branches register on their
         # own; the rest are standalone homes.
-        chosen_hqs = [hqs[0]] + rng.sample(hqs[1:], min(len(hqs) - 1, int(0.8 * len(hqs))))
+        chosen_hqs = [hqs[0], *rng.sample(hqs[1:], min(len(hqs) - 1, int(0.8 * len(hqs))))]
         chosen_hqs = chosen_hqs[:wanted]
         chosen_branches = rng.sample(
             branches, min(len(branches), max(0, wanted - len(chosen_hqs)) // 20)
@@ -435,7 +433,7 @@ class _Generator:
             elif all(count > capacity for count in per_org):
                 capacity += 1
         # The benchmark HQ has published before (Approaching, then Met), for all its branches.
-        publishing_orgs = [chosen[0]] + rng.sample(chosen[1:], publishing - 1)
+        publishing_orgs = [chosen[0], *rng.sample(chosen[1:], publishing - 1)]
         counts = dict(zip((org.index for org in publishing_orgs), per_org, strict=True))
         counts[chosen[0].index] = max(2, counts[chosen[0].index])
         overflow = counts[chosen[0].index] - per_org[0]

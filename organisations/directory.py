@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -627,9 +628,11 @@ def _parse_export_date(text: str) -> dt.date | None:
         "%Y-%m-%d %H:%M:%S",
     ):
         try:
-            return dt.datetime.strptime(text, pattern).date()
+            # A calendar date, not a moment: time.strptime parses it without a time zone.
+            parsed = time.strptime(text, pattern)
         except ValueError:
             continue
+        return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
     return None
 
 
@@ -661,7 +664,7 @@ def _read_ods(
         description = (
             f"NHS ODS standard CSV (sector {sector}{' where none is known' if guessed else ''})"
         )
-        fields = ODS_FIELDS + ("primary_sector",)
+        fields = (*ODS_FIELDS, "primary_sector")
     else:
         description = "NHS ODS standard CSV (sector not known, left as it is)"
         fields = ODS_FIELDS

@@ -614,7 +614,7 @@ def invitation_accept(
                 f"{user.email}. Sign out, then open the link again",
                 status=403,
             )
-        membership, created = Membership.objects.get_or_create(
+        membership, _created = Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
         )
         invitation.accepted_at = timezone.now()

@@ -1180,7 +1180,7 @@ def sample_save(
         with lock:
             mine = state.setdefault(id(worker), {"ref": refs[len(state) % len(refs)]})
         if "version" not in mine:
-            status, content, _ = worker.client.request(
+            _status, content, _ = worker.client.request(
                 "GET", f"/assessment/{YEAR}/items/{mine['ref']}/"
             )
             html = content.decode()

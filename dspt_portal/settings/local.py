@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403
 
 DEBUG = True
 STORAGES["staticfiles"] = {  # noqa: F405

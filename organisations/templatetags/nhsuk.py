@@ -18,6 +18,8 @@ Ids, for a field whose input id is ``id_<name>`` (Django's default ``auto_id``):
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms, template
 from django.forms.utils import flatatt
 from django.utils.functional import cached_property
@@ -90,7 +92,7 @@ class NHSField:
         self.size = size if size in LABEL_SIZES else ""
         self.is_page_heading = bool(getattr(bound_field.field, "nhsuk_page_heading", False))
 
-    TEMPLATES = {
+    TEMPLATES: ClassVar[dict[str, str]] = {
         "input": "control",
         "textarea": "control",
         "select": "control",

@@ -144,7 +144,7 @@ def _time(function, runs: int) -> dict:
     return {
         "runs": runs,
         "median_ms": statistics.median(timings),
-        "p95_ms": timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))],
+        "p95_ms": timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
     }
 
 
