@@ -20,12 +20,13 @@ run: install
 	@echo "==> Serving the portal on http://127.0.0.1:8000 (Ctrl+C stops it)"
 	@DJANGO_SETTINGS_MODULE=dspt_portal.settings.local $(PY) manage.py runserver 127.0.0.1:8000
 
-## make test — the whole suite against PostgreSQL and Redis (started locally when none is running)
+## make test — the whole suite against PostgreSQL and Redis (started locally when none is running).
+## DSPT_REQUIRE_SERVICES=1: a test that would skip (no Redis, no Pillow, ...) fails instead.
 test: install
 	@bash scripts/services.sh start
 	@bash scripts/browser_packages.sh
 	@set -o pipefail; status=0; \
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DSPT_REQUIRE_SERVICES=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	bash scripts/services.sh stop; exit $$status
 

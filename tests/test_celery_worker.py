@@ -21,8 +21,7 @@ from dspt_portal.celery import app as celery_app
 from publishing import jobs, services
 from publishing.models import DocumentJob
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 ROOT = Path(__file__).resolve().parent.parent
 

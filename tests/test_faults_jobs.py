@@ -34,8 +34,7 @@ from dspt_portal.celery import app as celery_app
 from publishing import jobs, services, tasks
 from publishing.models import DocumentJob
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 ROOT = Path(__file__).resolve().parent.parent
 # Generous for a loaded 2-core machine; each wait ends as soon as its condition holds.

@@ -42,8 +42,7 @@ from assessments.models import Answer, Document
 from assessments.views import STORAGE_UNAVAILABLE_MESSAGE
 from publishing import services
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 ROOT = Path(__file__).resolve().parent.parent
 # A frozen Redis used to hold every request for Redis's own 5 s+ and then give a 500. The cache now

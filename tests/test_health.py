@@ -82,7 +82,7 @@ def test_everything_working_is_200_with_each_check(client, private_media):
     response, body = get(client)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
     assert body["status"] == "ok"
     assert body["checks"] == {
         "database": "ok",

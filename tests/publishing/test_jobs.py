@@ -16,8 +16,7 @@ from dspt_portal.celery import app as celery_app
 from publishing import jobs, services, tasks
 from publishing.models import DocumentJob
 
-from ..factories import bank_build
-from .test_publish_flow import answer_items
+from ..factories import answer_items, bank_build
 
 pytestmark = pytest.mark.django_db
 
