@@ -28,12 +28,13 @@ migrate: install
 seed: migrate
 	@$(LOCAL) $(PY) manage.py seed_demo
 
-## make test — the whole suite against PostgreSQL and Redis (started locally when none is running)
+## make test — the whole suite against PostgreSQL and Redis (started locally when none is running).
+## DSPT_REQUIRE_SERVICES=1: a test that would skip (no Redis, no Pillow, ...) fails instead.
 test: install
 	@bash scripts/services.sh start
 	@bash scripts/browser_packages.sh
 	@set -o pipefail; status=0; \
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DSPT_REQUIRE_SERVICES=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	bash scripts/services.sh stop; exit $$status
 

@@ -17,8 +17,10 @@
    saving an answer, and the publish pages and pressing Publish for the 500-branch HQ (signed in
    through the sign-in form; the publications made are deleted again). Then a load test of the
    public search with wrk, with the CPU each request cost the web workers and PostgreSQL.
-   In-process: publication_create for the 500-branch HQ (time and query count, rolled back) and
-   the document builders (manage.py bench_documents).
+   In-process: publication_create for the 500-branch HQ (time and query count, rolled back),
+   the document builders (manage.py bench_documents), and the times the fault tests leave out
+   (they assert behaviour only): a rate-limited request and sending a document job with Redis
+   refusing connections or frozen, and importing the 2019 directory export (rolled back).
 5. Prints a table (each page also as a multiple of the floor) and writes bench-results.json.
 
 Options: --quick (10 s load test, 100 requests a page), --workers N, --small (a dry run on a
@@ -71,6 +73,11 @@ TARGET_PUBLISH_QUERIES = 60
 TARGET_XLSX_MS = 500.0
 TARGET_CERTIFICATE_MS = 1500.0
 TARGET_LOAD_RPS = 200.0
+# Faults (the tests assert the behaviour; these are the times): the cache gives up on Redis after
+# a quarter of a second, the broker after two short tries; the import is bulk, not row by row.
+TARGET_REDIS_AWAY_MS = 1000.0
+TARGET_BROKER_AWAY_MS = 10_000.0
+TARGET_DIRECTORY_IMPORT_SECONDS = 60.0
 
 
 # --- Small helpers -------------------------------------------------------------------------------
@@ -707,6 +714,93 @@ def measure_publishing(runs: int) -> dict:
     return result
 
 
+class FrozenService:
+    """A loopback port that takes connections (the kernel's backlog) and never answers: what a
+    frozen (SIGSTOPped) Redis looks like to a client."""
+
+    def __enter__(self) -> str:
+        self.socket = socket.socket()
+        self.socket.bind((HOST, 0))
+        self.socket.listen(64)
+        return f"redis://{HOST}:{self.socket.getsockname()[1]}/0"
+
+    def __exit__(self, *exc) -> None:
+        self.socket.close()
+
+
+def measure_faults(runs: int) -> dict:
+    """What the fault tests assert only as behaviour, timed here: a rate-limited request with
+    Redis refusing connections or frozen (the first pays the cache's socket timeout, the next
+    ones leave Redis alone), sending a document job to a broker that is down or frozen, and
+    importing the 2019 directory export (rolled back)."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.http import HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    from dspt_portal import ratelimit
+    from dspt_portal.celery import app as celery_app
+    from publishing.tasks import build_document
+
+    results: dict = {}
+    view = ratelimit.rate_limited("search")(lambda request: HttpResponse("ok"))
+    refused = f"redis://{HOST}:{free_port()}/0"
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=local, DSPT_RATE_LIMITS_ENABLED=True):
+        view(RequestFactory().get("/search/"))  # warm-up: imports and the like, not Redis
+    with FrozenService() as frozen:
+        for name, location in (("refused", refused), ("frozen", frozen)):
+            cache = {**settings.CACHES["default"], "LOCATION": location}
+            with override_settings(CACHES={"default": cache}, DSPT_RATE_LIMITS_ENABLED=True):
+                timings = []
+                for number in range(runs + 1):
+                    request = RequestFactory().get("/search/", REMOTE_ADDR=f"192.0.2.{number}")
+                    started = time.perf_counter()
+                    assert view(request).status_code == 200
+                    timings.append((time.perf_counter() - started) * 1000)
+            results[f"limited_request_redis_{name}"] = {
+                "first_ms": round(timings[0], 1),
+                "after_median_ms": round(statistics.median(timings[1:]), 2),
+            }
+
+        saved = celery_app.conf.broker_url
+        try:
+            for name, location in (("refused", refused), ("frozen", frozen)):
+                celery_app.conf.broker_url = location
+                celery_app._pool = None
+                celery_app.amqp._producer_pool = None
+                started = time.perf_counter()
+                try:
+                    build_document.delay(0)
+                except Exception:  # noqa: BLE001 - the broker's error is the expected outcome
+                    pass
+                results[f"document_job_send_broker_{name}"] = {
+                    "ms": round((time.perf_counter() - started) * 1000, 1)
+                }
+        finally:
+            celery_app.conf.broker_url = saved
+            celery_app._pool = None
+            celery_app.amqp._producer_pool = None
+
+    export = ROOT.parent / "shared" / "data" / "dspt-organisation-search-2019-06.xlsx"
+    if export.is_file():
+        from organisations.directory import read_directory_file
+        from organisations.directory_import import directory_import
+
+        with transaction.atomic():
+            started = time.perf_counter()
+            report = directory_import(parsed=read_directory_file(export))
+            elapsed = time.perf_counter() - started
+            transaction.set_rollback(True)
+        results["directory_import_2019"] = {
+            "seconds": round(elapsed, 1),
+            "rows": report.data_rows,
+            "created": report.created,
+            "updated": report.updated,
+        }
+    return results
+
+
 def measure_documents(runs: int) -> dict:
     from django.core.management import call_command
 
@@ -903,6 +997,38 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
     for name, figures in documents.items():
         lines.append(
             f"{name}: median {figures['median_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms"
+        )
+    faults = results.get("faults") or {}
+    for name in ("refused", "frozen"):
+        figures = faults.get(f"limited_request_redis_{name}")
+        if figures:
+            lines.append(
+                f"rate-limited request, Redis {name}: first {figures['first_ms']:.0f} ms, "
+                f"then {figures['after_median_ms']:.1f} ms median"
+            )
+            target(
+                f"a request with Redis {name}",
+                f"first ≤ {TARGET_REDIS_AWAY_MS:.0f} ms",
+                f"{figures['first_ms']:.0f} ms, then {figures['after_median_ms']:.1f} ms",
+                figures["first_ms"] <= TARGET_REDIS_AWAY_MS,
+            )
+        figures = faults.get(f"document_job_send_broker_{name}")
+        if figures:
+            lines.append(f"sending a document job, broker {name}: {figures['ms']:.0f} ms")
+            target(
+                f"asking for a document, broker {name}",
+                f"≤ {TARGET_BROKER_AWAY_MS:.0f} ms",
+                f"{figures['ms']:.0f} ms",
+                figures["ms"] <= TARGET_BROKER_AWAY_MS,
+            )
+    imported = faults.get("directory_import_2019")
+    if imported:
+        lines.append(f"directory import, 2019 export: {imported['seconds']:.1f} s")
+        target(
+            "directory import (31,970 rows)",
+            f"≤ {TARGET_DIRECTORY_IMPORT_SECONDS:.0f} s",
+            f"{imported['seconds']:.1f} s",
+            imported["seconds"] <= TARGET_DIRECTORY_IMPORT_SECONDS,
         )
     lines.append("")
     width = max(len(t["target"]) for t in targets) if targets else 10
@@ -1130,6 +1256,8 @@ def main() -> int:
         )
         gunicorn.stop()
 
+        say("Faults in-process: Redis and the broker away, the directory import (rolled back)")
+        results["faults"] = measure_faults(runs=20)
         say("Publishing in-process (rolled back)")
         results["publishing"] = measure_publishing(runs=3 if options.quick else 5)
         if not options.no_documents:

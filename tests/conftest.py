@@ -2,7 +2,10 @@ import pytest
 
 from organisations.roles import Role
 
-from .factories import MembershipFactory, RegisteredOrganisationFactory
+from .factories import MembershipFactory, RegisteredOrganisationFactory, bank_build
+
+# Under `make test` a skip is a failure (tests/no_skips.py).
+from .no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -46,3 +49,37 @@ def outsider(other_organisation):
         role=Role.ADMINISTRATOR,
         user__email="outsider@elsewhere.example",
     ).user
+
+
+@pytest.fixture
+def bank(db):
+    """A small question bank (four items a section); test modules with other needs define their
+    own `bank`."""
+    return bank_build(items_per_section=4)
+
+
+@pytest.fixture
+def assessment(organisation, bank):
+    """The organisation's assessment of `bank`, with nothing answered."""
+    from assessments import services as assessment_services
+
+    return assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
+
+
+@pytest.fixture
+def world(
+    organisation, other_organisation, administrator, member, viewer, outsider, settings, tmp_path
+):
+    """tests/people.py's world: every kind of person, every named URL with either organisation's
+    objects, and forged form bodies."""
+    from .people import world_build
+
+    settings.MEDIA_ROOT = tmp_path
+    return world_build(
+        organisation=organisation,
+        other_organisation=other_organisation,
+        administrator=administrator,
+        member=member,
+        viewer=viewer,
+        outsider=outsider,
+    )

@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -69,8 +71,6 @@ def bank_build(
     Standards Met, the rest are non-mandatory. In the last section, the item after a choice item
     depends on it (like 8.2.1 on 8.1.4).
     """
-    import datetime
-
     from assessments.models import EvidenceItem, QuestionBank, Section
 
     answer_types = ["text", "yes_no", "date", "number", "document", "yes_no_text"]
@@ -139,3 +139,69 @@ def bank_build(
         position=position + 2,
     )
     return bank
+
+
+# --- Answers and publications ---------------------------------------------------------------------
+
+# A sample answer per answer type, each of which meets its item in the bank above.
+ANSWER_VALUES = {
+    "text": {"text": "We do this"},
+    "yes_no": {"choice": "yes"},
+    "yes_no_text": {"choice": "yes", "text": "Details"},
+    "date": {"date": datetime.date(2025, 5, 1)},
+    "number": {"number": 3},
+    "document": {"document_location": "Office"},
+    "choice": {"choice": "supported"},
+}
+
+
+def answer_items(assessment, user, *, levels=("approaching", "met")):
+    """Answers every item at `levels` (dependent items aside) through the services layer, each with
+    its type's sample answer: with the default levels, the assessment can publish Standards Met."""
+    from assessments import services as assessment_services
+    from assessments.models import Answer
+
+    for item in assessment.bank.items.order_by("position"):
+        if item.level not in levels or item.depends_on_id:
+            continue
+        existing = Answer.objects.filter(assessment=assessment, item=item).first()
+        assessment_services.answer_save(
+            assessment=assessment,
+            item=item,
+            values={**ANSWER_VALUES[item.answer_type], "comments": ""},
+            expected_version=existing.version if existing else 0,
+            user=user,
+        )
+
+
+def publication_build(
+    organisation,
+    bank,
+    *,
+    level: str = "met",
+    published_at: datetime.datetime | None = None,
+    sites=(),
+    published_by_name: str = "Pat Publisher",
+    **extra,
+):
+    """A publication row as the publish service would leave it, without answers behind it
+    (published ten days ago unless said otherwise), covering `sites`."""
+    from assessments.models import Assessment
+    from publishing.models import Publication, PublicationSite
+
+    assessment, _ = Assessment.objects.get_or_create(organisation=organisation, bank=bank)
+    publication = Publication.objects.create(
+        organisation=organisation,
+        bank=bank,
+        assessment=assessment,
+        sequence=organisation.publications.count() + 1,
+        level=level,
+        published_at=published_at or timezone.now() - datetime.timedelta(days=10),
+        published_by_name=published_by_name,
+        published_as_name=organisation.name,
+        published_as_ods_code=organisation.ods_code,
+        **extra,
+    )
+    for site in sites:
+        PublicationSite.objects.create(publication=publication, organisation=site)
+    return publication

@@ -17,8 +17,8 @@ from organisations.roles import Role
 from publishing import services
 from publishing.models import Publication, PublicationSite
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items, walk_to_summary
+from .factories import answer_items, bank_build
+from .pages import walk_to_summary
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.db import connection
 
 from assessments import services as assessment_services
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 
 def _env(db: dict) -> dict:

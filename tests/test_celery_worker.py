@@ -22,8 +22,7 @@ from documents.models import DocumentJob
 from dspt_portal.celery import app as celery_app
 from publishing import services
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 ROOT = Path(__file__).resolve().parent.parent
 

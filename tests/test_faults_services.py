@@ -7,7 +7,9 @@ Redis alone.
 
 - Redis stopped: search, organisation pages, certificate checks and a signed-in assessment
   overview answer 200; /health/ says "degraded" (200); once Redis is back, rate limits count again.
-- Redis frozen (SIGSTOP): the same pages answer within about a second each.
+- Redis frozen (SIGSTOP): the same pages still answer 200, the cache having given up on Redis
+  (its socket timeout) rather than the page waiting for it. How long that costs a request is a
+  figure of `make bench`, not an assertion here.
 - Every database connection terminated between requests of a burst: the next requests succeed.
 - Evidence storage failing (a media folder that cannot be created, even as root; a disk that
   fills part-way through a file): the form comes back (503) with the typed answer and a message,
@@ -19,6 +21,7 @@ from __future__ import annotations
 import errno
 import http.cookiejar
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -42,16 +45,13 @@ from assessments.models import Answer, Document
 from assessments.views import STORAGE_UNAVAILABLE_MESSAGE
 from publishing import services
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 ROOT = Path(__file__).resolve().parent.parent
-# A frozen Redis used to hold every request for Redis's own 5 s+ and then give a 500. The cache now
-# gives up after 0.25 s and leaves Redis alone for a while, so a page costs at most a fraction of
-# a second more. The bound sits well below the old wait but leaves a loaded 2-core machine room
-# (1.8 s was seen once on an idle CI machine for a certificate check): it tells "does not wait for
-# Redis" from "waits", not fast from slow.
-QUICK_SECONDS = 4.0
+# How long a request to the served portal may take before the test calls it hung: far above any
+# page's time, below gunicorn's 60 s worker timeout (a request stuck on Redis would be killed
+# there and never answer).
+HUNG_SECONDS = 45
 # How many searches a minute one address may make in the served portal.
 SEARCH_LIMIT = 6
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -158,8 +158,8 @@ class Portal:
             return False
         return True
 
-    def get(self, path: str, *, session: str = "", timeout: float = 10) -> tuple[int, str, float]:
-        """(status, body, seconds). Fails the test, rather than hanging it, past `timeout`."""
+    def get(self, path: str, *, session: str = "", timeout: float = HUNG_SECONDS):
+        """(status, body): fails the test, rather than hanging it, when nothing answers."""
         request = urllib.request.Request(self.base + path)
         if session:
             request.add_header("Cookie", f"sessionid={session}")
@@ -167,7 +167,6 @@ class Portal:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
             NoRedirects(),
         )
-        started = time.monotonic()
         try:
             with opener.open(request, timeout=timeout) as response:
                 status, body = response.status, response.read().decode()
@@ -175,7 +174,7 @@ class Portal:
             status, body = error.code, error.read().decode()
         except (TimeoutError, urllib.error.URLError) as error:
             raise AssertionError(f"{path} did not answer within {timeout} s: {error}") from error
-        return status, body, time.monotonic() - started
+        return status, body
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -227,12 +226,10 @@ def reading_pages(client, member, organisation, publication):
     ]
 
 
-def assert_pages_answer(portal: Portal, pages, *, within: float | None = None) -> None:
+def assert_pages_answer(portal: Portal, pages) -> None:
     for path, session in pages:
-        status, body, seconds = portal.get(path, session=session)
+        status, body = portal.get(path, session=session)
         assert status == 200, f"{path}: {status}\n{body[:500]}\n{portal.log_text()[-3000:]}"
-        if within is not None:
-            assert seconds < within, f"{path} took {seconds:.2f} s"
 
 
 def test_with_redis_stopped_reading_pages_answer_and_limits_count_again_once_it_is_back(
@@ -242,8 +239,10 @@ def test_with_redis_stopped_reading_pages_answer_and_limits_count_again_once_it_
 
     dedicated_redis.stop()
     for _ in range(2):  # the first try and the ones that skip Redis for a while
-        assert_pages_answer(portal, reading_pages, within=QUICK_SECONDS)
-    status, body, _ = portal.get("/health/")
+        assert_pages_answer(portal, reading_pages)
+    # The cache was refused by Redis and carried on without it.
+    assert re.search(r"Cache unavailable \(\w+: ConnectionError\)", portal.log_text())
+    status, body = portal.get("/health/")
     assert status == 200 and '"status": "degraded"' in body and '"redis": "error"' in body
     # The operator sees why the limits were not counted.
     assert "Cache unavailable" in portal.log_text()
@@ -263,9 +262,11 @@ def test_with_redis_frozen_reading_pages_still_answer_without_waiting_for_it(
     dedicated_redis.freeze()
     try:
         for _ in range(2):
-            assert_pages_answer(portal, reading_pages, within=QUICK_SECONDS)
+            assert_pages_answer(portal, reading_pages)
     finally:
         dedicated_redis.thaw()
+    # The cache gave up on the frozen Redis at its own socket timeout, not the page on Redis.
+    assert re.search(r"Cache unavailable \(\w+: TimeoutError\)", portal.log_text())
     assert_pages_answer(portal, reading_pages)
 
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
-import json
 import re
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
@@ -32,88 +30,13 @@ from django.urls import resolve
 from dspt_portal.forms import NHSDateField, NHSDateInput, as_page_heading
 from organisations.roles import Role
 
-ROOT = Path(settings.BASE_DIR)
-COMPONENTS = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk" / "components"
-STATIC_NHSUK = ROOT / "static" / "nhsuk"
+from .markup import edges, fixture_html, package_fixtures, skeleton
 
-SIGNIFICANT_ATTRIBUTES = (
-    "role",
-    "data-module",
-    "type",
-    "inputmode",
-    "hidden",
-    "multiple",
-    "spellcheck",
-    "autocapitalize",
-    "aria-label",
-)
-REFERENCE_ATTRIBUTES = ("aria-describedby", "for", "aria-controls", "aria-labelledby")
+ROOT = Path(settings.BASE_DIR)
+STATIC_NHSUK = ROOT / "static" / "nhsuk"
 
 
 # Helpers -----------------------------------------------------------------------------------------
-
-
-@cache
-def _fixtures(component: str) -> list[dict]:
-    path = COMPONENTS / component / "fixtures.json"
-    return json.loads(path.read_text(encoding="utf-8"))["fixtures"]
-
-
-def fixture_html(component: str, name: str) -> str:
-    """The first example called ``name`` without a variant description."""
-    matches = [f for f in _fixtures(component) if f["name"] == name]
-    assert matches, f"{component} has no fixture called {name!r}"
-    plain = [f for f in matches if not f.get("description")]
-    return (plain or matches)[0]["html"]
-
-
-def describe(element) -> str:
-    if element is None:
-        return "MISSING"
-    return ".".join([element.name, *sorted(element.get("class", []))])
-
-
-def skeleton(html_or_element, document=None) -> list[str]:
-    """One line per element: tag.classes, significant attributes, what its references point at."""
-    if isinstance(html_or_element, str):
-        soup = BeautifulSoup(html_or_element, "html.parser")
-        root = soup.find(True)
-        document = soup
-    else:
-        root = html_or_element
-        document = document or root
-    assert root is not None, "nothing was rendered"
-    lines: list[str] = []
-
-    def walk(element: Tag, depth: int) -> None:
-        parts = [describe(element)]
-        for name in SIGNIFICANT_ATTRIBUTES:
-            if element.has_attr(name):
-                parts.append(f"{name}={element[name]!s}")
-        for name in REFERENCE_ATTRIBUTES:
-            if element.has_attr(name):
-                targets = [describe(document.find(id=i)) for i in str(element[name]).split()]
-                parts.append(f"{name}->{'+'.join(targets)}")
-        lines.append("  " * depth + " ".join(parts))
-        for child in element.find_all(True, recursive=False):
-            walk(child, depth + 1)
-
-    walk(root, 0)
-    return lines
-
-
-def edges(html_or_element) -> set[tuple[str, str]]:
-    """Every (parent, child) pair of tag.classes in a tree."""
-    root = (
-        BeautifulSoup(html_or_element, "html.parser").find(True)
-        if isinstance(html_or_element, str)
-        else html_or_element
-    )
-    return {
-        (describe(element.parent), describe(element))
-        for element in root.find_all(True)
-        if element.parent is not None
-    }
 
 
 def render(template_code: str, context: dict | None = None, request=None) -> str:
@@ -362,7 +285,7 @@ def test_single_checkbox_uses_the_checkbox_item_markup():
         "      div.nhsuk-checkboxes__hint.nhsuk-hint",
     ]
     # Every parent/child pair is one the package uses for checkboxes and error messages.
-    allowed = set().union(*(edges(example["html"]) for example in _fixtures("checkboxes")))
+    allowed = set().union(*(edges(example["html"]) for example in package_fixtures("checkboxes")))
     allowed |= edges(fixture_html("input", "with error message"))
     error_group = "div.nhsuk-form-group.nhsuk-form-group--error"
     allowed |= {(error_group, "div.nhsuk-checkboxes")}  # the "without fieldset" example, in error
@@ -731,7 +654,7 @@ def test_people_without_manage_users_do_not_see_the_link():
 
 def test_header_only_uses_the_package_header_structure():
     allowed = set()
-    for example in _fixtures("header"):
+    for example in package_fixtures("header"):
         allowed |= edges(example["html"])
     for request in (page_request(), signed_in()):
         header = render_page(request).find("header")
@@ -786,11 +709,21 @@ def test_page_loads_only_local_assets_and_marks_js_support():
     module = soup.find("script", src=True)
     assert module["type"] == "module" and module["src"] == "/static/js/app.js"
     assert soup.find("link", rel="stylesheet")["href"] == "/static/nhsuk/nhsuk-frontend.min.css"
-    for element in soup.find_all(["link", "script", "img"]):
-        url = element.get("href") or element.get("src") or ""
-        assert url == "" or url.startswith("/static/"), url
-        if url.startswith("/static/"):
-            assert (ROOT / "static" / url.removeprefix("/static/")).is_file(), url
+    assets = [
+        element.get("href") or element.get("src")
+        for element in soup.find_all(["link", "script", "img"])
+        if element.get("href") or element.get("src")
+    ]
+    assert assets == [
+        "/static/nhsuk/assets/images/favicon.ico",
+        "/static/nhsuk/assets/images/favicon.svg",
+        "/static/nhsuk/assets/images/nhsuk-icon-180.png",
+        "/static/nhsuk/nhsuk-frontend.min.css",
+        "/static/css/app.css",
+        "/static/js/app.js",
+    ]
+    for url in assets:
+        assert (ROOT / "static" / url.removeprefix("/static/")).is_file(), url
 
     # Outside the CSP middleware (error pages rendered bare) the attribute is simply empty.
     no_nonce = render_page(page_request()).body.find("script")

@@ -11,8 +11,7 @@ from assessments import services as assessment_services
 from assessments.models import Answer
 from organisations.models import Organisation
 
-from .factories import bank_build
-from .publishing.test_publish_flow import answer_items
+from .factories import answer_items, bank_build
 
 pytestmark = pytest.mark.django_db
 

@@ -88,4 +88,4 @@ def test_the_command_removes_orphans_and_refuses_an_age_under_an_hour(media, cap
 
 
 def test_the_threshold_is_an_hour():
-    assert services.ORPHAN_MIN_AGE == timedelta(hours=1)
+    assert timedelta(hours=1) == services.ORPHAN_MIN_AGE

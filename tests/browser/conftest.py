@@ -12,30 +12,29 @@ Every page a test opens is watched. The test fails (at teardown) when the page
     a page (document) the server answered with 4xx on purpose: forms with errors answer 400,
     refusals 403, missing pages 404, conflicts 409.
 
-Helpers for the journeys live here too (`register`, `sign_in`, `invite`, `fill_answer`, ...); the
-test modules import them from this module.
+Helpers for the journeys live here too (`register`, `sign_in`, `invite`, `fill_answer`, ...), and
+the axe-core `scanner`; the test modules import them from this module, never from one another.
+
+Django's DJANGO_ALLOW_ASYNC_UNSAFE is set for these tests only (the `_async_unsafe_allowed`
+fixture), and the browser is opened and closed with them (package scope), so the tests that run
+after them are as strict as ever about ORM calls under an event loop.
 """
 
 from __future__ import annotations
 
-import os
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
-# Playwright's sync API keeps an event loop in the test thread; Django refuses ORM calls from a
-# thread with a running loop unless told it is safe. It is: the loop only drives the browser.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-import datetime  # noqa: E402
-import io  # noqa: E402
-import re  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-import pytest  # noqa: E402
-from django.conf import settings as django_settings  # noqa: E402
-from django.core import mail  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings as django_settings
+from django.core import mail
+from django.core.management import call_command
+from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -51,6 +50,11 @@ LAUNCH_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 LOOPBACK = {"127.0.0.1", "localhost"}
+
+# Generous, for a loaded machine: a wait only ends early when what it waits for has happened.
+ACTION_TIMEOUT_MS = 30_000  # clicks, fills, goto
+EXPECT_TIMEOUT_MS = 30_000  # expect(...) assertions
+NAVIGATION_TIMEOUT_MS = 60_000  # a click that loads the next page
 
 PASSWORD = "Browser-journeys-2025"
 FIXTURES = Path(django_settings.BASE_DIR) / "fixtures"
@@ -137,8 +141,18 @@ class PageWatch:
 # --- Fixtures -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package", autouse=True)
+def _async_unsafe_allowed():
+    """Playwright's sync API keeps an event loop in the test thread; Django refuses ORM calls from
+    a thread with a running loop unless told it is safe. It is here, and only here: the loop only
+    drives the browser. Set for the browser tests alone, and unset again after them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package")
+def browser(_async_unsafe_allowed):
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: run `bash scripts/browser_packages.sh` (installs Debian's "
@@ -156,7 +170,7 @@ def _browser_settings(settings, tmp_path, live_server):
     # Uploaded evidence and made documents go to this test's own folder.
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.DSPT_SITE_URL = live_server.url
-    expect.set_options(timeout=10_000)
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     mail.outbox = []
 
 
@@ -173,7 +187,8 @@ def new_page(browser, live_server):
             locale="en-GB",
             timezone_id="Europe/London",
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         watch = PageWatch()
         context.route("**/*", watch.route)
         context.on("page", watch.watch)
@@ -197,6 +212,72 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page) -> Page:
     return new_page()
+
+
+# --- Accessibility ------------------------------------------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+_axe = Axe()
+
+# Every error summary link must lead to an element on the page.
+_BROKEN_SUMMARY_LINKS = """() => [...document.querySelectorAll('.nhsuk-error-summary a[href^="#"]')]
+    .map(a => a.getAttribute('href'))
+    .filter(href => !document.getElementById(decodeURIComponent(href.slice(1))))"""
+
+
+@dataclass
+class Scanner:
+    """Scans pages with axe-core and remembers what was wrong with each."""
+
+    problems: list[str] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)
+
+    def scan(self, page: Page, name: str) -> None:
+        page.wait_for_load_state("load")
+        results = _axe.run(page, options=AXE_OPTIONS).response
+        self.scanned.append(name)
+        for violation in results["violations"]:
+            lines = [
+                f"{name} ({page.url}): {violation['id']} [{violation['impact']}] "
+                f"{violation['help']}"
+            ]
+            for node in violation["nodes"][:5]:
+                target = " ".join(str(t) for t in node["target"])
+                html = re.sub(r"\s+", " ", node["html"])[:160]
+                summary = re.sub(r"\s+", " ", node.get("failureSummary") or "")[:300]
+                lines.append(f"    at {target}: {html}\n      {summary}")
+            if len(violation["nodes"]) > 5:
+                lines.append(f"    and {len(violation['nodes']) - 5} more elements")
+            self.problems.append("\n".join(lines))
+
+    def scan_error(self, page: Page, name: str, message: str | None = None) -> None:
+        """The page shows a form in its error state: summary, title, links, then axe."""
+        summary = page.locator(".nhsuk-error-summary")
+        expect(summary, f"{name}: the error summary").to_be_visible()
+        if message:
+            expect(summary).to_contain_text(message)
+        title = page.title()
+        if not title.startswith("Error:"):
+            self.problems.append(f"{name} ({page.url}): the title {title!r} lacks 'Error: '")
+        broken = page.evaluate(_BROKEN_SUMMARY_LINKS)
+        if broken:
+            self.problems.append(f"{name} ({page.url}): error summary links to nothing: {broken}")
+        self.scan(page, f"{name} in its error state")
+
+    def assert_clean(self) -> None:
+        if self.problems:
+            pytest.fail(
+                f"{len(self.problems)} accessibility problem(s) on {len(self.scanned)} pages "
+                "scanned:\n\n" + "\n\n".join(self.problems),
+                pytrace=False,
+            )
+
+
+@pytest.fixture
+def scanner():
+    """Scans pages with axe-core; the test calls `scanner.assert_clean()` at its end."""
+    return Scanner()
 
 
 # --- Data a person cannot click -------------------------------------------------------------------
@@ -301,13 +382,12 @@ def write_pdf(path: Path, text: str = "Data security policy") -> Path:
 def click_through(locator) -> Page:
     """Clicks a link or button that loads a new page; returns once that page has loaded.
 
-    A check run straight after a click could otherwise see the page being left.
+    Waits on the navigation the click starts (whatever its address: a form that comes back with
+    errors loads the same one), so a check run straight after cannot see the page being left.
     """
     page = locator.page
-    before = page.evaluate("() => performance.timeOrigin")
-    locator.click()
-    page.wait_for_function("origin => performance.timeOrigin !== origin", arg=before)
-    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load", timeout=NAVIGATION_TIMEOUT_MS):
+        locator.click()
     return page
 
 

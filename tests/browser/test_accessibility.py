@@ -10,10 +10,8 @@ fields, and a page title starting with "Error:".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import Page, expect
 
@@ -35,68 +33,6 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.browser
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-_axe = Axe()
-
-# Every error summary link must lead to an element on the page.
-_BROKEN_SUMMARY_LINKS = """() => [...document.querySelectorAll('.nhsuk-error-summary a[href^="#"]')]
-    .map(a => a.getAttribute('href'))
-    .filter(href => !document.getElementById(decodeURIComponent(href.slice(1))))"""
-
-
-@dataclass
-class Scanner:
-    """Scans pages with axe-core and remembers what was wrong with each."""
-
-    problems: list[str] = field(default_factory=list)
-    scanned: list[str] = field(default_factory=list)
-
-    def scan(self, page: Page, name: str) -> None:
-        page.wait_for_load_state("load")
-        results = _axe.run(page, options=AXE_OPTIONS).response
-        self.scanned.append(name)
-        for violation in results["violations"]:
-            lines = [
-                f"{name} ({page.url}): {violation['id']} [{violation['impact']}] "
-                f"{violation['help']}"
-            ]
-            for node in violation["nodes"][:5]:
-                target = " ".join(str(t) for t in node["target"])
-                html = re.sub(r"\s+", " ", node["html"])[:160]
-                summary = re.sub(r"\s+", " ", node.get("failureSummary") or "")[:300]
-                lines.append(f"    at {target}: {html}\n      {summary}")
-            if len(violation["nodes"]) > 5:
-                lines.append(f"    and {len(violation['nodes']) - 5} more elements")
-            self.problems.append("\n".join(lines))
-
-    def scan_error(self, page: Page, name: str, message: str | None = None) -> None:
-        """The page shows a form in its error state: summary, title, links, then axe."""
-        summary = page.locator(".nhsuk-error-summary")
-        expect(summary, f"{name}: the error summary").to_be_visible()
-        if message:
-            expect(summary).to_contain_text(message)
-        title = page.title()
-        if not title.startswith("Error:"):
-            self.problems.append(f"{name} ({page.url}): the title {title!r} lacks 'Error: '")
-        broken = page.evaluate(_BROKEN_SUMMARY_LINKS)
-        if broken:
-            self.problems.append(f"{name} ({page.url}): error summary links to nothing: {broken}")
-        self.scan(page, f"{name} in its error state")
-
-    def assert_clean(self) -> None:
-        if self.problems:
-            pytest.fail(
-                f"{len(self.problems)} accessibility problem(s) on {len(self.scanned)} pages "
-                "scanned:\n\n" + "\n\n".join(self.problems),
-                pytrace=False,
-            )
-
-
-@pytest.fixture
-def scanner():
-    return Scanner()
 
 
 def untick_radios(page: Page) -> None:

@@ -20,7 +20,6 @@ from .conftest import (
     publish,
     register,
 )
-from .test_accessibility import Scanner
 
 pytestmark = pytest.mark.browser
 
@@ -75,8 +74,10 @@ def overview_row(page: Page, ref: str):
     return page.locator(f'li[id="item-{ref}"]')
 
 
-def test_all_no_is_refused_standards_met_then_publishes_approaching_standards_with_a_plan(page):
-    scanner = Scanner()  # axe-core on each new page state this journey shows
+def test_all_no_is_refused_standards_met_then_publishes_approaching_standards_with_a_plan(
+    page, scanner
+):
+    # scanner: axe-core on each new page state this journey shows
     load_bank()
     directory_organisation("VN201", "Nightingale Court")
     register(page, ods_code="VN201", full_name="Nia Admin", email="nia@nightingale.example")

@@ -2,64 +2,19 @@ import datetime
 import threading
 
 import pytest
-from bs4 import BeautifulSoup
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services as assessment_services
-from assessments.models import Answer, Assessment
+from assessments.models import Assessment
 from organisations.models import Organisation, OrganisationProfile
 from publishing import services
 from publishing.models import ActionPlanEntry, Publication
 from publishing.snapshot import AnswersSnapshot
 
-from ..factories import OrganisationFactory, bank_build
-
-VALUES = {
-    "text": {"text": "We do this"},
-    "yes_no": {"choice": "yes"},
-    "yes_no_text": {"choice": "yes", "text": "Details"},
-    "date": {"date": datetime.date(2025, 5, 1)},
-    "number": {"number": 3},
-    "document": {"document_location": "Office"},
-    "choice": {"choice": "supported"},
-}
-
-
-def answer_items(assessment, user, *, levels=("approaching", "met")):
-    for item in assessment.bank.items.order_by("position"):
-        if item.level not in levels or item.depends_on_id:
-            continue
-        existing = Answer.objects.filter(assessment=assessment, item=item).first()
-        assessment_services.answer_save(
-            assessment=assessment,
-            item=item,
-            values={**VALUES[item.answer_type], "comments": ""},
-            expected_version=existing.version if existing else 0,
-            user=user,
-        )
-
-
-@pytest.fixture
-def bank(db):
-    return bank_build(items_per_section=4)
-
-
-@pytest.fixture
-def assessment(organisation, bank):
-    return assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
-
-
-def ticked_sites(page: str) -> set[str]:
-    """The values of the ticked site checkboxes on the publish page."""
-    soup = BeautifulSoup(page, "html.parser")
-    return {box["value"] for box in soup.select('input[name="sites"]') if box.has_attr("checked")}
-
-
-def walk_to_summary(client):
-    assert client.post(reverse("publish-profile"), {"confirm": "on"}).status_code == 302
-    return client.get(reverse("publish-summary"))
+from ..factories import ANSWER_VALUES, OrganisationFactory, answer_items, bank_build
+from ..pages import ticked_sites, walk_to_summary
 
 
 @pytest.mark.django_db
@@ -113,7 +68,9 @@ def test_missing_items_are_listed_as_problems_with_links(client, administrator, 
     page = client.get(reverse("publish-start")).content.decode()
     assert "Please complete mandatory requirement 1.1.1 in the Staffing and roles section" in page
     assert reverse("evidence-item", args=["2025-26", "1.1.1"]) in page
-    assert "Continue" not in page or "When the problems above are fixed" in page
+    # No way on to the next step: the sentence instead of the Continue button.
+    assert "When the problems above are fixed you can publish." in page
+    assert f'href="{reverse("publish-profile")}"' not in page
     # Nothing can be published yet: the summary sends people back.
     assert client.get(reverse("publish-summary")).status_code == 302
 
@@ -128,7 +85,7 @@ def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessm
     response = client.post(reverse("publish-profile"), {"confirm": "on"})
     assert response["Location"] == reverse("publish-sites")
     page = client.get(reverse("publish-sites")).content.decode()
-    assert page.count("checked") >= 3  # all ticked to start
+    assert ticked_sites(page) == {str(b.pk) for b in branches}  # all ticked to start
     csv_body = client.get(reverse("publish-sites-csv")).content.decode("utf-8-sig")
     assert csv_body.splitlines()[0] == "Code,Organisation Name,Postcode,Publishing"
     assert all(b.ods_code in csv_body for b in branches)
@@ -462,11 +419,11 @@ def answer_no_to_everything(assessment, user):
     for item in assessment.bank.items.order_by("position"):
         if item.level == "optional" or item.depends_on_id:
             continue
-        values = NON_COMPLIANT.get(item.answer_type, VALUES[item.answer_type])
+        values = NON_COMPLIANT.get(item.answer_type, ANSWER_VALUES[item.answer_type])
         assessment_services.answer_save(
             assessment=assessment,
             item=item,
-            values={**VALUES[item.answer_type], **values, "comments": ""},
+            values={**ANSWER_VALUES[item.answer_type], **values, "comments": ""},
             expected_version=0,
             user=user,
         )

@@ -8,13 +8,14 @@ from publishing import services
 from publishing.forms import STALE_PAGE
 from publishing.models import Publication
 
-from .test_publish_flow import answer_items, assessment, bank, walk_to_summary  # noqa: F401
+from ..factories import answer_items
+from ..pages import walk_to_summary
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ready(client, administrator, assessment):  # noqa: F811
+def ready(client, administrator, assessment):
     answer_items(assessment, administrator)
     client.force_login(administrator)
     walk_to_summary(client)
@@ -59,7 +60,7 @@ def test_the_page_offers_the_next_number_and_it_publishes(ready):
     assert Publication.objects.get().sequence == 1
 
 
-def test_the_service_refuses_a_number_that_skips_ahead(administrator, assessment):  # noqa: F811
+def test_the_service_refuses_a_number_that_skips_ahead(administrator, assessment):
     answer_items(assessment, administrator)
     with pytest.raises(services.PublishError) as refused:
         services.publication_create(

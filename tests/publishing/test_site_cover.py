@@ -33,10 +33,11 @@ from ..factories import (
     MembershipFactory,
     OrganisationFactory,
     RegisteredOrganisationFactory,
+    answer_items,
     bank_build,
+    publication_build,
 )
-from ..register.test_search import csv_rows, publish, result_rows, search, table_rows
-from .test_publish_flow import answer_items, ticked_sites
+from ..pages import csv_rows, result_rows, search, table_rows, ticked_sites
 
 HQ = 1
 
@@ -157,7 +158,7 @@ def test_the_exact_attack_an_hq_registered_after_the_site_ticks_it_by_post(
 ):
     assert connection.vendor == "postgresql"
     # The site published for itself first.
-    publish(own_voice, bank, level=PublicationLevel.MET)
+    publication_build(own_voice, bank, level=PublicationLevel.MET)
     to_sites_page(client, administrator)
 
     page = client.get(reverse("publish-sites")).content.decode()
@@ -319,7 +320,7 @@ def test_a_viewer_or_member_cannot_see_the_sites_csv(client, hq, own_voice):
 def _hq_publication_naming(hq, bank, site, *, published_at) -> Publication:
     """An HQ publication that lists the site, written directly: data from before this rule, or
     an attack that got past it. The status rule must hold whatever the data says."""
-    return publish(
+    return publication_build(
         hq, bank, level=PublicationLevel.EXCEEDED, published_at=published_at, sites=(site,)
     )
 
@@ -329,7 +330,7 @@ def test_the_sites_own_publication_beats_a_later_hq_one_on_every_public_page(
     client, hq, own_voice, bank
 ):
     now = timezone.now()
-    publish(
+    publication_build(
         own_voice, bank, level=PublicationLevel.MET, published_at=now - datetime.timedelta(days=3)
     )
     hq_publication = _hq_publication_naming(
@@ -427,7 +428,7 @@ def test_an_hq_publication_from_before_the_site_registered_no_longer_speaks_for_
     )
 
     # Then it publishes for itself: its own publication decides, and a later HQ one cannot.
-    publish(
+    publication_build(
         site,
         bank,
         level=PublicationLevel.APPROACHING,

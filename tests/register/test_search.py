@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 
 import pytest
@@ -18,7 +16,7 @@ from assessments.models import Answer, Assessment, QuestionBank
 from organisations.access import Access
 from organisations.models import Organisation
 from organisations.roles import Role
-from publishing.models import ActionPlanEntry, Publication, PublicationLevel, PublicationSite
+from publishing.models import ActionPlanEntry, PublicationLevel
 from register import views as register_views
 from register.search import (
     PAGE_SIZE,
@@ -34,8 +32,10 @@ from ..factories import (
     OrganisationFactory,
     RegisteredOrganisationFactory,
     bank_build,
+    publication_build,
 )
-from ..test_nhsuk_markup import fixture_html, skeleton
+from ..markup import fixture_html, skeleton
+from ..pages import csv_rows, result_rows, search, table_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -63,68 +63,8 @@ def old_bank(db):
     )
 
 
-def publish(
-    organisation: Organisation,
-    bank: QuestionBank,
-    *,
-    level: str = PublicationLevel.MET,
-    published_at: datetime.datetime | None = None,
-    sites: tuple[Organisation, ...] = (),
-    published_by_name: str = "Pat Publisher",
-    **extra,
-) -> Publication:
-    assessment, _ = Assessment.objects.get_or_create(organisation=organisation, bank=bank)
-    publication = Publication.objects.create(
-        organisation=organisation,
-        bank=bank,
-        assessment=assessment,
-        sequence=organisation.publications.count() + 1,
-        level=level,
-        published_at=published_at or NOW - datetime.timedelta(days=10),
-        published_by_name=published_by_name,
-        published_as_name=organisation.name,
-        published_as_ods_code=organisation.ods_code,
-        **extra,
-    )
-    for site in sites:
-        PublicationSite.objects.create(publication=publication, organisation=site)
-    return publication
-
-
 def names_in_order(query: str) -> list[str]:
     return [organisation.name for organisation in organisation_search(query=query)]
-
-
-def search(client, query, **params):
-    return client.get(reverse("organisation-search"), {"q": query, **params})
-
-
-def table_rows(response, caption: str = "") -> list[list[str]]:
-    """The cells of the (first, or first whose caption holds `caption`) table, without the
-    responsive headings that repeat the column names on phones."""
-    soup = BeautifulSoup(response.content, "html.parser")
-    tables = [table for table in soup.find_all("table") if caption in table.caption.get_text()]
-    if not tables:
-        return []
-    rows = []
-    for row in tables[0].find("tbody").find_all("tr"):
-        cells = []
-        for cell in row.find_all("td"):
-            for heading in cell.select(".nhsuk-table-responsive__heading"):
-                heading.decompose()
-            cells.append(" ".join(cell.get_text(" ").split()))
-        rows.append(cells)
-    return rows
-
-
-def result_rows(response) -> list[list[str]]:
-    return table_rows(response, "Organisations matching")
-
-
-def csv_rows(response) -> list[list[str]]:
-    text = response.content.decode("utf-8")
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
 
 
 # The views are public -----------------------------------------------------------------------------
@@ -316,7 +256,7 @@ def group(current_bank):
     registered = RegisteredOrganisationFactory(
         name="Branch Registered", ods_code="VBR03", parent=hq
     )
-    publication = publish(hq, current_bank, level=PublicationLevel.MET, sites=(covered,))
+    publication = publication_build(hq, current_bank, level=PublicationLevel.MET, sites=(covered,))
     return {
         "hq": hq,
         "covered": covered,
@@ -345,15 +285,21 @@ def test_statuses_in_bulk_pick_the_latest_of_own_and_hq_publications(group, curr
     uncovered = group["uncovered"]
     earlier, later = NOW - datetime.timedelta(days=20), NOW - datetime.timedelta(days=5)
     # The covered branch: an older HQ publication covered it too; only the HQ's latest counts.
-    publish(hq, old_bank, published_at=NOW - datetime.timedelta(days=400), sites=(covered,))
+    publication_build(
+        hq, old_bank, published_at=NOW - datetime.timedelta(days=400), sites=(covered,)
+    )
     # The registered branch: its own publications decide, whatever the HQ published around them.
-    publish(hq, old_bank, published_at=earlier, sites=(registered,))
-    publish(registered, current_bank, level=PublicationLevel.APPROACHING, published_at=later)
-    publish(registered, old_bank, published_at=NOW - datetime.timedelta(days=400))
+    publication_build(hq, old_bank, published_at=earlier, sites=(registered,))
+    publication_build(
+        registered, current_bank, level=PublicationLevel.APPROACHING, published_at=later
+    )
+    publication_build(registered, old_bank, published_at=NOW - datetime.timedelta(days=400))
     # An unregistered branch with a publication of its own (an import): its own still wins.
-    publish(uncovered, current_bank, level=PublicationLevel.APPROACHING, published_at=earlier)
+    publication_build(
+        uncovered, current_bank, level=PublicationLevel.APPROACHING, published_at=earlier
+    )
     # The HQ's latest (yesterday) names both: it overrules neither.
-    publish(
+    publication_build(
         hq,
         current_bank,
         level=PublicationLevel.EXCEEDED,
@@ -375,7 +321,9 @@ def test_statuses_in_bulk_pick_the_latest_of_own_and_hq_publications(group, curr
 
 def test_out_of_date_statuses(client, old_bank):
     lapsed = RegisteredOrganisationFactory(name="Lapsed Lodge", ods_code="VLP01")
-    publish(lapsed, old_bank, published_at=timezone.make_aware(datetime.datetime(2020, 6, 1, 10)))
+    publication_build(
+        lapsed, old_bank, published_at=timezone.make_aware(datetime.datetime(2020, 6, 1, 10))
+    )
     OrganisationFactory(
         name="Lapsed Directory Home",
         ods_code="VLP02",
@@ -744,7 +692,7 @@ def test_public_pages_never_show_answers_comments_plans_or_people(client, group)
     MembershipFactory(
         organisation=hq, role=Role.ADMINISTRATOR, user__full_name="Mabel Memberperson"
     )
-    publish(
+    publication_build(
         hq,
         bank,
         published_at=NOW - datetime.timedelta(days=1),
@@ -776,9 +724,9 @@ def _seed(count: int, bank: QuestionBank) -> None:
         name="Counting Group", ods_code=f"AC{count:02d}", kind=Organisation.Kind.HEADQUARTERS
     )
     branches = [OrganisationFactory(name=f"Counting Home {n:03d}", parent=hq) for n in range(count)]
-    publish(hq, bank, sites=tuple(branches[::3]))
+    publication_build(hq, bank, sites=tuple(branches[::3]))
     for branch in branches[1::3]:
-        publish(branch, bank, level=PublicationLevel.EXCEEDED)
+        publication_build(branch, bank, level=PublicationLevel.EXCEEDED)
 
 
 @pytest.mark.parametrize("count", [5, 50])

@@ -8,8 +8,7 @@ from assessments import services as assessment_services
 from publishing import services
 from register.views import normalise_code
 
-from ..factories import bank_build
-from ..publishing.test_publish_flow import answer_items
+from ..factories import answer_items, bank_build
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,199 @@
+"""The people and objects the permission matrix and the hostile-input crawl try every URL with.
+
+PEOPLE are the kinds of person, in the matrix's column order; `world_build` makes one of each
+(around the `organisation` and `other_organisation` fixtures) and one of everything an
+organisation owns, and gives every named URL of the project with those objects' ids.
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from assessments.models import Assessment, Document
+from documents.models import DocumentJob
+from organisations.models import Membership, Organisation
+from organisations.roles import Role
+from organisations.services import invitation_create, registration_start
+from publishing.models import Publication
+
+from .factories import MembershipFactory, OrganisationFactory, UserFactory, bank_build
+
+PEOPLE = (
+    "anonymous",
+    "no_organisation",  # signed in, belongs to no organisation
+    "viewer",
+    "member",
+    "admin_unverified",  # an administrator who has not set up two-factor authentication
+    "admin_verified",  # an administrator signed in with a second factor
+    "outsider",  # a verified administrator of another organisation
+)
+
+
+def project_urls() -> tuple[dict[str, object], list[str]]:
+    """Every named URL with its view (Django's admin reduced to its index), and the patterns
+    that have no name."""
+    found, unnamed = {}, []
+
+    def walk(patterns, namespace=None, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(
+                    pattern.url_patterns,
+                    pattern.namespace or namespace,
+                    prefix + str(pattern.pattern),
+                )
+            elif isinstance(pattern, URLPattern):
+                if namespace == "admin":
+                    # The operator console: OTPAdminSite guards every one of its pages.
+                    continue
+                if not pattern.name:
+                    unnamed.append(prefix + str(pattern.pattern))
+                    continue
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                found[name] = pattern.callback
+
+    walk(get_resolver().url_patterns)
+    found["admin:index"] = None
+    return found, unnamed
+
+
+def verified_device(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def objects_for(organisation: Organisation, administrator, bank) -> dict[str, list]:
+    """One of everything an organisation owns, as URL arguments."""
+    document = Document(
+        organisation=organisation,
+        original_name="policy.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+    )
+    document.file.save("policy.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    publication = Publication.objects.create(
+        organisation=organisation,
+        bank=bank,
+        assessment=Assessment.objects.create(organisation=organisation, bank=bank),
+        sequence=1,
+        level="met",
+        published_at=timezone.now(),
+        published_by=administrator,
+        published_by_name=administrator.full_name,
+        published_as_name=organisation.name,
+        published_as_ods_code=organisation.ods_code,
+    )
+    job = DocumentJob.objects.create(
+        organisation=organisation,
+        kind=DocumentJob.Kind.CERTIFICATE,
+        publication=publication,
+        subject=f"publication:{publication.pk}",
+        fingerprint="published",
+        state=DocumentJob.State.READY,
+        file_name="certificate.pdf",
+        content_type="application/pdf",
+    )
+    job.file.save("certificate.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    tokens = []
+    invitation = invitation_create(
+        organisation=organisation,
+        email=f"someone.new.{organisation.ods_code.lower()}@care.example",
+        role=Role.MEMBER,
+        invited_by=administrator,
+        accept_url_for=lambda token: tokens.append(token) or f"http://testserver/{token}",
+    )
+    colleague = Membership.objects.filter(
+        organisation=organisation, role=Role.MEMBER
+    ).first() or MembershipFactory(organisation=organisation, role=Role.MEMBER)
+    return {
+        "people-change-role": [colleague.pk],
+        "people-remove": [colleague.pk],
+        "invitation-cancel": [invitation.pk],
+        "invitation-accept": [tokens[0]],
+        "document-download": [document.pk],
+        "publication-detail": [publication.pk],
+        "publication-download": [publication.pk],
+        "certificate-download": [publication.pk],
+        "document-job": [job.pk],
+        "document-job-file": [job.pk],
+        "document-job-retry": [job.pk],
+        "certificate-verify": [publication.verification_code],
+        "organisation-public": [organisation.ods_code],
+    }
+
+
+def world_build(*, organisation, other_organisation, administrator, member, viewer, outsider):
+    """Everyone of PEOPLE (as `as_person` takes them), every named URL of the project with the
+    first organisation's objects ("ours") and with the other's ("theirs"), and the forged POST
+    bodies that carry the other organisation's ids."""
+    bank = bank_build()
+    admin_verified = MembershipFactory(
+        organisation=organisation, role=Role.ADMINISTRATOR, user__email="verified@care.example"
+    ).user
+    people = {
+        "anonymous": (None, None),
+        "no_organisation": (UserFactory(email="nobody@care.example"), None),
+        "viewer": (viewer, None),
+        "member": (member, None),
+        "admin_unverified": (administrator, None),
+        "admin_verified": (admin_verified, verified_device(admin_verified)),
+        "outsider": (outsider, verified_device(outsider)),
+    }
+    ours = objects_for(organisation, administrator, bank)
+    theirs = objects_for(other_organisation, outsider, bank)
+    their_branch = OrganisationFactory(name="Their branch", parent=other_organisation)
+    Organisation.objects.filter(pk=other_organisation.pk).update(
+        kind=Organisation.Kind.HEADQUARTERS
+    )
+    registration_tokens = []
+    registration_start(
+        # A code of the shape adult social care sites have, so the link is really sent.
+        organisation_id=OrganisationFactory(ods_code="VRG01").pk,
+        email="someone.registering@care.example",
+        link_for=lambda token: registration_tokens.append(token) or f"http://t/{token}",
+    )
+    fixed = {
+        "register-complete": [registration_tokens[0]],
+        "password-reset-confirm": ["MQ", "not-a-token"],
+        "assessment-overview": [bank.year],
+        "assessment-start": [bank.year],
+        "evidence-item": [bank.year, "1.1.1"],
+        "evidence-history": [bank.year, "1.1.1"],
+        "assessment-download": [bank.year],
+    }
+
+    def urls(objects):
+        return {
+            name: reverse(name, args=objects.get(name) or fixed.get(name, []))
+            for name in project_urls()[0]
+        }
+
+    # What a forged form sends: the other organisation's ids wherever a form takes an id.
+    forged = {
+        "organisation-change": {"organisation": other_organisation.pk},
+        "publish-sites": {"sites": [their_branch.pk, other_organisation.pk]},
+        "publish-summary": {"level": "met", "sequence": "1"},
+        "people-change-role": {"role": "administrator", "expected_role": "member"},
+        "people-invite": {"email": "attacker@evil.example", "role": "administrator"},
+        "register": {"ods_code": other_organisation.ods_code},
+        "evidence-item": {"version": "0", "comments": "Forged", "text": "Forged"},
+    }
+    return {"people": people, "ours": urls(ours), "theirs": urls(theirs), "forged": forged}
+
+
+def as_person(client, person) -> None:
+    """Signs the test client in as one of world["people"] (with a verified second factor when the
+    person has a device); anonymous signs out."""
+    user, device = person
+    client.cookies.clear()
+    if user is None:
+        return
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
