@@ -55,6 +55,9 @@ LOOPBACK = {"127.0.0.1", "localhost"}
 ACTION_TIMEOUT_MS = 30_000  # clicks, fills, goto
 EXPECT_TIMEOUT_MS = 30_000  # expect(...) assertions
 NAVIGATION_TIMEOUT_MS = 60_000  # a click that loads the next page
+# Making a document: tasks run in-process here, so the request that asks for a certificate or a
+# spreadsheet makes it before it answers (seen at 29 s for a certificate on a loaded machine).
+DOCUMENT_TIMEOUT_MS = 180_000
 
 PASSWORD = "Browser-journeys-2025"
 FIXTURES = Path(django_settings.BASE_DIR) / "fixtures"
@@ -386,9 +389,31 @@ def click_through(locator) -> Page:
     errors loads the same one), so a check run straight after cannot see the page being left.
     """
     page = locator.page
+    settle(page)
     with page.expect_navigation(wait_until="load", timeout=NAVIGATION_TIMEOUT_MS):
         locator.click()
     return page
+
+
+_TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def settle(page: Page) -> None:
+    """Waits until the page has loaded and the NHS.UK header has laid out its menu.
+
+    The header moves its links in and out of a "More" menu on the animation frames after any
+    change of the menu's size (stylesheets and fonts arriving, the banner appearing); a click
+    landing while it does so can be lost. This waits for the load event, then for two frames to
+    be painted, so the header's pending re-layout has run.
+    """
+    page.wait_for_load_state("load")
+    page.evaluate(_TWO_FRAMES)
+
+
+def expect_document_ready(page: Page) -> None:
+    """After asking for a document: its page says it is ready (the document was made while the
+    request waited)."""
+    expect(page.get_by_role("status")).to_contain_text("Ready", timeout=DOCUMENT_TIMEOUT_MS)
 
 
 def expect_success(page: Page, text: str) -> None:
@@ -443,7 +468,7 @@ def sign_out(page: Page) -> None:
 def invite(page: Page, *, email: str, role: str) -> str:
     """Invites `email` from Manage users; returns the link the invitation email carries."""
     page.goto("/")
-    menu(page).get_by_role("link", name="Manage users").click()
+    click_through(menu(page).get_by_role("link", name="Manage users"))
     page.get_by_role("button", name="Invite someone").click()
     page.get_by_label("Email address").fill(email)
     page.get_by_label(role, exact=True).check()
@@ -472,7 +497,7 @@ def account_menu(page: Page):
 
 
 def open_assessment(page: Page) -> None:
-    menu(page).get_by_role("link", name="Assessment").click()
+    click_through(menu(page).get_by_role("link", name="Assessment"))
     expect(
         page.get_by_role("heading", name=re.compile(r"^Data security assessment"))
     ).to_be_visible()
