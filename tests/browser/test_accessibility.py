@@ -28,6 +28,7 @@ from .conftest import (
     fill_answer,
     invite,
     menu,
+    open_assessment,
     register,
     registration_link,
     sign_out,
@@ -266,6 +267,8 @@ def test_assessment_and_publishing_pages_and_their_forms(page, scanner, tmp_path
     register(page, ods_code="AE31", full_name="Ann Admin", email="ann@elm.example")
 
     click_through(menu(page).get_by_role("link", name="Assessment"))
+    scanner.scan(page, "Assessment not started")
+    click_through(page.get_by_role("button", name="Start the 2025-26 assessment"))
     scanner.scan(page, "Assessment overview")
     click_through(page.get_by_role("link", name="Show only items left to do"))
     scanner.scan(page, "Assessment overview, left to do")
@@ -370,6 +373,7 @@ def test_signing_in_and_answering_with_the_keyboard_only(page):
     bank_build(year="2025-26", items_per_section=3)
     directory_organisation("VA401", "Hazel House")
     register(page, ods_code="VA401", full_name="Ann Admin", email="ann@hazel.example")
+    open_assessment(page)
     sign_out(page)
 
     # Sign in: a wrong password first.

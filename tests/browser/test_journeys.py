@@ -217,6 +217,7 @@ def test_a_viewer_cannot_change_anything_and_a_person_in_two_organisations_switc
     directory_organisation("VJ302", "Rowan Lodge")
     admin = new_page()
     register(admin, ods_code="VJ301", full_name="Ann Admin", email="ann@hawthorn.example")
+    open_assessment(admin)  # started by the administrator; a viewer cannot start it
     link = invite(admin, email="val@care.example", role="Viewer")
     viewer = new_page()
     accept_invitation(viewer, link, full_name="Val Viewer")
@@ -282,6 +283,7 @@ def test_a_viewer_cannot_change_anything_and_a_person_in_two_organisations_switc
     viewer.get_by_label("Rowan Lodge (VJ302)").check()
     viewer.get_by_role("button", name="Continue").click()
     expect(header).to_contain_text("Rowan Lodge (VJ302)")
+    open_assessment(viewer)  # nobody has started Rowan Lodge's: a member may
     viewer.goto("/assessment/2025-26/items/1.1.5/")
     expect(viewer.get_by_role("button", name="Save", exact=True)).to_be_visible()
 

@@ -119,6 +119,8 @@ def test_the_assessment_publish_flow_and_search_fit_a_phone(new_page):
     register(page, ods_code="AM01", full_name="Ann Admin", email="ann@oak.example")
 
     page.goto("/assessment/2025-26/")
+    phone.check(page, "Assessment not started")
+    click_through(page.get_by_role("button", name="Start the 2025-26 assessment"))
     phone.check(page, "Assessment overview")
     for ref, kind in ITEMS.items():
         page.goto(f"/assessment/2025-26/items/{ref}/")
