@@ -87,12 +87,21 @@ def test_a_publication_rolled_back_after_its_event_takes_the_event_with_it(
     class CommitLost(Exception):
         pass
 
-    with pytest.raises(CommitLost), transaction.atomic():
-        services.publication_create(
-            assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
-        )
-        assert AuditEvent.objects.filter(event=Event.PUBLISHED).count() == 1
-        raise CommitLost
+    recorded_before_the_commit = []
+
+    def publish_then_lose_the_commit():
+        with transaction.atomic():
+            services.publication_create(
+                assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
+            )
+            recorded_before_the_commit.append(
+                AuditEvent.objects.filter(event=Event.PUBLISHED).count()
+            )
+            raise CommitLost
+
+    with pytest.raises(CommitLost):
+        publish_then_lose_the_commit()
+    assert recorded_before_the_commit == [1]
     assert not Publication.objects.exists()
     assert not AuditEvent.objects.filter(event=Event.PUBLISHED).exists()
 
@@ -121,7 +130,8 @@ def test_a_role_change_is_recorded_with_the_change(client, administrator, member
     )
     assert response.status_code == 302
     event = AuditEvent.objects.get(event=Event.ROLE_CHANGED)
-    assert event.user == administrator and event.organisation == organisation
+    assert event.user == administrator
+    assert event.organisation == organisation
     assert event.detail == "member@care.example: member to viewer"
 
 

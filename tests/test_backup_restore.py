@@ -27,7 +27,8 @@ def test_a_dump_restores_into_a_fresh_database_with_the_same_answers(
     tmp_path, organisation, administrator
 ):
     assert connection.vendor == "postgresql"
-    assert shutil.which("pg_dump") and shutil.which("pg_restore"), "PostgreSQL client tools"
+    assert shutil.which("pg_dump"), "PostgreSQL client tools"
+    assert shutil.which("pg_restore"), "PostgreSQL client tools"
     bank = bank_build(items_per_section=4)
     assessment = assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
     answer_items(assessment, administrator)

@@ -69,7 +69,7 @@ def test_networks():
     assert not address_in_networks("10.21.0.1", networks)
     assert not address_in_networks("192.0.2.5", networks)
     assert not address_in_networks(None, networks)
-    with pytest.raises(ValueError, match="'10.0.0.0/33' is not an address"):
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.0/33' is not an address"):
         networks_parse(["10.0.0.0/33"])
 
 

@@ -112,7 +112,8 @@ class Worker:
     def reserved(self) -> list:
         """Tasks this worker has taken from Redis but not started."""
         replies = celery_app.control.inspect(destination=[self.hostname], timeout=15).reserved()
-        assert replies and self.hostname in replies, "the worker did not answer"
+        assert replies, "the worker did not answer"
+        assert self.hostname in replies, "the worker did not answer"
         return replies[self.hostname]
 
     def kill(self) -> None:
@@ -217,7 +218,8 @@ def test_a_worker_process_killed_mid_document_makes_it_anyway(
     assert job.state == DocumentJob.State.READY, job.error_message
     assert job.attempts == 2
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Ready" in page and "Download" in page
+    assert "Ready" in page
+    assert "Download" in page
 
 
 def test_a_killed_worker_leaves_nothing_stuck(workers, gate, client, administrator, publication):
@@ -250,13 +252,15 @@ def test_a_killed_worker_leaves_nothing_stuck(workers, gate, client, administrat
     # timeout (hours), so without anything else they would say "Being made 0 %" for that long.
     for job in (certificate, published):
         job.refresh_from_db()
-        assert job.state == DocumentJob.State.RUNNING and job.progress == 0
+        assert job.state == DocumentJob.State.RUNNING
+        assert job.progress == 0
 
     # A few minutes later the certificate's page says it is taking too long, and offers Try again.
     running = DocumentJob.State.RUNNING
     come_back_later(certificate, jobs.STALE_AFTER[certificate.kind][running] + timedelta(minutes=1))
     page = client.get(certificate.get_absolute_url()).content.decode()
-    assert "Taking too long" in page and "Try again" in page
+    assert "Taking too long" in page
+    assert "Try again" in page
     assert 'http-equiv="refresh"' not in page
     response = client.post(reverse("document-job-retry", args=[certificate.pk]))
     assert response.status_code == 302
@@ -273,7 +277,8 @@ def test_a_killed_worker_leaves_nothing_stuck(workers, gate, client, administrat
     tasks.fail_abandoned_document_jobs.delay()
     wait_until(lambda: job_in(published, DocumentJob.State.FAILED), "the sweep")
     page = client.get(published.get_absolute_url()).content.decode()
-    assert "Failed" in page and "Try again" in page
+    assert "Failed" in page
+    assert "Try again" in page
     again = ask_for(client, reverse("publication-download", args=[publication.pk]))
     assert again.pk == published.pk
     wait_until(

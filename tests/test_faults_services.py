@@ -86,8 +86,19 @@ class DedicatedRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
-            + ["--appendonly", "no", "--dir", str(self.folder)],
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -139,8 +150,18 @@ class Portal:
         }
         self.log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "dspt_portal.wsgi:application"]
-            + ["--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--timeout", "60"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "dspt_portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "60",
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -243,7 +264,9 @@ def test_with_redis_stopped_reading_pages_answer_and_limits_count_again_once_it_
     # The cache was refused by Redis and carried on without it.
     assert re.search(r"Cache unavailable \(\w+: ConnectionError\)", portal.log_text())
     status, body = portal.get("/health/")
-    assert status == 200 and '"status": "degraded"' in body and '"redis": "error"' in body
+    assert status == 200
+    assert '"status": "degraded"' in body
+    assert '"redis": "error"' in body
     # The operator sees why the limits were not counted.
     assert "Cache unavailable" in portal.log_text()
 

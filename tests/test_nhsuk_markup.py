@@ -112,7 +112,7 @@ def test_input_keeps_autocomplete_and_width_class():
 
 
 @pytest.mark.parametrize(
-    "widget, input_type",
+    ("widget", "input_type"),
     [
         (forms.NumberInput(), "number"),
         (forms.URLInput(), "url"),
@@ -413,7 +413,8 @@ def test_error_summary_links_reach_the_inputs():
     ]
     for href in hrefs:
         target = soup.find(id=href[1:])
-        assert target is not None and target.name == "input", href
+        assert target is not None, href
+        assert target.name == "input", href
 
 
 def test_error_summary_renders_nothing_without_errors():
@@ -489,13 +490,16 @@ def test_crispy_tag_with_helper_and_layout_uses_only_nhs_classes():
     html = render("{% load crispy_forms_tags %}{% crispy form %}", {"form": InviteForm()}, request)
     soup = BeautifulSoup(html, "html.parser")
     form = soup.find("form")
-    assert form["method"] == "post" and form.has_attr("novalidate")
+    assert form["method"] == "post"
+    assert form.has_attr("novalidate")
     assert soup.find("input", attrs={"name": "csrfmiddlewaretoken"}) is not None
     assert soup.find("legend").get_text(strip=True) == "Who are you inviting?"
     button = soup.find("button")
-    assert button["class"] == ["nhsuk-button"] and button.get_text(strip=True) == "Send invitation"
+    assert button["class"] == ["nhsuk-button"]
+    assert button.get_text(strip=True) == "Send invitation"
     used = {name for element in soup.find_all(True) for name in element.get("class", [])}
-    assert used and all(name.startswith("nhsuk-") for name in used), used
+    assert used
+    assert all(name.startswith("nhsuk-") for name in used), used
 
 
 def test_labels_and_errors_are_escaped():
@@ -503,7 +507,8 @@ def test_labels_and_errors_are_escaped():
         value = forms.CharField(label="<script>alert(1)</script>")
 
     html = crispy_field(NastyForm(), "value")
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
 
 
 # NHSDateField ------------------------------------------------------------------------------------
@@ -515,7 +520,7 @@ class ReviewForm(forms.Form):
 
 
 @pytest.mark.parametrize(
-    "day, month, year, message",
+    ("day", "month", "year", "message"),
     [
         ("", "", "", "Enter a date"),
         ("12", "", "2024", "Date of review must include a month"),
@@ -602,10 +607,12 @@ def test_page_for_someone_signed_out():
     assert soup.html["lang"] == "en"
     assert soup.title.get_text() == "Sign in – Data Security and Protection Toolkit"
     skip = soup.find("a", class_="nhsuk-skip-link")
-    assert skip["href"] == "#maincontent" and skip.get_text(strip=True) == "Skip to main content"
+    assert skip["href"] == "#maincontent"
+    assert skip.get_text(strip=True) == "Skip to main content"
     assert skeleton(skip) == skeleton(fixture_html("skip-link", "default"))
     main = soup.find("main")
-    assert main["id"] == "maincontent" and main["class"] == ["nhsuk-main-wrapper"]
+    assert main["id"] == "maincontent"
+    assert main["class"] == ["nhsuk-main-wrapper"]
     assert main.parent["class"] == ["nhsuk-width-container"]
     assert main.find_previous_sibling("a")["class"] == ["nhsuk-back-link"]
     header = soup.find("header")
@@ -641,7 +648,8 @@ def test_page_for_an_administrator():
         "/change-organisation/"
     )
     sign_out = account.find("form")
-    assert sign_out["action"] == "/sign-out/" and sign_out["method"] == "post"
+    assert sign_out["action"] == "/sign-out/"
+    assert sign_out["method"] == "post"
     assert sign_out.find("input", attrs={"name": "csrfmiddlewaretoken"}) is not None
     assert sign_out.find("button").get_text(strip=True) == "Sign out"
 
@@ -672,7 +680,8 @@ def test_header_marks_the_current_section():
     request.resolver_match = resolve("/organisation/users/invite/")
     nav = render_page(request).find("nav", class_="nhsuk-header__navigation")
     current = nav.find("a", attrs={"aria-current": True})
-    assert current.get_text(strip=True) == "Manage users" and current["aria-current"] == "true"
+    assert current.get_text(strip=True) == "Manage users"
+    assert current["aria-current"] == "true"
     assert "nhsuk-header__navigation-item--current" in current.parent["class"]
 
 
@@ -704,10 +713,13 @@ def test_page_loads_only_local_assets_and_marks_js_support():
     request.csp_nonce = "abc123"
     soup = render_page(request)
     first = soup.body.find(True)
-    assert first.name == "script" and first["nonce"] == "abc123"
-    assert "js-enabled" in first.string and "nhsuk-frontend-supported" in first.string
+    assert first.name == "script"
+    assert first["nonce"] == "abc123"
+    assert "js-enabled" in first.string
+    assert "nhsuk-frontend-supported" in first.string
     module = soup.find("script", src=True)
-    assert module["type"] == "module" and module["src"] == "/static/js/app.js"
+    assert module["type"] == "module"
+    assert module["src"] == "/static/js/app.js"
     assert soup.find("link", rel="stylesheet")["href"] == "/static/nhsuk/nhsuk-frontend.min.css"
     assets = [
         element.get("href") or element.get("src")
@@ -762,8 +774,10 @@ def test_built_css_loads_nothing_from_elsewhere(built, where):
     target = built.TARGET if where == "fresh build" else STATIC_NHSUK
     css = (target / "nhsuk-frontend.min.css").read_text(encoding="utf-8")
     assert "@font-face" not in css
-    assert "https://" not in css and "http://" not in css
-    assert "url(/" not in css and "sourceMappingURL" not in css
+    assert "https://" not in css
+    assert "http://" not in css
+    assert "url(/" not in css
+    assert "sourceMappingURL" not in css
     urls = re.findall(r"url\(\s*[\"']?([^\"')]+)", css)
     assert urls, "the stylesheet should still use the package's icons"
     for url in urls:
@@ -775,7 +789,8 @@ def test_built_css_loads_nothing_from_elsewhere(built, where):
 def test_built_js_and_app_module(built):
     js = (built.TARGET / "nhsuk-frontend.min.js").read_text(encoding="utf-8")
     exports = re.search(r"export\s*\{([^}]*)\}", js)
-    assert exports and "initAll" in [name.strip() for name in exports.group(1).split(",")]
+    assert exports
+    assert "initAll" in [name.strip() for name in exports.group(1).split(",")]
     app = (ROOT / "static" / "js" / "app.js").read_text(encoding="utf-8")
     imported = re.search(r'import\s*\{\s*initAll\s*\}\s*from\s*"([^"]+)"', app)
     assert imported, app

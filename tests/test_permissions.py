@@ -288,10 +288,7 @@ def status(client, method: str, url: str, data: dict | None = None) -> int:
     cookies = {key: morsel.value for key, morsel in client.cookies.items()}
     cache.clear()  # a fresh rate-limit allowance: each cell is one request
     with transaction.atomic():
-        if method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post(url, data or {})
+        response = client.get(url) if method == "GET" else client.post(url, data or {})
         transaction.set_rollback(True)
     client.cookies.clear()
     for key, value in cookies.items():

@@ -52,7 +52,8 @@ def test_a_body_over_the_limit_is_refused_with_a_413_page_before_it_is_read(
     response = upload(client, assessment, PDF + bytes(13 * MB))
     assert response.status_code == 413
     page = response.content.decode()
-    assert "What you sent is too big" in page and "smaller than 10 MB" in page
+    assert "What you sent is too big" in page
+    assert "smaller than 10 MB" in page
     assert 'class="nhsuk-header' in page  # the full NHS.UK page, signed in
     assert not Answer.objects.exists()
 
@@ -136,7 +137,8 @@ def test_an_hq_with_two_thousand_branches_publishes_for_all_of_them(
     response = client.post(reverse("publish-sites"), {"choose": "all"})
     assert response["Location"] == reverse("publish-summary")
     summary = client.get(reverse("publish-summary")).content.decode()
-    assert "2000 sites" in summary and "See the 2000 sites" in summary
+    assert "2000 sites" in summary
+    assert "See the 2000 sites" in summary
     with django_assert_max_num_queries(40):
         response = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -34,8 +34,10 @@ def sign_in(client, email, password=PASSWORD, **extra):
 def test_pages_carry_a_strict_content_security_policy(client):
     response = client.get(reverse("home"))
     policy = response["Content-Security-Policy"]
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
     nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
     body = response.content.decode()
     # The one inline script carries the nonce; there is no other.
@@ -75,7 +77,8 @@ def test_sessions_end_after_an_hour_without_activity(client, member):
     assert client.get(reverse("profile")).status_code == 200
     with time_machine.travel(datetime.timedelta(minutes=61)):
         response = client.get(reverse("profile"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("sign-in"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("sign-in"))
 
 
 def test_activity_keeps_the_session_alive(client, member):
@@ -113,7 +116,8 @@ def test_administrators_are_taken_to_set_up_before_managing_people(
     page = client.get(reverse("mfa-setup")).content.decode()
     assert "<svg" in page  # the QR code, drawn inline
     wrong = client.post(reverse("mfa-setup"), {"code": "000000"})
-    assert wrong.status_code == 400 and "The code is not right" in wrong.content.decode()
+    assert wrong.status_code == 400
+    assert "The code is not right" in wrong.content.decode()
 
     # A wrong code makes the next try wait a moment (django-otp's throttling).
     with time_machine.travel(datetime.timedelta(seconds=5)):
@@ -140,7 +144,8 @@ def test_signing_in_with_two_factor_asks_for_the_code(client, administrator, req
 
     assert sign_in(client, administrator.email).status_code == 302
     blocked = client.get(reverse("profile"))
-    assert blocked.status_code == 302 and blocked["Location"].startswith(reverse("mfa-verify"))
+    assert blocked.status_code == 302
+    assert blocked["Location"].startswith(reverse("mfa-verify"))
     assert client.post(reverse("mfa-verify"), {"code": "123456"}).status_code == 400
 
     # A wrong code makes the next try wait a moment (django-otp's throttling).
@@ -149,7 +154,8 @@ def test_signing_in_with_two_factor_asks_for_the_code(client, administrator, req
         response = client.post(
             reverse("mfa-verify") + "?next=/organisation/profile/", {"code": codes[0]}
         )
-        assert response.status_code == 302 and response["Location"] == "/organisation/profile/"
+        assert response.status_code == 302
+        assert response["Location"] == "/organisation/profile/"
         assert client.get(reverse("people-list")).status_code == 200
         client.post(reverse("sign-out"))
         sign_in(client, administrator.email)
@@ -192,12 +198,14 @@ def test_the_activity_page_shows_the_organisations_own_events(
     client.force_login(administrator)
     page = client.get(reverse("activity")).content.decode()
     assert "Invitation sent: new@care.example as viewer" in page
-    assert "Role changed" in page and "member to viewer" in page
+    assert "Role changed" in page
+    assert "member to viewer" in page
     assert "Sign-in failed" in page
     assert "Invitation sent: theirs@elsewhere.example" not in page
 
     filtered = client.get(reverse("activity"), {"event": "role_changed"}).content.decode()
-    assert "Role changed" in filtered and "Invitation sent:" not in filtered
+    assert "Role changed" in filtered
+    assert "Invitation sent:" not in filtered
     assert client.get(reverse("activity"), {"event": "<script>", "page": "9999"}).status_code == 200
 
     client.force_login(member)

@@ -160,5 +160,5 @@ def test_main_pages_render_and_their_assets_are_served(served, member, assessmen
 def test_a_missing_asset_fails_the_page(served):
     """What a template naming a file that was not collected does in production: an error, not a
     page with a broken link (so the tests above would catch it)."""
-    with pytest.raises(ValueError, match="Missing staticfiles manifest entry for 'css/gone.css'"):
+    with pytest.raises(ValueError, match=r"Missing staticfiles manifest entry for 'css/gone\.css'"):
         staticfiles_storage.url("css/gone.css")

@@ -57,9 +57,23 @@ def test_under_make_test_a_skip_is_a_failure(tmp_path):
             if key not in ("DSPT_REQUIRE_SERVICES", "CI")
         }
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-c", os.devnull, "--rootdir", str(tmp_path)]
-            + ["-p", "no:cacheprovider", "-p", "no:django", "-p", "tests.no_skips", "-q"]
-            + [str(tmp_path / "test_needs.py")],
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-c",
+                os.devnull,
+                "--rootdir",
+                str(tmp_path),
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:django",
+                "-p",
+                "tests.no_skips",
+                "-q",
+                str(tmp_path / "test_needs.py"),
+            ],
             cwd=ROOT,
             env={**environment, **env, "PYTHONPATH": str(ROOT)},
             capture_output=True,

@@ -73,12 +73,14 @@ def test_a_password_only_session_cannot_replace_the_phone(client, administrator)
 
     # The attacker starts set-up to put their own phone on the account...
     page = client.get(reverse("mfa-setup"))
-    assert page.status_code == 302 and page["Location"].startswith(reverse("mfa-verify"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("mfa-verify"))
     assert not TOTPDevice.objects.filter(confirmed=False).exists()
     # ...and posts a code from a phone of their own.
     attackers_phone = TOTPDevice.objects.create(user=administrator, confirmed=False)
     response = client.post(reverse("mfa-setup"), {"code": totp(attackers_phone.bin_key)})
-    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa-verify"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa-verify"))
     attackers_phone.delete()
     assert factors(administrator) == before
     assert TOTPDevice.objects.get(user=administrator).pk == victims_phone.pk
@@ -90,7 +92,8 @@ def test_a_password_only_session_cannot_turn_two_factor_off(client, administrato
     before = factors(administrator)
     # Even holding a recovery code, the session must pass two-factor (throttled, recorded) first.
     response = client.post(reverse("mfa-remove"), {"code": codes[0]})
-    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa-verify"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa-verify"))
     assert client.get(reverse("mfa-remove")).status_code == 302
     response = client.post(reverse("mfa-recovery-codes"))
     assert response.status_code == 302
@@ -164,7 +167,8 @@ def test_changing_two_factor_ends_the_other_sessions(client, administrator, requ
         elif change == "turn off":
             device = TOTPDevice.objects.get(user=administrator)
             response = client.post(reverse("mfa-remove"), {"code": totp(device.bin_key)})
-            assert response.status_code == 302 and response["Location"] == reverse("account")
+            assert response.status_code == 302
+            assert response["Location"] == reverse("account")
             assert not mfa.mfa_enabled(user=administrator)
         else:
             response = client.post(reverse("mfa-recovery-codes"))
@@ -185,7 +189,8 @@ def test_signing_in_again_after_the_change_works(client, administrator):
     assert not signed_in(other)
     sign_in(other, administrator.email)
     assert other.post(reverse("mfa-verify"), {"code": codes[0]}).status_code == 302
-    assert signed_in(other) and signed_in(client)
+    assert signed_in(other)
+    assert signed_in(client)
 
 
 def test_an_account_never_changed_keeps_djangos_own_session_hash(administrator):
@@ -239,12 +244,14 @@ def test_a_password_only_administrator_cannot_claim_cyber_essentials_plus(
     sign_in(client, administrator.email)
     # No second factor yet: set one up first.
     response = client.post(reverse("profile-edit"), profile_data())
-    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa-setup"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa-setup"))
     assert client.get(reverse("profile-edit")).status_code == 302
     # A second factor the session has not passed: enter it first.
     phone_added_elsewhere(administrator)
     response = client.post(reverse("profile-edit"), profile_data())
-    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa-verify"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa-verify"))
     assert cyber_essentials_plus(organisation) == before != "yes"
 
 
@@ -254,5 +261,6 @@ def test_a_verified_administrator_changes_the_profile(
     sign_in(client, administrator.email)
     set_up(client)
     response = client.post(reverse("profile-edit"), profile_data())
-    assert response.status_code == 302 and response["Location"] == reverse("profile")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("profile")
     assert cyber_essentials_plus(organisation) == "yes"

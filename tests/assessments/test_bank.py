@@ -146,7 +146,11 @@ def test_valid_bank_parses_into_frozen_definitions():
     assert definition.previous_year == "2024-25"
     assert definition.source_name == "bank.yaml"
     assert [s.key for s in definition.sections] == list(SECTION_KEYS)
-    assert [i.ref for i in definition.items] == ["1.1.1", "1.1.2", "2.1.1", "3.1.1"] + [
+    assert [i.ref for i in definition.items] == [
+        "1.1.1",
+        "1.1.2",
+        "2.1.1",
+        "3.1.1",
         "4.1.1",
         "4.1.2",
         "4.1.3",
@@ -691,7 +695,8 @@ def test_project_banks_say_what_meets_every_item():
     assert by_ref["8.1.4"].meets_when == MeetsWhen(answers=("supported", "unsupported-managed"))
     assert by_ref["1.1.1"].meets_when == MeetsWhen()
     yes_no = [i for i in by_ref.values() if i.answer_type in ("yes_no", "yes_no_text")]
-    assert yes_no and all(i.meets_when == MeetsWhen(answers=("yes",)) for i in yes_no)
+    assert yes_no
+    assert all(i.meets_when == MeetsWhen(answers=("yes",)) for i in yes_no)
 
 
 WHERE = "section 'it-systems-and-devices', item 4.2.1"

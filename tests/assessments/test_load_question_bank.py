@@ -303,7 +303,8 @@ def test_item_moved_to_another_section_follows_the_file(tmp_path):
     assert (moved.pk, moved.section.key, moved.position) == (moved_id, "it-systems-and-devices", 51)
     positions = list(EvidenceItem.objects.order_by("position").values_list("position", flat=True))
     assert positions == list(range(1, 52))
-    assert "0 created" in output and "0 removed" in output
+    assert "0 created" in output
+    assert "0 removed" in output
     assert table(output)["IT systems and devices"] == (7, 9, 16, 4, 20)
 
 

@@ -62,7 +62,8 @@ def test_a_file_just_under_the_age_is_kept_and_just_over_is_removed(organisation
     under = put(media, "evidence/1/under", hours_old=0.99)
     over = put(media, "evidence/1/over", hours_old=1.01)
     services.evidence_orphans_remove()
-    assert under.exists() and not over.exists()
+    assert under.exists()
+    assert not over.exists()
 
 
 def test_nothing_uploaded_yet_is_nothing_to_do(media):

@@ -50,7 +50,7 @@ def test_is_answered(answer_type, values, answered):
 
 
 def test_unknown_answer_type_is_a_programming_error():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown answer type 'essay'"):
         is_answered("essay", A(text="x"))
 
 
@@ -122,7 +122,8 @@ def test_progress_lists_every_item_standards_met_still_needs():
     answers = {"1.1.1": A(text="x"), "1.1.2": A(choice="no"), "1.1.3": A(date=TODAY)}
     result = progress(BANK, answers, on=TODAY)
     assert result.outstanding_refs == ("1.1.2", "8.1.4", "7.1.1")
-    assert not result.met_complete and not result.mandatory_complete
+    assert not result.met_complete
+    assert not result.mandatory_complete
     met = answers | {"1.1.2": A(choice="yes")}
     assert progress(BANK, met, on=TODAY).mandatory_complete
 
@@ -308,5 +309,5 @@ def test_meets_when_round_trips_through_its_stored_form(stored):
     ],
 )
 def test_meets_when_refuses_to_guess(stored):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Not a meets_when value"):
         MeetsWhen.from_dict(stored)

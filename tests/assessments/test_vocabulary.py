@@ -50,7 +50,7 @@ def test_status_text(year, level, text):
     ("year", "level"), [("2025", "met"), ("25/26", "met"), ("2025-26", "gold")]
 )
 def test_status_text_rejects_bad_input(year, level):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"Not a DSPT year|Unknown publication level"):
         status_text(year, level)
 
 

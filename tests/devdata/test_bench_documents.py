@@ -19,7 +19,8 @@ def test_bench_documents_times_both_builders_and_rolls_everything_back():
     call_command("bench_documents", runs=1, sites=3, json=True, stdout=out)
     results = json.loads(out.getvalue())
     xlsx, pdf = sorted(results)
-    assert xlsx.startswith("assessment xlsx (") and pdf == "certificate pdf (3 sites)"
+    assert xlsx.startswith("assessment xlsx (")
+    assert pdf == "certificate pdf (3 sites)"
     assert all(figures["runs"] == 1 for figures in results.values())
     assert not Organisation.objects.exists()
     assert not Publication.objects.exists()

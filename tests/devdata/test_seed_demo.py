@@ -27,9 +27,11 @@ def test_demo_data_has_what_the_readme_promises_and_can_be_run_again():
     assert first == second
 
     home = Organisation.objects.get(ods_code="VDM01")
-    assert home.is_registered and home.kind == Organisation.Kind.SITE
+    assert home.is_registered
+    assert home.kind == Organisation.Kind.SITE
     hq = Organisation.objects.get(ods_code="ADM1")
-    assert hq.is_headquarters and hq.is_registered
+    assert hq.is_headquarters
+    assert hq.is_registered
     assert sorted(hq.branches.values_list("ods_code", flat=True)) == ["VDM11", "VDM12", "VDM13"]
     assert not Organisation.objects.get(ods_code="VDM21").is_registered
 

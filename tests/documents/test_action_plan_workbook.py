@@ -31,7 +31,8 @@ def test_built_template():
     workbook = openpyxl.load_workbook(io.BytesIO(build()))
     assert workbook.sheetnames == ["Action plan", "About"]
     sheet = workbook["Action plan"]
-    assert "Langdale House" in sheet["A1"].value and "2025-26" in sheet["A1"].value
+    assert "Langdale House" in sheet["A1"].value
+    assert "2025-26" in sheet["A1"].value
     assert tuple(c.value for c in sheet[3]) == HEADERS
     assert all(c.font.bold for c in sheet[3])
     assert sheet.freeze_panes == "A4"
@@ -46,7 +47,8 @@ def test_built_template():
     ]
     assert sheet.max_row == 6
     assert sheet.column_dimensions["C"].width >= 40
-    assert sheet["C4"].alignment.wrap_text and sheet["E4"].alignment.wrap_text
+    assert sheet["C4"].alignment.wrap_text
+    assert sheet["E4"].alignment.wrap_text
     # Grey, locked reference columns; the three to fill in are unlocked.
     assert sheet["A4"].fill.fgColor.rgb.endswith("E8EDEE")
     assert sheet["D6"].protection.locked
@@ -64,8 +66,10 @@ def test_target_date_validation():
     assert str(validation.sqref) == "G4:G6"
     # Excel's serial numbers: 11 May 2026 (tomorrow) to 10 May 2027 (12 months).
     assert (validation.formula1, validation.formula2) == ("46153", "46517")
-    assert validation.showInputMessage and validation.prompt
-    assert "11/05/2026" in validation.prompt and "10/05/2027" in validation.prompt
+    assert validation.showInputMessage
+    assert validation.prompt
+    assert "11/05/2026" in validation.prompt
+    assert "10/05/2027" in validation.prompt
     assert validation.showErrorMessage
 
 

@@ -59,9 +59,11 @@ def test_download_assessment_makes_a_spreadsheet(
         response = client.post(reverse("assessment-download", args=[assessment.bank.year]))
     job = follow_job(client, response)
     job.refresh_from_db()
-    assert job.state == DocumentJob.State.READY and job.progress == 100
+    assert job.state == DocumentJob.State.READY
+    assert job.progress == 100
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Ready" in page and 'http-equiv="refresh"' not in page
+    assert "Ready" in page
+    assert 'http-equiv="refresh"' not in page
     download = client.get(reverse("document-job-file", args=[job.pk]))
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     assert workbook.sheetnames[0] == "Summary"
@@ -142,7 +144,8 @@ def test_a_failing_document_says_so_and_try_again_works(
     job.refresh_from_db()
     assert job.state == DocumentJob.State.FAILED
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Sorry, we could not make this document" in page and "Try again" in page
+    assert "Sorry, we could not make this document" in page
+    assert "Try again" in page
     assert "renderer exploded" not in page
     assert client.get(reverse("document-job-file", args=[job.pk])).status_code == 404
 
@@ -150,7 +153,8 @@ def test_a_failing_document_says_so_and_try_again_works(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("document-job-retry", args=[job.pk]))
     job.refresh_from_db()
-    assert job.state == DocumentJob.State.READY and job.attempts == 2
+    assert job.state == DocumentJob.State.READY
+    assert job.attempts == 2
 
 
 def test_running_a_job_twice_makes_one_document(publication, administrator):
@@ -166,7 +170,8 @@ def test_running_a_job_twice_makes_one_document(publication, administrator):
     first_file = DocumentJob.objects.get(pk=job.pk).file.name
     jobs.document_job_run(job_id=job.pk)
     again = DocumentJob.objects.get(pk=job.pk)
-    assert again.file.name == first_file and again.attempts == 1
+    assert again.file.name == first_file
+    assert again.attempts == 1
 
 
 def test_another_organisations_jobs_are_404(
@@ -201,7 +206,7 @@ FRESH, STALE, ABANDONED = jobs.Staleness.FRESH, jobs.Staleness.STALE, jobs.Stale
 
 
 @pytest.mark.parametrize(
-    "kind, state, age, expected",
+    ("kind", "state", "age", "expected"),
     [
         # Waiting for a worker: five minutes for any document.
         (CERTIFICATE, QUEUED, timedelta(seconds=10), FRESH),
@@ -239,7 +244,8 @@ def test_the_sweep_waits_longer_than_a_job_keeps_retrying():
 
 def test_celery_is_configured_for_faults():
     conf = celery_app.conf
-    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_acks_late
+    assert conf.task_reject_on_worker_lost
     assert conf.task_retry_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     options = conf.broker_transport_options
@@ -247,15 +253,18 @@ def test_celery_is_configured_for_faults():
     assert options["visibility_timeout"] > longest_task
     assert options["visibility_timeout"] >= 60 * 60  # the daily reminder run, at national scale
     # A request never waits long for a broker that is down or frozen.
-    assert options["socket_connect_timeout"] <= 2 and options["socket_timeout"] <= 2
-    assert options["max_retries"] <= 1 and conf.task_publish_retry_policy["max_retries"] <= 1
+    assert options["socket_connect_timeout"] <= 2
+    assert options["socket_timeout"] <= 2
+    assert options["max_retries"] <= 1
+    assert conf.task_publish_retry_policy["max_retries"] <= 1
     assert conf.broker_connection_timeout <= 2
     sweep = [
         entry
         for entry in conf.beat_schedule.values()
         if entry["task"] == "publishing.fail_abandoned_document_jobs"
     ]
-    assert len(sweep) == 1 and sweep[0]["schedule"] <= 10 * 60
+    assert len(sweep) == 1
+    assert sweep[0]["schedule"] <= 10 * 60
     assert "publishing.fail_abandoned_document_jobs" in celery_app.tasks
 
 
@@ -296,7 +305,8 @@ def test_asking_again_for_a_stuck_document_sends_it_again(
         assert follow_job(client, client.post(url)).pk == job.pk
     assert len(sent) == 1
     job.refresh_from_db()
-    assert job.state == READY and job.attempts == 1
+    assert job.state == READY
+    assert job.attempts == 1
     assert DocumentJob.objects.count() == 1
 
 
@@ -317,19 +327,25 @@ def test_a_stuck_job_page_offers_try_again(
     job = certificate_job(publication, administrator)
     client.force_login(member)
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Being made" in page and "Try again" not in page and 'http-equiv="refresh"' in page
+    assert "Being made" in page
+    assert "Try again" not in page
+    assert 'http-equiv="refresh"' in page
     # Try again on a job still within its time changes nothing (a forged or stale form).
     with django_capture_on_commit_callbacks(execute=True) as sent:
         client.post(reverse("document-job-retry", args=[job.pk]))
-    assert sent == [] and DocumentJob.objects.get(pk=job.pk).state == RUNNING
+    assert sent == []
+    assert DocumentJob.objects.get(pk=job.pk).state == RUNNING
 
     stuck(job, 6 * MINUTE)
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Taking too long" in page and "Try again" in page
-    assert 'http-equiv="refresh"' not in page and "Being made" not in page
+    assert "Taking too long" in page
+    assert "Try again" in page
+    assert 'http-equiv="refresh"' not in page
+    assert "Being made" not in page
     with django_capture_on_commit_callbacks(execute=True) as sent:
         response = client.post(reverse("document-job-retry", args=[job.pk]))
-    assert response.status_code == 302 and len(sent) == 1
+    assert response.status_code == 302
+    assert len(sent) == 1
     job.refresh_from_db()
     assert job.state == READY
 
@@ -373,7 +389,8 @@ def test_the_sweep_fails_only_long_stuck_jobs(publication, administrator, assess
     assert tasks.fail_abandoned_document_jobs.delay().get() == 3
     for job in abandoned:
         job.refresh_from_db()
-        assert job.state == FAILED and job.error_message == jobs.FAILED_MESSAGE
+        assert job.state == FAILED
+        assert job.error_message == jobs.FAILED_MESSAGE
     states = [DocumentJob.objects.get(pk=job.pk).state for job in left]
     assert states == [RUNNING, QUEUED, READY]
 
@@ -480,7 +497,8 @@ def test_marking_a_job_failed_survives_a_database_blip(publication, administrato
     monkeypatch.undo()  # the database is back: the scheduled task marks it failed
     tasks.mark_document_failed.apply(args=(job.pk,))
     job.refresh_from_db()
-    assert job.state == FAILED and "Try again" in job.error_message
+    assert job.state == FAILED
+    assert "Try again" in job.error_message
 
 
 def test_a_storage_error_is_worth_another_go(publication, administrator, monkeypatch):
@@ -494,7 +512,8 @@ def test_a_storage_error_is_worth_another_go(publication, administrator, monkeyp
         jobs.document_job_run(job_id=job.pk)
     assert issubclass(jobs.StorageUnavailable, tasks.TRANSIENT_ERRORS)
     job.refresh_from_db()
-    assert job.state == RUNNING and not job.file
+    assert job.state == RUNNING
+    assert not job.file
 
 
 @pytest.mark.parametrize("module", [jobs, tasks])

@@ -686,5 +686,5 @@ def test_a_clash_with_a_concurrent_change_is_a_command_error(monkeypatch):
         raise IntegrityError('duplicate key value violates unique constraint "ods_code"\nDETAIL')
 
     monkeypatch.setattr(import_organisations, "directory_import", clash)
-    with pytest.raises(CommandError, match="the directory changed while it ran .*again"):
+    with pytest.raises(CommandError, match=r"the directory changed while it ran .*again"):
         run(EXPORT_LATER)

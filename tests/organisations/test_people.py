@@ -111,7 +111,8 @@ def test_a_person_in_two_organisations_changes_organisation(
     home = client.get(reverse("home")).content.decode()
     assert "Change organisation" in home
     page = client.get(reverse("organisation-change")).content.decode()
-    assert organisation.name in page and other_organisation.name in page
+    assert organisation.name in page
+    assert other_organisation.name in page
 
     response = client.post(
         reverse("organisation-change"), {"organisation": str(other_organisation.pk)}

@@ -65,7 +65,7 @@ def test_next_year(year, expected):
 
 @pytest.mark.parametrize("year", ["", "2025", "abcd-ef", "-26"])
 def test_next_year_refuses_what_is_not_a_year(year):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Not a DSPT year"):
         next_year(year)
 
 

@@ -27,7 +27,8 @@ def test_a_single_site_publishes_standards_met(client, administrator, assessment
     response = client.post(reverse("publish-profile"), {"confirm": "on"})
     assert response["Location"] == reverse("publish-summary")  # no sites to choose
     summary = client.get(reverse("publish-summary")).content.decode()
-    assert "Standards Met" in summary and 'name="sequence" value="1"' in summary
+    assert "Standards Met" in summary
+    assert 'name="sequence" value="1"' in summary
 
     response = client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
     publication = Publication.objects.get()
@@ -93,7 +94,9 @@ def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessm
     chosen = [str(branches[0].pk), str(branches[2].pk)]
     assert client.post(reverse("publish-sites"), {"sites": chosen}).status_code == 302
     summary = client.get(reverse("publish-summary")).content.decode()
-    assert "Branch 0" in summary and "Branch 2" in summary and "Branch 1" not in summary
+    assert "Branch 0" in summary
+    assert "Branch 2" in summary
+    assert "Branch 1" not in summary
     client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
     publication = Publication.objects.get()
     assert set(publication.sites.values_list("pk", flat=True)) == {branches[0].pk, branches[2].pk}
@@ -401,7 +404,8 @@ def test_bad_action_plan_uploads_are_refused(client, administrator, assessment, 
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert message in body and "nhsuk-error-summary" in body
+    assert message in body
+    assert "nhsuk-error-summary" in body
     assert not ActionPlanEntry.objects.exists()
 
 

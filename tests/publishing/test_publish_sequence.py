@@ -41,7 +41,8 @@ def test_a_forged_sequence_is_refused_with_the_error_summary(ready, sequence):
     response = ready.post(reverse("publish-summary"), {"level": "met", "sequence": sequence})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "There is a problem" in page and STALE_PAGE in page
+    assert "There is a problem" in page
+    assert STALE_PAGE in page
     assert not Publication.objects.exists()
 
 

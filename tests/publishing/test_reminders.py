@@ -332,7 +332,8 @@ def test_a_missed_day_60_is_caught_up_but_a_stale_reminder_is_never_sent(banks):
 def test_nothing_without_a_question_bank(db):
     admin_of(RegisteredOrganisationFactory(), "someone@care.example")
     report = reminders_send(today=day(60))
-    assert report.reminders_sent == 0 and report.organisations_checked == 0
+    assert report.reminders_sent == 0
+    assert report.organisations_checked == 0
     assert mail.outbox == []
 
 
@@ -393,7 +394,8 @@ def test_the_60_day_email(banks, settings):
     assert "The deadline is 30 June 2026. You have 60 days left." in message.body
     assert "https://dspt.example/sign-in/?next=%2Fpublish%2F" in message.body
     assert "https://dspt.example/publish/" in message.body
-    assert "{" not in message.body and "&amp;" not in message.body
+    assert "{" not in message.body
+    assert "&amp;" not in message.body
 
 
 @pytest.mark.parametrize(
@@ -453,14 +455,16 @@ def test_a_failed_send_leaves_no_record_and_the_others_still_go(banks, monkeypat
     report = reminders_send(today=day(60))
 
     assert report.sent[DAYS_60] == 2
-    assert len(report.errors) == 1 and report.errors[0].startswith("VBRK1 days_60: ")
+    assert len(report.errors) == 1
+    assert report.errors[0].startswith("VBRK1 days_60: ")
     assert {code for code, *_ in sent_kinds()} == {"VGOO1", "VGOO2"}
     assert sorted(m.to[0] for m in mail.outbox) == ["also.good@care.example", "good@care.example"]
 
     # The mail server is back the next day: the missed reminder goes out then.
     monkeypatch.undo()
     report = reminders_send(today=day(59))
-    assert report.sent[DAYS_60] == 1 and report.errors == []
+    assert report.sent[DAYS_60] == 1
+    assert report.errors == []
     assert {code for code, *_ in sent_kinds()} == {"VGOO1", "VGOO2", "VBRK1"}
 
 
@@ -481,7 +485,8 @@ def test_a_reminder_claimed_by_another_run_is_skipped(banks, monkeypatch):
     report = reminders_send(today=day(60))
 
     assert report.skipped_sent_elsewhere == 1
-    assert report.reminders_sent == 0 and report.errors == []
+    assert report.reminders_sent == 0
+    assert report.errors == []
     assert mail.outbox == []
     assert ReminderSent.objects.count() == 1
 

@@ -153,7 +153,8 @@ def test_allowed_levels(answers, kwargs, allowed):
 def test_decision_helpers():
     decision = run(ALL_MET, ce_plus=CE_PLUS)
     assert decision.best_level == "exceeded"
-    assert decision.may_publish("met") and not decision.may_publish("approaching")
+    assert decision.may_publish("met")
+    assert not decision.may_publish("approaching")
     assert decision.problems_for("met") == ()
     assert run({}).best_level is None
 
@@ -196,7 +197,7 @@ def test_conditional_item_needs_an_action_plan_only_when_it_applies():
     assert [p.message for p in decision.problems["approaching"]] == [
         "Add an action plan for requirement 8.2.1 in the IT systems and devices section"
     ]
-    assert run(answers, plan=FULL_PLAN + (plan_line("8.2.1"),)).allowed == ("approaching",)
+    assert run(answers, plan=(*FULL_PLAN, plan_line("8.2.1"))).allowed == ("approaching",)
 
 
 # --- carried-forward answers --------------------------------------------------------------------
@@ -340,7 +341,7 @@ def test_action_plan(plan, on, messages):
 
 
 def test_plan_lines_for_items_already_done_are_ignored():
-    plan = FULL_PLAN + (plan_line("1.1.5", None, action=""),)
+    plan = (*FULL_PLAN, plan_line("1.1.5", None, action=""))
     assert run(APPROACHING_ONLY, plan=plan).allowed == ("approaching",)
 
 

@@ -100,7 +100,8 @@ def test_an_empty_search_shows_the_form_only(client):
         response = client.get(reverse("organisation-search"), params)
         assert response.status_code == 200
         page = response.content.decode()
-        assert 'name="q"' in page and "<table" not in page
+        assert 'name="q"' in page
+        assert "<table" not in page
         assert "nhsuk-error-summary" not in page
 
 
@@ -111,7 +112,8 @@ def test_the_search_form_is_the_nhsuk_search_input(client):
     assert form["method"] == "get"
     group = form.select_one(".nhsuk-form-group.nhsuk-search-input")
     field = group.select_one("input.nhsuk-search-input__input")
-    assert field["type"] == "search" and field["name"] == "q"
+    assert field["type"] == "search"
+    assert field["name"] == "q"
     assert group.find("label")["for"] == field["id"]
     assert group.select_one("button.nhsuk-search-input__button")["type"] == "submit"
 
@@ -316,13 +318,14 @@ def test_statuses_in_bulk_pick_the_latest_of_own_and_hq_publications(group, curr
     assert not statuses[registered.pk].is_via_hq
     assert statuses[uncovered.pk].text == "25/26 Approaching Standards"
     assert not statuses[uncovered.pk].is_via_hq
-    assert statuses[hq.pk].text == "25/26 Standards Exceeded" and not statuses[hq.pk].is_via_hq
+    assert statuses[hq.pk].text == "25/26 Standards Exceeded"
+    assert not statuses[hq.pk].is_via_hq
 
 
 def test_out_of_date_statuses(client, old_bank):
     lapsed = RegisteredOrganisationFactory(name="Lapsed Lodge", ods_code="VLP01")
     publication_build(
-        lapsed, old_bank, published_at=timezone.make_aware(datetime.datetime(2020, 6, 1, 10))
+        lapsed, old_bank, published_at=datetime.datetime(2020, 6, 1, 9, tzinfo=datetime.UTC)
     )
     OrganisationFactory(
         name="Lapsed Directory Home",
@@ -381,7 +384,8 @@ def test_the_pagination_is_the_nhsuk_numbered_component(client, thirty):
     nav = soup.select_one("nav.nhsuk-pagination.nhsuk-pagination--numbered")
     assert nav["aria-label"] == "Pagination"
     current = nav.select_one(".nhsuk-pagination__item--current a")
-    assert current["aria-current"] == "page" and current.get_text(strip=True) == "1"
+    assert current["aria-current"] == "page"
+    assert current.get_text(strip=True) == "1"
     assert nav.select_one("a.nhsuk-pagination__next")["href"] == "?q=paging+home&page=2"
     assert nav.select_one("a.nhsuk-pagination__previous") is None
     assert soup.find("table")["class"] == ["nhsuk-table-responsive"]
@@ -585,7 +589,8 @@ def test_the_page_mentions_the_cap_and_links_the_csv(client):
 
 def test_the_csv_of_an_empty_search_goes_back_to_the_form(client):
     response = client.get(reverse("organisation-search-csv"))
-    assert response.status_code == 302 and response["Location"] == reverse("organisation-search")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organisation-search")
 
 
 # The public organisation page ---------------------------------------------------------------
@@ -597,7 +602,8 @@ def test_a_branch_page_names_the_hq_that_covers_it(client, group):
     page = " ".join(BeautifulSoup(response.content, "html.parser").get_text(" ").split())
     published_on = timezone.localdate(group["publication"].published_at)
     date_text = f"{published_on.day} {published_on:%B %Y}"
-    assert "Branch Covered" in page and "VBR01" in page
+    assert "Branch Covered" in page
+    assert "VBR01" in page
     assert "Status 25/26 Standards Met" in page
     assert "DSPT year 2025-26" in page
     assert f"Date published {date_text}" in page
@@ -627,7 +633,8 @@ def test_an_hq_page_lists_branches_with_their_own_statuses(client, group):
 def test_a_page_of_an_organisation_with_nothing_published(client):
     OrganisationFactory(name="Quiet House", ods_code="VQT01")
     page = client.get(reverse("organisation-public", args=["VQT01"])).content.decode()
-    assert "Not registered" in page and "Nothing published yet." in page
+    assert "Not registered" in page
+    assert "Nothing published yet." in page
 
 
 @pytest.mark.parametrize(
@@ -643,7 +650,8 @@ def test_directory_codes_with_hyphens_and_spaces_have_pages(client, code, path_c
 def test_a_code_in_lower_case_redirects_to_the_normalised_address(client):
     OrganisationFactory(name="Langdale House", ods_code="VAB12")
     response = client.get("/organisations/vab12/")
-    assert response.status_code == 301 and response["Location"] == "/organisations/VAB12/"
+    assert response.status_code == 301
+    assert response["Location"] == "/organisations/VAB12/"
 
 
 @pytest.mark.parametrize(

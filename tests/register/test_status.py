@@ -414,7 +414,8 @@ def test_a_directory_status_is_marked_as_such():
         deadlines={},
         today=D(2026, 1, 1),
     )
-    assert status.from_directory and status.out_of_date
+    assert status.from_directory
+    assert status.out_of_date
     assert status.source_text == "Published in the previous toolkit"
     assert (status.level, status.year, status.published_on) == ("Standards Met", "", D(2019, 5, 14))
 
@@ -433,7 +434,8 @@ def test_no_hq_publication_however_late_overrules_the_sites_own():
             deadlines=BANKS_2025,
             today=D(2026, 6, 1),
         )
-        assert status.text == "25/26 Standards Met" and not status.is_via_hq, days
+        assert status.text == "25/26 Standards Met", days
+        assert not status.is_via_hq, days
 
 
 @pytest.mark.parametrize(
