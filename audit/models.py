@@ -28,6 +28,7 @@ class Event(models.TextChoices):
     DOCUMENT_DOWNLOADED = "document_downloaded", "Evidence document downloaded"
     EXPORT_REQUESTED = "export_requested", "Document requested"
     EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
+    HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
 
 
 class AuditEvent(models.Model):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "publishing",
     "documents",
     "register",
+    "helpdesk",
     # Demo and scale data for development and benchmarks, built through the real rules.
     "devdata",
 ]
