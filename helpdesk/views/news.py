@@ -30,8 +30,8 @@ def news(request: HttpRequest) -> HttpResponse:
         request,
         "helpdesk/news.html",
         {
-            "current": list(selectors.notices_current()),
-            "past": list(selectors.notices_past()),
+            "showing": list(selectors.notices_current()),
+            "ended": list(selectors.notices_past()),
             "may_act": _may_act(request),
         },
     )
