@@ -29,6 +29,8 @@ class Event(models.TextChoices):
     EXPORT_REQUESTED = "export_requested", "Document requested"
     EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
     HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
+    NOTICE_PUBLISHED = "notice_published", "Helpdesk news published"
+    NOTICE_WITHDRAWN = "notice_withdrawn", "Helpdesk news withdrawn"
 
 
 class AuditEvent(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import Notice, Operator
@@ -28,3 +28,10 @@ def notices_current(*, now: datetime.datetime | None = None) -> QuerySet[Notice]
     return Notice.objects.filter(
         published_at__lte=now, withdrawn_at__isnull=True, expires_on__gte=today
     )
+
+
+def notices_past(*, now: datetime.datetime | None = None, limit: int = 50) -> QuerySet[Notice]:
+    """The newest notices no longer showing (withdrawn, or past their expiry day), at most
+    `limit`."""
+    today = timezone.localdate(now or timezone.now())
+    return Notice.objects.filter(Q(withdrawn_at__isnull=False) | Q(expires_on__lt=today))[:limit]

@@ -14,6 +14,7 @@ from audit.models import Event
 from audit.selectors import activity_for
 from audit.services import Actor
 from dspt_portal.ratelimit import email_limit_exceeded, rate_limited, too_many_requests
+from helpdesk.selectors import notices_current
 
 from . import selectors, services
 from .access import Access, requires
@@ -43,6 +44,7 @@ def home(request):
         context["branch_count"] = selectors.branch_list(organisation=request.organisation).count()
         context["membership_count"] = selectors.memberships_for_user(user=request.user).count()
         context.update(assessment_summary(organisation=request.organisation))
+        context["notices"] = list(notices_current())
     return render(request, "organisations/dashboard.html", context)
 
 

@@ -7,6 +7,8 @@ organisation owns, and gives every named URL of the project with those objects' 
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, Document
 from documents.models import DocumentJob
-from helpdesk.models import Operator
+from helpdesk.models import Notice, Operator
 from helpdesk.roles import HelpdeskRole
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
@@ -133,6 +135,8 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "document-job-retry": [job.pk],
         "certificate-verify": [publication.verification_code],
         "organisation-public": [organisation.ods_code],
+        "helpdesk:case": [organisation.ods_code],
+        "helpdesk:case-activity": [organisation.ods_code],
     }
 
 
@@ -168,8 +172,15 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         email="someone.registering@care.example",
         link_for=lambda token: registration_tokens.append(token) or f"http://t/{token}",
     )
+    notice = Notice.objects.create(
+        title="Deadline moved",
+        body="The publication deadline is now 30 September.",
+        expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        created_by_name="Helpdesk",
+    )
     fixed = {
         "register-complete": [registration_tokens[0]],
+        "helpdesk:news-withdraw": [notice.pk],
         "password-reset-confirm": ["MQ", "not-a-token"],
         "assessment-overview": [bank.year],
         "assessment-start": [bank.year],

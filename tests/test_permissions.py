@@ -342,6 +342,40 @@ MATRIX: dict[str, Row] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 200),
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
+    "helpdesk:find": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:case": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:case-activity": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:news": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    # An empty form: 400 for an operator; auditors read the page but publish nothing.
+    "helpdesk:news-publish": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        needs_to_change=HELPDESK_ACT,
+    ),
+    # The confirm step; the operator's POST withdraws the notice.
+    "helpdesk:news-withdraw": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 302, 403),
+        needs_to_change=HELPDESK_ACT,
+    ),
     "admin:index": Row(
         OPERATOR,
         (302, 302, 302, 302, 302, 302, 302, 302, 302),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from helpdesk.roles import HelpdeskPermission, HelpdeskRole
 from helpdesk.selectors import helpdesk_role_of
 from organisations.access import requires
+from register.forms import SearchForm
 
 READ = HelpdeskPermission.READ
 ACT = HelpdeskPermission.ACT
@@ -21,5 +22,5 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "helpdesk/home.html",
-        {"role": role, "may_act": role == HelpdeskRole.OPERATOR},
+        {"role": role, "may_act": role == HelpdeskRole.OPERATOR, "form": SearchForm()},
     )
