@@ -19,13 +19,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
         help_text=REASON_HELP,
-        required=False,  # reason_problem says what is wrong, in the helpdesk's words
         max_length=2000,
+        error_messages={"required": "Enter the reason"},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def clean_reason(self):
-        reason = self.cleaned_data.get("reason") or ""
+        reason = self.cleaned_data["reason"]
         problem = reason_problem(reason)
         if problem:
             raise ValidationError(problem)
