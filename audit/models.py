@@ -31,6 +31,22 @@ class Event(models.TextChoices):
     HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
     NOTICE_PUBLISHED = "notice_published", "Helpdesk news published"
     NOTICE_WITHDRAWN = "notice_withdrawn", "Helpdesk news withdrawn"
+    # Helpdesk actions on an organisation: recorded on it with the operator as the person, and a
+    # detail that reads as a sentence ("The helpdesk made Ana Smith an administrator: ...").
+    REQUEST_APPROVED = "request_approved", "Registration request approved by the helpdesk"
+    REQUEST_REJECTED = "request_rejected", "Registration request rejected by the helpdesk"
+    REGISTRATION_SUSPENDED = "registration_suspended", "Registration suspended by the helpdesk"
+    REGISTRATION_REINSTATED = "registration_reinstated", "Registration reinstated by the helpdesk"
+    INVITATION_RESENT = "invitation_resent", "Invitation sent again by the helpdesk"
+    INVITATION_CANCELLED_BY_HELPDESK = (
+        "invitation_cancelled_by_helpdesk",
+        "Invitation cancelled by the helpdesk",
+    )
+    ADMINISTRATOR_MADE = "administrator_made", "Administrator named by the helpdesk"
+    ACCOUNT_UNLOCKED = "account_unlocked", "Account unlocked by the helpdesk"
+    TWO_FACTOR_RESET = "two_factor_reset", "Two-factor authentication reset by the helpdesk"
+    HQ_LINKED = "hq_linked", "Site linked to an HQ by the helpdesk"
+    HQ_UNLINKED = "hq_unlinked", "Site unlinked from its HQ by the helpdesk"
 
 
 class AuditEvent(models.Model):

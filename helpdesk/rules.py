@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assessments.rules import add_months
 from assessments.vocabulary import format_date
+from organisations.roles import Role
 
 from .roles import HELPDESK_ROLE_PERMISSIONS, HelpdeskPermission, HelpdeskRole
 
@@ -86,3 +87,122 @@ def locked_out_until(
         latest[key] = max(latest.get(key, attempt.last_attempt_at), attempt.last_attempt_at)
     ends = [latest[key] + cool_off for key, count in failures.items() if count >= limit]
     return max(ends) if ends else None
+# --- Acting on people -----------------------------------------------------------------------------
+
+
+def person_action_problem(*, is_helpdesk_staff: bool, is_self: bool) -> str | None:
+    """Operators act on the people of organisations: never on helpdesk staff, never on
+    themselves (a colleague does that, or a superuser for staff accounts)."""
+    if is_self:
+        return "You cannot do this to your own account. Ask another operator"
+    if is_helpdesk_staff:
+        return "This is a helpdesk account. Only a superuser can change helpdesk accounts"
+    return None
+
+
+@dataclass(frozen=True)
+class AdministratorCandidate:
+    """What deciding whether the helpdesk may make someone an administrator needs to know."""
+
+    person: str  # their name, for the message
+    organisation: str  # its name, for the message
+    organisation_registered: bool
+    organisation_suspended: bool
+    role: str | None  # their role in the organisation (an active membership), or None
+    membership_suspended: bool  # a membership of an earlier, suspended registration
+    invited_role: str | None  # the role of a pending invitation there, or None
+
+
+def make_administrator_problem(candidate: AdministratorCandidate) -> str | None:
+    """The person must already be one of the organisation's people (a member or viewer) or have
+    a pending invitation there: the helpdesk never adds a stranger to an organisation."""
+    c = candidate
+    if not c.organisation_registered:
+        return f"{c.organisation} is not registered, so it has no administrators"
+    if c.organisation_suspended:
+        return f"The registration of {c.organisation} is suspended. Reinstate it first"
+    if c.role is not None and Role(c.role) == Role.ADMINISTRATOR:
+        return f"{c.person} is already an administrator of {c.organisation}"
+    if c.role is not None:
+        return None
+    if c.invited_role is not None:
+        if Role(c.invited_role) == Role.ADMINISTRATOR:
+            return f"{c.person} is already invited to {c.organisation} as an administrator"
+        return None
+    if c.membership_suspended:
+        return (
+            f"{c.person} belonged to an earlier registration of {c.organisation}, which was "
+            "suspended. An administrator of the organisation must invite them again"
+        )
+    return (
+        f"{c.person} is not a member of {c.organisation} and has no invitation there. The "
+        "helpdesk can only make one of its people, or someone invited, an administrator"
+    )
+
+
+# --- Unlocking an account -------------------------------------------------------------------------
+
+
+def is_locked_out(
+    *,
+    failures: int,
+    limit: int,
+    last_failure: datetime.datetime,
+    cool_off: datetime.timedelta,
+    now: datetime.datetime,
+) -> bool:
+    """Locked out: `limit` failed sign-ins or more, the last of them less than `cool_off` ago."""
+    return failures >= limit and now < last_failure + cool_off
+
+
+# --- HQ and branches ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationPlace:
+    """Where an organisation sits among HQs and branches."""
+
+    pk: int
+    label: str  # "Name (CODE)", for messages
+    is_headquarters: bool
+    parent_id: int | None
+    has_branches: bool
+
+
+def hq_link_problem(
+    *,
+    site: OrganisationPlace,
+    hq: OrganisationPlace,
+    publishes_for_itself: bool,
+    site_administrator_asked: bool,
+) -> str | None:
+    """Whether the helpdesk may put `site` under `hq` (one level deep: an HQ has branches, a site
+    has at most one HQ). `publishes_for_itself`: the site registered on its own, so once linked
+    its HQ still could not publish for it (publishing/site_rules.py); such a site is never put
+    under an HQ silently: only when its own administrator asked for it."""
+    if site.pk == hq.pk:
+        return f"{site.label} cannot be its own HQ"
+    if site.is_headquarters or site.has_branches:
+        return f"{site.label} is a headquarters. An HQ cannot be linked under another HQ"
+    if not hq.is_headquarters:
+        return f"{hq.label} is not a headquarters. A site can only be linked to an HQ"
+    if hq.parent_id is not None:
+        return f"{hq.label} belongs to another HQ, so it cannot have branches"
+    if site.parent_id == hq.pk:
+        return f"{site.label} is already a branch of {hq.label}"
+    if site.parent_id is not None:
+        return f"{site.label} is a branch of another HQ. Unlink it from that HQ first"
+    if publishes_for_itself and not site_administrator_asked:
+        return (
+            f"{site.label} registered on its own, so it speaks for itself. Link it to an HQ only "
+            "when its administrator asks: tick the box and say who asked in the reason"
+        )
+    return None
+
+
+def hq_unlink_problem(*, site: OrganisationPlace, expected_parent_id: int | None) -> str | None:
+    if site.parent_id is None:
+        return f"{site.label} is not a branch of any HQ"
+    if expected_parent_id is not None and site.parent_id != expected_parent_id:
+        return f"{site.label} moved to another HQ after you opened this page. Check it again"
+    return None

@@ -100,6 +100,8 @@ def requires(requirement: Requirement, *, post: Permission | HelpdeskPermission 
             if needed is Access.SIGNED_IN:
                 return view(request, *args, **kwargs)
             if request.membership is None:
+                if getattr(request, "suspended_organisation", None) is not None:
+                    return render(request, "organisations/suspended.html", status=403)
                 return render(request, "organisations/no_organisation.html", status=403)
             if not membership_has_permission(request.membership, needed):
                 raise PermissionDenied(needed.label)

@@ -10,6 +10,7 @@ def current_organisation(request):
     return {
         "current_membership": membership,
         "current_organisation": getattr(request, "organisation", None),
+        "suspended_organisation": getattr(request, "suspended_organisation", None),
         "current_permissions": {p.value for p in permissions_for(membership)},
         "service_name": settings.DSPT_SERVICE_NAME,
         # Called only where a template asks (the header, for people without an organisation).

@@ -4,7 +4,7 @@ The current organisation is kept in the session and must be one the person belon
 tenant data only through request.organisation.
 """
 
-from .selectors import membership_current
+from .selectors import membership_current, membership_suspended
 
 SESSION_KEY = "current_organisation_id"
 
@@ -25,12 +25,18 @@ class CurrentOrganisationMiddleware:
             ):
                 request.session[SESSION_KEY] = membership.organisation_id
         _set(request, membership)
+        if membership is None and request.user.is_authenticated:
+            # Only for people with no organisation they can use: is it because the helpdesk
+            # suspended their organisation's registration? (Pages say so instead of a refusal.)
+            suspended = membership_suspended(user=request.user)
+            request.suspended_organisation = suspended.organisation if suspended else None
         return self.get_response(request)
 
 
 def _set(request, membership) -> None:
     request.membership = membership
     request.organisation = membership.organisation if membership is not None else None
+    request.suspended_organisation = None
 
 
 def organisation_switch(request, membership) -> None:

@@ -189,6 +189,11 @@ class Organisation(models.Model):
         max_length=16, choices=RegistrationState.choices, default=RegistrationState.DIRECTORY
     )
     registered_at = models.DateTimeField(null=True, blank=True)
+    # Set by the helpdesk for a disputed registration: its people lose access, its invitations
+    # and registration links stop working; nothing is deleted and the public register is
+    # unchanged. Cleared when the helpdesk reinstates it, or when the rightful owner registers it
+    # through an approved request (the earlier people are then kept without access).
+    suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -233,6 +238,10 @@ class Organisation(models.Model):
     @property
     def is_registered(self) -> bool:
         return self.registration_state == self.RegistrationState.REGISTERED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def is_headquarters(self) -> bool:
@@ -346,6 +355,10 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    # Set when the organisation's registration is suspended (the same moment as the
+    # organisation's suspended_at): the membership is kept but gives no access. Reinstating the
+    # organisation clears it; a new registration through an approved request leaves it set.
+    suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -426,6 +439,15 @@ class PendingRegistration(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Set when the helpdesk approved a request to register: the sector check is waived, and the
+    # link may register an organisation whose registration is suspended.
+    approved_request = models.ForeignKey(
+        "RegistrationRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registration_links",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -451,7 +473,13 @@ class PendingRegistration(models.Model):
 
 class RegistrationRequest(models.Model):
     """A request to register an organisation that may not register itself (not adult social
-    care), kept for the helpdesk to check by hand."""
+    care), kept for the helpdesk to check by hand. The helpdesk approves it (the requester is
+    emailed the link that finishes registering) or rejects it (with the reason emailed)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for the helpdesk"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
 
     ods_code = models.CharField("ODS code", max_length=DIRECTORY_CODE_MAX_LENGTH, db_index=True)
     organisation = models.ForeignKey(
@@ -468,9 +496,24 @@ class RegistrationRequest(models.Model):
     reason = models.TextField(max_length=2000)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_name = models.CharField(max_length=150, blank=True)
+    decision_reason = models.TextField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="open", decided_at__isnull=True)
+                | (~Q(state="open") & Q(decided_at__isnull=False)),
+                name="registration_request_decided_has_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Request to register {self.ods_code} from {self.email}"

@@ -9,8 +9,11 @@ from .roles import Role
 
 
 def membership_current(*, user: User, organisation_id: int | None) -> Membership | None:
-    """The person's membership of the organisation in their session, else their first one."""
-    memberships = Membership.objects.filter(user=user).select_related("organisation")
+    """The person's membership of the organisation in their session, else their first one.
+    A membership of a suspended registration gives no access (see `membership_suspended`)."""
+    memberships = Membership.objects.filter(user=user, suspended_at__isnull=True).select_related(
+        "organisation"
+    )
     if organisation_id is not None:
         chosen = memberships.filter(organisation_id=organisation_id).first()
         if chosen is not None:
@@ -18,27 +21,46 @@ def membership_current(*, user: User, organisation_id: int | None) -> Membership
     return memberships.order_by("organisation__name", "pk").first()
 
 
+def membership_suspended(*, user: User) -> Membership | None:
+    """A membership the person has lost with their organisation's suspended registration, for
+    the page that tells them so; None when they have none (asked only when no other works)."""
+    return (
+        Membership.objects.filter(user=user, organisation__suspended_at__isnull=False)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+        .first()
+    )
+
+
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(user=user, suspended_at__isnull=True)
         .select_related("organisation")
         .order_by("organisation__name", "pk")
     )
 
 
 def membership_list(*, organisation: Organisation) -> QuerySet[Membership]:
-    return organisation.memberships.select_related("user").order_by(
-        "user__full_name", "user__email"
+    return (
+        organisation.memberships.filter(suspended_at__isnull=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
     )
 
 
 def membership_get(*, organisation: Organisation, membership_id: int) -> Membership:
     """Raises Membership.DoesNotExist when the id is not one of this organisation's people."""
-    return organisation.memberships.select_related("user").get(pk=membership_id)
+    return (
+        organisation.memberships.filter(suspended_at__isnull=True)
+        .select_related("user")
+        .get(pk=membership_id)
+    )
 
 
 def administrator_count(*, organisation: Organisation) -> int:
-    return organisation.memberships.filter(role=Role.ADMINISTRATOR).count()
+    return organisation.memberships.filter(
+        role=Role.ADMINISTRATOR, suspended_at__isnull=True
+    ).count()
 
 
 def invitation_pending_list(*, organisation: Organisation) -> QuerySet[Invitation]:

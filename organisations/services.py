@@ -73,18 +73,28 @@ class RegistrationLinkError(ServiceError):
         self.status = status
 
 
-def registration_problem(*, organisation: Organisation | None, ods_code: str) -> str | None:
+def registration_problem(
+    *, organisation: Organisation | None, ods_code: str, approved: bool = False
+) -> str | None:
     """Why this organisation cannot be registered now, or None when it can.
 
     Only what anyone can see without an email address: the public search already shows whether an
     organisation is registered. Whether it may register itself is `needs_helpdesk`.
+    `approved`: through a request the helpdesk approved, which may register an organisation whose
+    registration is suspended (the rightful owner of a disputed registration), never one in use.
     """
     if organisation is None:
         return (
             f"We cannot find the ODS code {ods_code} in the national directory. "
             "Check the code and try again"
         )
-    if organisation.is_registered:
+    if organisation.is_registered and organisation.is_suspended:
+        if not approved:
+            return (
+                f"The registration of {organisation.name} ({organisation.ods_code}) is suspended "
+                "while the helpdesk checks who should run it. Contact the helpdesk"
+            )
+    elif organisation.is_registered:
         return (
             f"{organisation.name} ({organisation.ods_code}) is already registered. "
             "Ask one of its administrators to invite you"
@@ -125,7 +135,12 @@ def registration_hq_note(*, organisation: Organisation) -> str | None:
     )
 
 
-def _registration_refusal(organisation: Organisation) -> str | None:
+def _registration_refusal(organisation: Organisation, *, approved: bool = False) -> str | None:
+    if approved:
+        # The helpdesk's decision waives the sector check.
+        return registration_problem(
+            organisation=organisation, ods_code=organisation.ods_code, approved=True
+        )
     problem = registration_problem(organisation=organisation, ods_code=organisation.ods_code)
     if problem is None and needs_helpdesk(organisation=organisation):
         problem = helpdesk_reason(organisation=organisation)
@@ -138,6 +153,7 @@ def registration_start(
     email: str,
     link_for: Callable[[str], str],
     actor: Actor | None = None,
+    approved_request: RegistrationRequest | None = None,
 ) -> PendingRegistration | None:
     """Emails the address a single-use link that finishes registering the organisation.
 
@@ -145,6 +161,7 @@ def registration_start(
     whether it has an account or whether the organisation can still be registered. Returns the
     pending registration, or None when the email explained why it cannot go ahead.
     `link_for(token)` turns the token into the absolute link; the actor's address is kept with it.
+    `approved_request`: the helpdesk approved this request (see `registration_approved_problem`).
     """
     email = User.objects.normalize_email(email).strip().lower()
     organisation = Organisation.objects.select_related("parent").get(pk=organisation_id)
@@ -155,7 +172,7 @@ def registration_start(
         "has_account": has_account,
     }
     subject = f"Registering {organisation.name} on the {settings.DSPT_SERVICE_NAME}"
-    problem = _registration_refusal(organisation)
+    problem = _registration_refusal(organisation, approved=approved_request is not None)
     pending = None
     if problem:
         context["problem"] = problem
@@ -178,6 +195,7 @@ def registration_start(
                 created_at=now,
                 expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS),
                 ip_address=actor.ip_address if actor is not None else None,
+                approved_request=approved_request,
             )
         context.update({"pending": pending, "link": link_for(token)})
         body = render_to_string("organisations/email/registration_link.txt", context)
@@ -221,23 +239,35 @@ def registration_link_problem(*, pending: PendingRegistration) -> RegistrationLi
             status=410,
         )
     organisation = pending.organisation
-    if organisation.is_registered:
+    approved = pending.approved_request_id is not None
+    if organisation.is_suspended and not approved:
+        return RegistrationLinkError(
+            f"The registration of {organisation.name} ({organisation.ods_code}) is suspended "
+            "while the helpdesk checks who should run it. Contact the helpdesk",
+            status=409,
+        )
+    if organisation.is_registered and not (approved and organisation.is_suspended):
         return RegistrationLinkError(
             f"{organisation.name} ({organisation.ods_code}) was registered by someone else after "
             "you asked for this link. Ask one of its administrators to invite you",
             status=409,
         )
-    problem = _registration_refusal(organisation)
+    problem = _registration_refusal(organisation, approved=approved)
     if problem:
         return RegistrationLinkError(problem, status=409)
     return None
 
 
-def organisation_register(*, organisation_id: int, user: User) -> Membership:
+def organisation_register(
+    *, organisation_id: int, user: User, approved: bool = False
+) -> Membership:
     """Registers a directory organisation; the person becomes its first administrator.
 
     Locks the organisation row so two people registering the same code at once cannot both win.
     Callers have proved the person holds the email address (see `registration_complete`).
+    `approved`: through a request the helpdesk approved, which may register an organisation whose
+    registration is suspended: it is registered afresh, and the people of the suspended
+    registration keep their (suspended) memberships, without access.
     """
     with transaction.atomic():
         organisation = (
@@ -245,13 +275,23 @@ def organisation_register(*, organisation_id: int, user: User) -> Membership:
             .select_related("parent")
             .get(pk=organisation_id)
         )
-        problem = _registration_refusal(organisation)
+        problem = _registration_refusal(organisation, approved=approved)
         if problem:
             raise RegistrationError(problem)
         organisation.registration_state = Organisation.RegistrationState.REGISTERED
         organisation.registered_at = timezone.now()
-        organisation.save(update_fields=["registration_state", "registered_at", "updated_at"])
+        organisation.suspended_at = None
+        organisation.save(
+            update_fields=["registration_state", "registered_at", "suspended_at", "updated_at"]
+        )
         OrganisationProfile.objects.get_or_create(organisation=organisation)
+        earlier = Membership.objects.filter(user=user, organisation=organisation).first()
+        if earlier is not None:
+            # The new owner was one of the suspended registration's people.
+            earlier.role = Role.ADMINISTRATOR
+            earlier.suspended_at = None
+            earlier.save(update_fields=["role", "suspended_at", "updated_at"])
+            return earlier
         return Membership.objects.create(
             user=user, organisation=organisation, role=Role.ADMINISTRATOR
         )
@@ -302,7 +342,11 @@ def registration_complete(
                 status=403,
             )
         try:
-            membership = organisation_register(organisation_id=pending.organisation_id, user=user)
+            membership = organisation_register(
+                organisation_id=pending.organisation_id,
+                user=user,
+                approved=pending.approved_request_id is not None,
+            )
         except RegistrationError as error:
             raise RegistrationLinkError(error.message, status=409) from error
         pending.completed_at = timezone.now()
@@ -313,7 +357,8 @@ def registration_complete(
             event=Event.ORGANISATION_REGISTERED,
             user=membership.user,
             organisation=membership.organisation,
-            detail=f"Confirmed by the link emailed to {pending.email}",
+            detail=f"Confirmed by the link emailed to {pending.email}"
+            + (" (approved by the helpdesk)" if pending.approved_request_id else ""),
         )
         return membership
 
@@ -400,7 +445,7 @@ def _lock_administrators(organisation: Organisation) -> int:
     """
     admins = list(
         Membership.objects.select_for_update()
-        .filter(organisation=organisation, role=Role.ADMINISTRATOR)
+        .filter(organisation=organisation, role=Role.ADMINISTRATOR, suspended_at__isnull=True)
         .values_list("pk", flat=True)
     )
     return len(admins)
@@ -418,6 +463,7 @@ def membership_change_role(
         administrator_count = _lock_administrators(organisation)
         membership = (
             organisation.memberships.select_for_update()
+            .filter(suspended_at__isnull=True)
             .select_related("user")
             .get(pk=membership_id)
         )
@@ -452,6 +498,7 @@ def membership_remove(
         administrator_count = _lock_administrators(organisation)
         membership = (
             organisation.memberships.select_for_update()
+            .filter(suspended_at__isnull=True)
             .select_related("user")
             .get(pk=membership_id)
         )
@@ -487,15 +534,19 @@ def invitation_create(
     invited_by: User,
     accept_url_for: Callable[[str], str],
     actor: Actor | None = None,
+    record: Callable[[Invitation], object] | None = None,
 ) -> Invitation:
     """Creates an invitation and emails its single-use link.
 
     `accept_url_for(token)` turns the token into the absolute link; only a hash of the token is
     stored, so the link cannot be recovered from the database. A pending invitation for the same
-    address is replaced so only the newest link works.
+    address is replaced so only the newest link works. `record(invitation)` writes the audit
+    event instead of "Invitation sent" (the helpdesk sending one again records its own).
     """
     email = User.objects.normalize_email(email).strip().lower()
-    if organisation.memberships.filter(user__email__iexact=email).exists():
+    if organisation.memberships.filter(
+        user__email__iexact=email, suspended_at__isnull=True
+    ).exists():
         raise ServiceError(f"{email} is already a member of {organisation.name}")
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -512,13 +563,16 @@ def invitation_create(
             created_at=now,
             expires_at=now + timedelta(days=settings.DSPT_INVITATION_DAYS),
         )
-        audit_record(
-            actor=actor,
-            event=Event.INVITATION_SENT,
-            user=invited_by,
-            organisation=organisation,
-            detail=f"{invitation.email} as {invitation.get_role_display().lower()}",
-        )
+        if record is not None:
+            record(invitation)
+        else:
+            audit_record(
+                actor=actor,
+                event=Event.INVITATION_SENT,
+                user=invited_by,
+                organisation=organisation,
+                detail=f"{invitation.email} as {invitation.get_role_display().lower()}",
+            )
         context = {
             "invitation": invitation,
             "accept_url": accept_url_for(token),
@@ -555,6 +609,12 @@ def invitation_find(*, token: str) -> Invitation | None:
 
 
 def invitation_problem(*, invitation: Invitation) -> InvitationError | None:
+    if invitation.organisation.is_suspended:
+        return InvitationError(
+            f"The registration of {invitation.organisation.name} is suspended while the helpdesk "
+            "checks who should run it, so this invitation cannot be used now. Contact the helpdesk",
+            status=409,
+        )
     if invitation.accepted_at is not None or invitation.cancelled_at is not None:
         return InvitationError(
             "This invitation link has already been used or was cancelled. Ask an administrator "
@@ -614,9 +674,14 @@ def invitation_accept(
                 f"{user.email}. Sign out, then open the link again",
                 status=403,
             )
-        membership, _created = Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
         )
+        if not created and membership.suspended_at is not None:
+            # One of the people of an earlier, suspended registration, invited by the new one.
+            membership.role = invitation.role
+            membership.suspended_at = None
+            membership.save(update_fields=["role", "suspended_at", "updated_at"])
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])

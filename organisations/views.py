@@ -39,6 +39,8 @@ REGISTRATION_SESSION_KEY = "registration_ods_code"
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "organisations/start.html")
+    if request.organisation is None and getattr(request, "suspended_organisation", None):
+        return render(request, "organisations/suspended.html")
     context = {"mfa_enabled": mfa_enabled(user=request.user)}
     if request.organisation is not None:
         context["branch_count"] = selectors.branch_list(organisation=request.organisation).count()

@@ -83,3 +83,29 @@ def world(
         viewer=viewer,
         outsider=outsider,
     )
+
+
+# --- Helpdesk staff -------------------------------------------------------------------------------
+
+
+def _helpdesk_staff(email: str, full_name: str, role: str):
+    from helpdesk.models import Operator
+
+    from .factories import UserFactory
+
+    user = UserFactory(email=email, full_name=full_name)
+    Operator.objects.create(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def helpdesk_operator(db):
+    """Helpdesk staff who act on cases (sign in with tests/people.py `as_person` and a
+    `verified_device`)."""
+    return _helpdesk_staff("jo.bloggs@helpdesk.example", "Jo Bloggs", "operator")
+
+
+@pytest.fixture
+def helpdesk_auditor(db):
+    """Helpdesk staff who only read."""
+    return _helpdesk_staff("al.auditor@helpdesk.example", "Al Auditor", "auditor")

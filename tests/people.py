@@ -21,7 +21,11 @@ from helpdesk.models import Notice, Operator
 from helpdesk.roles import HelpdeskRole
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
-from organisations.services import invitation_create, registration_start
+from organisations.services import (
+    invitation_create,
+    registration_request_store,
+    registration_start,
+)
 from publishing.models import Publication
 
 from .factories import MembershipFactory, OrganisationFactory, UserFactory, bank_build
@@ -121,7 +125,24 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
     colleague = Membership.objects.filter(
         organisation=organisation, role=Role.MEMBER
     ).first() or MembershipFactory(organisation=organisation, role=Role.MEMBER)
+    registration_request = registration_request_store(
+        organisation=organisation,
+        email=f"asking.{organisation.ods_code.lower()}@care.example",
+        full_name="Someone Asking",
+        reason="Someone else registered our care home",
+    )
     return {
+        "helpdesk:request": [registration_request.pk],
+        "helpdesk:suspend": [organisation.ods_code],
+        "helpdesk:reinstate": [organisation.ods_code],
+        "helpdesk:hq-link": [organisation.ods_code],
+        "helpdesk:hq-unlink": [organisation.ods_code],
+        "helpdesk:person": [colleague.user.pk],
+        "helpdesk:make-administrator": [colleague.user.pk, organisation.pk],
+        "helpdesk:unlock": [colleague.user.pk],
+        "helpdesk:reset-two-factor": [colleague.user.pk],
+        "helpdesk:invitation-resend": [invitation.pk],
+        "helpdesk:invitation-cancel": [invitation.pk],
         "people-change-role": [colleague.pk],
         "people-remove": [colleague.pk],
         "invitation-cancel": [invitation.pk],

@@ -335,6 +335,78 @@ MATRIX: dict[str, Row] = {
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
+    # Helpdesk actions (helpdesk/views/actions.py): a page to read, a form only operators send;
+    # an empty or forged form is refused with the reason missing (400).
+    "helpdesk:requests": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:person": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:request": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:suspend": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:reinstate": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:hq-link": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:hq-unlink": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:make-administrator": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:unlock": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:reset-two-factor": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:invitation-resend": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:invitation-cancel": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
     # Nobody here is an operator: on to sign-in, or two-factor.
     # Helpdesk staff only, always with a verified second factor; auditors read, never change.
     "helpdesk:home": Row(

@@ -592,3 +592,35 @@ def public_search(page: Page, query: str):
         row = rows.nth(index)
         found[row.get_by_role("link").inner_text().strip()] = " ".join(row.inner_text().split())
     return found
+
+
+# --- Helpdesk staff -------------------------------------------------------------------------------
+
+
+def helpdesk_staff(email: str, full_name: str, role: str = "operator"):
+    """A helpdesk account (made as `create_operator` would) with an authenticator app set up;
+    returns the app's device, for `sign_in_with_code`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from helpdesk.models import Operator
+    from organisations.models import User
+
+    user = User.objects.create_user(email, PASSWORD, full_name=full_name)
+    Operator.objects.create(user=user, role=role)
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def sign_in_with_code(page: Page, device, *, then: str, next_heading: str) -> None:
+    """Signs in with the password, then the code the person's app shows now; opens `then`."""
+    from django_otp.oath import totp
+
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(device.user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Enter your code", level=1)).to_be_visible()
+    page.get_by_label("Code", exact=True).fill(f"{totp(device.bin_key):06d}")
+    page.locator("main").get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Enter your code", level=1)).to_have_count(0)
+    page.goto(then)
+    expect(page.get_by_role("heading", name=next_heading, level=1)).to_be_visible()
