@@ -29,6 +29,7 @@ class Event(models.TextChoices):
     EXPORT_REQUESTED = "export_requested", "Document requested"
     EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
     HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
+    PUBLICATION_WITHDRAWN = "publication_withdrawn", "Publication withdrawn by the helpdesk"
 
 
 class AuditEvent(models.Model):

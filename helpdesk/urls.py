@@ -1,9 +1,14 @@
 from django.urls import path
 
-from .views import home
+from .views import home, withdraw
 
 app_name = "helpdesk"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path(
+        "publications/<int:pk>/withdraw/",
+        withdraw.publication_withdraw,
+        name="publication-withdraw",
+    ),
 ]

@@ -133,6 +133,7 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "document-job-retry": [job.pk],
         "certificate-verify": [publication.verification_code],
         "organisation-public": [organisation.ods_code],
+        "helpdesk:publication-withdraw": [publication.pk],
     }
 
 
