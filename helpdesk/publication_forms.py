@@ -32,3 +32,12 @@ class WithdrawPublicationForm(forms.Form):
         if problem:
             raise forms.ValidationError(problem)
         return " ".join(reason.split())
+
+
+class PublicationFindForm(forms.Form):
+    q = forms.CharField(
+        label="ODS code or certificate code",
+        help_text="For example, VAB12 or ABCDE-FGHJK-MNPQR-STVWX",
+        max_length=100,
+        error_messages={"required": "Enter an ODS code or a certificate code"},
+    )

@@ -1,16 +1,18 @@
-"""Reading publications for the helpdesk's withdraw page (kept apart from selectors.py, which
-the permission check imports on every request and so stays light)."""
+"""Reading publications for the helpdesk's publications and withdraw pages (kept apart from
+selectors.py, which the permission check imports on every request and so stays light)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from organisations.models import Organisation
+from organisations.ods import normalise_ods_code
 from publishing.coverage import deciding_publication
 from publishing.models import Publication
-from publishing.selectors import latest_publications
+from publishing.selectors import LATEST_FIRST, latest_publications
 from register.search import organisation_statuses
 from register.status import PublicStatus
+from register.views import normalise_code
 
 
 @dataclass(frozen=True)
@@ -84,4 +86,43 @@ def publication_case(*, publication: Publication) -> PublicationCase:
             )
             for site in sites
         ],
+    )
+
+
+@dataclass(frozen=True)
+class PublicationsFound:
+    """The publications of the organisation a helpdesk search named (latest first)."""
+
+    organisation: Organisation | None
+    publications: list[Publication]
+    by_certificate: Publication | None = None  # the publication whose certificate code was typed
+
+
+def publications_find(*, query: str) -> PublicationsFound:
+    """An organisation's publications by its ODS code, or by any certificate code of theirs
+    (typed as people copy them: any case, spaces or hyphens). Two queries at most."""
+    code = normalise_code(query)
+    by_certificate = None
+    organisation = None
+    if code is not None:
+        by_certificate = (
+            Publication.objects.select_related("organisation")
+            .only("pk", "organisation")
+            .filter(verification_code=code)
+            .first()
+        )
+        organisation = by_certificate.organisation if by_certificate else None
+    if organisation is None:
+        ods_code = normalise_ods_code(query.strip())
+        organisation = Organisation.objects.filter(ods_code=ods_code).first() if ods_code else None
+    if organisation is None:
+        return PublicationsFound(organisation=None, publications=[])
+    publications = list(
+        Publication.objects.filter(organisation=organisation)
+        .select_related("bank")
+        .defer("answers_snapshot", "profile_snapshot", "action_plan")
+        .order_by(*LATEST_FIRST)
+    )
+    return PublicationsFound(
+        organisation=organisation, publications=publications, by_certificate=by_certificate
     )

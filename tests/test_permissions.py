@@ -342,6 +342,11 @@ MATRIX: dict[str, Row] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 200),
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
+    "helpdesk:publication-find": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     # Any organisation's publication; the empty POST is refused for want of a reason.
     "helpdesk:publication-withdraw": Row(
         HELPDESK_READ,

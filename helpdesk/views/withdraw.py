@@ -5,17 +5,39 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from assessments.vocabulary import REGISTERED_NOT_PUBLISHED
 from audit.services import Actor
 from helpdesk import publication_selectors, services
-from helpdesk.publication_forms import WithdrawPublicationForm
+from helpdesk.publication_forms import PublicationFindForm, WithdrawPublicationForm
 from helpdesk.roles import HelpdeskPermission, HelpdeskRole
 from helpdesk.selectors import helpdesk_role_of
 from organisations.access import requires
 
 READ = HelpdeskPermission.READ
 ACT = HelpdeskPermission.ACT
+
+
+@require_GET
+@requires(READ)
+def publication_find(request: HttpRequest) -> HttpResponse:
+    """An organisation's publications, by its ODS code or a certificate code, each leading to
+    its withdraw page."""
+    form = PublicationFindForm(request.GET or None)
+    found = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            found = publication_selectors.publications_find(query=form.cleaned_data["q"])
+            if found.organisation is None:
+                form.add_error("q", "No organisation or certificate has that code")
+                status = 404
+        else:
+            status = 400
+    return render(
+        request, "helpdesk/publication_find.html", {"form": form, "found": found}, status=status
+    )
 
 
 @requires(READ, post=ACT)

@@ -440,3 +440,33 @@ def test_a_publication_that_does_not_exist(client, operator):
         reverse("helpdesk:publication-withdraw", args=[999999])
     )
     assert response.status_code == 404
+
+
+# Finding a publication ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["ods", "certificate"])
+def test_an_operator_finds_an_organisations_publications(client, operator, mistaken, how):
+    query = "  vab12 " if how == "ods" else mistaken.verification_code.lower().replace("-", " ")
+    response = _signed_in(client, operator).get(reverse("helpdesk:publication-find"), {"q": query})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Langdale House (VAB12)" in html
+    assert html.count("View or withdraw") == 2
+    assert _url(mistaken) in html
+    assert ("The certificate code you entered" in html) is (how == "certificate")
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("", 400, "Enter an ODS code or a certificate code"),
+        ("VNONE9", 404, "No organisation or certificate has that code"),
+        ("ABCDE-FGHJK-MNPQR-STVWX", 404, "No organisation or certificate has that code"),
+    ],
+)
+def test_finding_nothing_says_so(client, operator, query, status, message):
+    response = _signed_in(client, operator).get(reverse("helpdesk:publication-find"), {"q": query})
+    assert response.status_code == status
+    assert 'class="nhsuk-error-summary"' in response.content.decode()
+    assert message in response.content.decode()
