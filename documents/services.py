@@ -52,10 +52,10 @@ class CertificateWithdrawn(JobNotAllowed):
 def certificate_refused(*, job: DocumentJob) -> Publication | None:
     """The withdrawn publication when `job` is a certificate that must no longer be handed out;
     None for every other job."""
-    if job.kind != DocumentJob.Kind.CERTIFICATE or job.publication_id is None:
+    if job.kind != DocumentJob.Kind.CERTIFICATE:
         return None
     publication = job.publication
-    return publication if publication.is_withdrawn else None
+    return publication if publication is not None and publication.is_withdrawn else None
 
 
 class JobNotStarted(Exception):
