@@ -47,6 +47,7 @@ class Event(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor_reset", "Two-factor authentication reset by the helpdesk"
     HQ_LINKED = "hq_linked", "Site linked to an HQ by the helpdesk"
     HQ_UNLINKED = "hq_unlinked", "Site unlinked from its HQ by the helpdesk"
+    PUBLICATION_WITHDRAWN = "publication_withdrawn", "Publication withdrawn by the helpdesk"
 
 
 class AuditEvent(models.Model):

@@ -40,6 +40,24 @@ class JobNotAllowed(Exception):
     pass
 
 
+class CertificateWithdrawn(JobNotAllowed):
+    """The helpdesk withdrew the publication: its certificate is not valid, so none is made or
+    handed out (docs/adr/0010-withdrawn-publications.md)."""
+
+    def __init__(self, publication: Publication):
+        super().__init__("This publication was withdrawn: its certificate is not valid")
+        self.publication = publication
+
+
+def certificate_refused(*, job: DocumentJob) -> Publication | None:
+    """The withdrawn publication when `job` is a certificate that must no longer be handed out;
+    None for every other job."""
+    if job.kind != DocumentJob.Kind.CERTIFICATE:
+        return None
+    publication = job.publication
+    return publication if publication is not None and publication.is_withdrawn else None
+
+
 class JobNotStarted(Exception):
     """The task could not be sent (the broker is down): nothing would make the document."""
 
@@ -122,6 +140,8 @@ def _document_job_find_or_start(
             raise JobNotAllowed("This document is made from a publication")
         if kind == DocumentJob.Kind.CERTIFICATE and not earns_certificate(publication.level):
             raise JobNotAllowed("Certificates are only for Standards Met or Standards Exceeded")
+        if kind == DocumentJob.Kind.CERTIFICATE and publication.is_withdrawn:
+            raise CertificateWithdrawn(publication)
         # What was published never changes, so one document per publication is enough.
         subject, fingerprint = f"publication:{publication.pk}", "published"
     existing = DocumentJob.objects.filter(

@@ -36,6 +36,16 @@ def _not_started(request):
     return response
 
 
+def _certificate_withdrawn(request, publication: Publication):
+    """The page that refuses a withdrawn publication's certificate (410: it is gone for good)."""
+    return render(
+        request,
+        "documents/certificate_withdrawn.html",
+        {"publication": publication},
+        status=410,
+    )
+
+
 def _job(request, job_id: int) -> DocumentJob:
     try:
         return request.organisation.document_jobs.get(pk=job_id)
@@ -55,6 +65,8 @@ def _request_document(request, *, kind: str, **source):
             actor=Actor.from_request(request),
             **source,
         )
+    except services.CertificateWithdrawn as error:
+        return _certificate_withdrawn(request, error.publication)
     except services.JobNotAllowed as error:
         raise Http404(str(error)) from error
     except services.JobNotStarted:
@@ -93,6 +105,9 @@ def certificate_download(request, publication_id: int):
 @requires(Permission.VIEW_ORGANISATION)
 def document_job(request, job_id: int):
     job = _job(request, job_id)
+    withdrawn = services.certificate_refused(job=job)
+    if withdrawn is not None:
+        return _certificate_withdrawn(request, withdrawn)
     return render(
         request, "documents/document_job.html", {"job": job, "stale": jobs.job_is_stale(job)}
     )
@@ -101,8 +116,12 @@ def document_job(request, job_id: int):
 @requires(Permission.VIEW_ORGANISATION)
 @require_POST
 def document_job_retry(request, job_id: int):
+    job = _job(request, job_id)
+    withdrawn = services.certificate_refused(job=job)
+    if withdrawn is not None:
+        return _certificate_withdrawn(request, withdrawn)
     try:
-        job = services.document_job_retry(job=_job(request, job_id))
+        job = services.document_job_retry(job=job)
     except services.JobNotStarted:
         return _not_started(request)
     return redirect(job)
@@ -111,6 +130,10 @@ def document_job_retry(request, job_id: int):
 @requires(Permission.VIEW_ORGANISATION)
 def document_job_file(request, job_id: int):
     job = _job(request, job_id)
+    withdrawn = services.certificate_refused(job=job)
+    if withdrawn is not None:
+        # Made before the withdrawal: the file is kept, never handed out again.
+        return _certificate_withdrawn(request, withdrawn)
     if job.state != DocumentJob.State.READY or not job.file:
         raise Http404("This document is not ready")
     try:

@@ -4,25 +4,52 @@ organisation, a reason; each records its event in the audit trail in its own tra
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from assessments.vocabulary import format_date
+from assessments.vocabulary import format_date, level_label
 from audit.models import Event
 from audit.services import Actor, audit_record
-from organisations.models import User
+from organisations.models import Membership, User
+from organisations.roles import Role
 from organisations.services import ServiceError
+from publishing.models import Publication
+from register.search import organisation_statuses
 
 from .models import Notice, Operator
-from .roles import HelpdeskRole
-from .rules import notice_expiry_problem
+from .roles import HelpdeskPermission, HelpdeskRole
+from .rules import helpdesk_role_may, notice_expiry_problem, reason_problem
+from .selectors import helpdesk_role_of
+
+logger = logging.getLogger(__name__)
+
+
+class ActionRefused(Exception):
+    """A helpdesk action that cannot be done, with a message the operator can act on."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field  # the form field the message belongs to, when it is about one
+
+
+def _operator_only(actor: Actor) -> User:
+    """The acting operator's account; PermissionDenied for anyone who may not change cases
+    (auditors, people who are not helpdesk staff, nobody)."""
+    user = actor.user
+    if user is None or not helpdesk_role_may(helpdesk_role_of(user), HelpdeskPermission.ACT):
+        raise PermissionDenied("Only helpdesk operators can do this")
+    return user
 
 
 def operator_create(
@@ -151,3 +178,97 @@ def notice_withdraw(*, notice_id: int, actor: Actor) -> Notice:
             detail=f"{name} withdrew the notice “{notice.title}”",
         )
     return notice
+# Withdrawing a publication --------------------------------------------------------------------
+
+
+def _withdrawal_summary(publication: Publication) -> str:
+    """ "the 2025-26 Standards Met publication" """
+    return f"the {publication.bank.year} {level_label(publication.level)} publication"
+
+
+def publication_withdraw(*, publication: Publication, reason: str, actor: Actor) -> Publication:
+    """Withdraws a publication made in error or by fraud: it stays on record, marked withdrawn,
+    and from then on decides no status (the organisation and the sites it listed fall back to
+    the publication before it, or none), its certificate is refused and its code is checked as
+    withdrawn (docs/adr/0010-withdrawn-publications.md).
+
+    Operators only; `reason` as `reason_problem` wants it. The row is locked, so two operators
+    pressing at once withdraw it once: the second is told it was already withdrawn. The audit
+    event belongs to the organisation (its administrators see it on Activity) and names the
+    operator. The organisation's administrators are emailed once the change is committed.
+
+    No cache holds a status (the register works each one out per request from the database), so
+    nothing needs invalidating: the public pages show the new status on the next request.
+    """
+    user = _operator_only(actor)
+    problem = reason_problem(reason)
+    if problem:
+        raise ActionRefused(problem, field="reason")
+    reason = " ".join(reason.split())
+    with transaction.atomic():
+        locked = (
+            Publication.objects.select_for_update(of=("self",))
+            .select_related("bank", "organisation")
+            .get(pk=publication.pk)
+        )
+        if locked.is_withdrawn:
+            raise ActionRefused(
+                f"{_withdrawal_summary(locked).capitalize()} was already withdrawn on "
+                f"{format_date(timezone.localdate(locked.withdrawn_at))} by "
+                f"{locked.withdrawn_by_name}: nothing was changed"
+            )
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = user
+        locked.withdrawn_by_name = user.full_name or user.email
+        locked.withdrawn_reason = reason
+        locked.save(
+            update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_by_name", "withdrawn_reason"]
+        )
+        audit_record(
+            actor=actor,
+            event=Event.PUBLICATION_WITHDRAWN,
+            organisation=locked.organisation,
+            detail=f"The helpdesk withdrew {_withdrawal_summary(locked)}: {reason}",
+        )
+    _email_withdrawal(locked)
+    return locked
+
+
+def _email_withdrawal(publication: Publication) -> None:
+    """Tells the organisation's active administrators what was withdrawn, why, and what the
+    public register shows now. A mail failure is logged: the withdrawal stands (the Activity page
+    shows it) and the helpdesk can tell them another way."""
+    organisation = publication.organisation
+    recipients = list(
+        Membership.objects.filter(
+            organisation=organisation, role=Role.ADMINISTRATOR, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    status = organisation_statuses(organisations=[organisation])[organisation.pk]
+    base = str(settings.DSPT_SITE_URL).rstrip("/")
+    context = {
+        "service_name": settings.DSPT_SERVICE_NAME,
+        "organisation": organisation,
+        "publication": publication,
+        "withdrawn_on": format_date(timezone.localdate(publication.withdrawn_at)),
+        "status_text": status.text,
+        "publications_url": base + reverse("publication-list"),
+        "public_url": base + reverse("organisation-public", args=[organisation.ods_code]),
+    }
+    try:
+        send_mail(
+            f"{publication.status_text} publication withdrawn: {organisation.name}",
+            render_to_string("helpdesk/email/publication_withdrawn.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+        )
+    except Exception:  # SMTP refused: the change is made and on the Activity page
+        logger.exception(
+            "Could not email %s about the withdrawn publication %s",
+            organisation.ods_code,
+            publication.pk,
+        )

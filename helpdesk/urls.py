@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import actions, cases, home, news
+from .views import actions, cases, home, news, withdraw
 
 app_name = "helpdesk"
 
@@ -39,5 +39,10 @@ urlpatterns = [
         "invitations/<int:invitation_id>/cancel/",
         actions.invitation_cancel,
         name="invitation-cancel",
+    path("publications/", withdraw.publication_find, name="publication-find"),
+    path(
+        "publications/<int:pk>/withdraw/",
+        withdraw.publication_withdraw,
+        name="publication-withdraw",
     ),
 ]

@@ -8,6 +8,10 @@ them, and once an organisation is registered on the portal (a site registered on
 publication counts for it at all, old or new — "where processes & procedures differ, each site
 will need to register individually".
 
+A publication the helpdesk withdrew (made in error or by fraud) never speaks for anyone: every
+rule here skips it, so the organisation falls back to the publication before it, its HQ's, or none
+(ADR 10). The public history still lists it, marked as withdrawn.
+
 A publication is current until the next year's publication deadline. The public register
 (register/status.py) tells people what this means; the reminders (reminders.py) tell
 administrators when it lapses. Both get each organisation's latest publications from
@@ -37,10 +41,15 @@ class PublicationFact:
     published_on: datetime.date  # the date shown (published_at in UK time)
     via_hq_name: str = ""
     via_hq_code: str = ""
+    withdrawn_on: datetime.date | None = None  # set when the helpdesk withdrew it (UK date)
 
     @property
     def is_via_hq(self) -> bool:
         return bool(self.via_hq_code or self.via_hq_name)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
 
 
 # Years and deadlines ------------------------------------------------------------------------------
@@ -83,10 +92,16 @@ def is_current(*, year: str, deadlines: Mapping[str, datetime.date], today: date
 # Which publication speaks for the organisation ---------------------------------------------------
 
 
+def in_force(publications: Iterable[PublicationFact]) -> list[PublicationFact]:
+    """The publications that were not withdrawn, in the order given."""
+    return [fact for fact in publications if not fact.is_withdrawn]
+
+
 def latest_publication(publications: Iterable[PublicationFact]) -> PublicationFact | None:
-    """The publication published last. On an exact tie the organisation's own one wins."""
+    """The publication published last, withdrawn ones left out. On an exact tie the
+    organisation's own one wins."""
     latest: PublicationFact | None = None
-    for fact in publications:
+    for fact in in_force(publications):
         if latest is None:
             latest = fact
             continue
@@ -101,6 +116,9 @@ def deciding_publications(
 ) -> list[PublicationFact]:
     """The publications that may decide an organisation's status.
 
+    - Never a withdrawn one: it is left out before anything else is decided, so a withdrawn own
+      publication does not keep an HQ's from counting, and a withdrawn HQ publication covers
+      nobody.
     - The organisation's own publications, whenever it has any: no HQ publication, older or
       newer, overrules them.
     - None at all when it has none of its own but is registered on the portal: a registered
@@ -108,7 +126,7 @@ def deciding_publications(
       published" until it publishes), so no HQ publication counts for it, old or new.
     - Otherwise the HQ publications that list it.
     """
-    facts = list(publications)
+    facts = in_force(publications)
     own = [fact for fact in facts if not fact.is_via_hq]
     if own:
         return own
@@ -129,7 +147,8 @@ def history_publications(
 ) -> list[PublicationFact]:
     """The publications an organisation's public history lists, in the order given: all its own,
     and the HQ publications that covered it — for an organisation registered at `registered_at`,
-    only those published before then (a later one never spoke for it)."""
+    only those published before then (a later one never spoke for it). Withdrawn publications
+    stay in the history (the page marks them withdrawn); they decide nothing."""
     return [
         fact
         for fact in publications

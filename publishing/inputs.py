@@ -10,7 +10,8 @@ from assessments.models import Assessment, EvidenceItem
 from organisations.models import OrganisationProfile
 
 from . import rules
-from .models import ActionPlanEntry, Publication
+from .models import ActionPlanEntry
+from .selectors import publications_in_force
 
 
 def _rule_inputs(assessment: Assessment):
@@ -27,7 +28,9 @@ def publishing_decision(*, assessment: Assessment, publication_date: date) -> ru
         rules.PreviousPublication(
             year=p.bank.year, level=p.level, published_on=p.published_at.date()
         )
-        for p in Publication.objects.filter(organisation=organisation).select_related("bank")
+        # A withdrawn publication never counted, so it does not spend the once-only allowance
+        # for Approaching Standards (ADR 10).
+        for p in publications_in_force().filter(organisation=organisation).select_related("bank")
     ]
     # Read afresh: the publish flow may have just changed it.
     profile = OrganisationProfile.objects.filter(organisation=organisation).first()

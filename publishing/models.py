@@ -61,6 +61,18 @@ class Publication(models.Model):
     verification_code = models.CharField(
         max_length=32, unique=True, null=True, blank=True, default=None
     )
+    # Withdrawn by the helpdesk (made in error or by fraud): kept, never deleted, and from then on
+    # it decides no status (coverage.py, selectors.py) and its certificate is not valid (ADR 10).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_by_name = models.CharField(max_length=150, blank=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-published_at"]
@@ -89,7 +101,12 @@ class Publication(models.Model):
 
     @property
     def has_certificate(self) -> bool:
-        return vocabulary.earns_certificate(self.level)
+        """A certificate may be downloaded: its level earns one and it has not been withdrawn."""
+        return vocabulary.earns_certificate(self.level) and not self.is_withdrawn
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class PublicationSite(models.Model):

@@ -43,7 +43,7 @@ from organisations.models import Membership, Organisation
 from organisations.roles import Role
 
 from .coverage import PublicationFact, current_until, deciding_publication
-from .models import Publication, ReminderSent
+from .models import ReminderSent
 from .reminder_rules import (
     KINDS,
     OUT_OF_DATE,
@@ -51,7 +51,7 @@ from .reminder_rules import (
     out_of_date_due,
     reminder_due,
 )
-from .selectors import latest_publications
+from .selectors import latest_publications, publications_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -160,10 +160,12 @@ def _published_for_bank(organisation_ids: Sequence[int], bank_id: int) -> set[in
 
     Reminders go only to registered organisations, and a registered organisation speaks for
     itself: an HQ publication that listed it does not decide its status (coverage.py), so it does
-    not excuse it from the reminders either.
+    not excuse it from the reminders either. A withdrawn publication does not count: the
+    organisation has not published for the year until it publishes again.
     """
     return set(
-        Publication.objects.filter(bank_id=bank_id, organisation_id__in=organisation_ids)
+        publications_in_force()
+        .filter(bank_id=bank_id, organisation_id__in=organisation_ids)
         .values_list("organisation_id", flat=True)
         .distinct()
     )

@@ -2,7 +2,9 @@
 
 Which publication is an organisation's latest is worked out here and nowhere else: the publish
 page, the certificate check, the public register and the reminders all ask these functions. Latest
-means published last (`published_at`), the higher id first on an exact tie.
+means published last (`published_at`), the higher id first on an exact tie. A publication the
+helpdesk withdrew is never anyone's latest: every query here leaves it out (ADR 10), so the one
+before it speaks for the organisation again.
 """
 
 from __future__ import annotations
@@ -21,21 +23,29 @@ from .models import Publication, PublicationSite
 LATEST_FIRST = ("-published_at", "-pk")
 
 
+def publications_in_force() -> QuerySet[Publication]:
+    """Every publication that was not withdrawn."""
+    return Publication.objects.filter(withdrawn_at__isnull=True)
+
+
 def publications_latest_first(*, organisation: Organisation | int) -> QuerySet[Publication]:
-    """The organisation's own publications, latest first (not yet evaluated)."""
-    return Publication.objects.filter(organisation=organisation).order_by(*LATEST_FIRST)
+    """The organisation's own publications that were not withdrawn, latest first (not yet
+    evaluated)."""
+    return publications_in_force().filter(organisation=organisation).order_by(*LATEST_FIRST)
 
 
 def publication_latest(*, organisation: Organisation | int) -> Publication | None:
-    """The organisation's own latest publication, with its bank; None when it has not published.
-    One query."""
+    """The organisation's own latest publication (not withdrawn), with its bank; None when it has
+    none. One query."""
     return publications_latest_first(organisation=organisation).select_related("bank").first()
 
 
 def _own_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
-    """Each organisation's own latest publication: one query, one row per organisation."""
+    """Each organisation's own latest publication, withdrawn ones left out: one query, one row
+    per organisation."""
     rows = (
-        Publication.objects.filter(organisation_id__in=organisation_ids)
+        publications_in_force()
+        .filter(organisation_id__in=organisation_ids)
         .annotate(
             row=Window(
                 RowNumber(),
@@ -58,9 +68,12 @@ def _own_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
 
 
 def _hq_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
-    """The latest HQ publication listing each organisation as a site: one query."""
+    """The latest HQ publication listing each organisation as a site, withdrawn ones left out:
+    one query."""
     rows = (
-        PublicationSite.objects.filter(organisation_id__in=organisation_ids)
+        PublicationSite.objects.filter(
+            organisation_id__in=organisation_ids, publication__withdrawn_at__isnull=True
+        )
         .annotate(
             row=Window(
                 RowNumber(),
@@ -93,7 +106,8 @@ def _hq_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
 
 def latest_publications(*, organisation_ids: Sequence[int]) -> dict[int, list[PublicationFact]]:
     """organisation id → the latest publications that may speak for it: its own latest and the
-    latest HQ publication listing it as a site, either or both missing (`[]` when neither).
+    latest HQ publication listing it as a site (never a withdrawn one), either or both missing
+    (`[]` when neither).
     `coverage.deciding_publication` says which of them counts. Two queries whatever the number
     of organisations; none when there are none."""
     if not organisation_ids:

@@ -209,6 +209,19 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
             {"outcome": "unknown", "code": normalised},
             status=404,
         )
+    if publication.is_withdrawn:
+        # Withdrawn by the helpdesk: the page says so and nothing else, never that it is genuine
+        # or current (ADR 10).
+        return render(
+            request,
+            "register/verify.html",
+            {
+                "outcome": "withdrawn",
+                "code": normalised,
+                "publication": publication,
+                "withdrawn_on": timezone.localdate(publication.withdrawn_at),
+            },
+        )
     today = timezone.localdate()
     latest = publishing_selectors.publication_latest(organisation=publication.organisation_id)
     is_later = latest is not None and latest.published_at > publication.published_at

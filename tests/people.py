@@ -158,6 +158,7 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "organisation-public": [organisation.ods_code],
         "helpdesk:case": [organisation.ods_code],
         "helpdesk:case-activity": [organisation.ods_code],
+        "helpdesk:publication-withdraw": [publication.pk],
     }
 
 

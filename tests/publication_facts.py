@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from publishing.coverage import PublicationFact
@@ -38,3 +39,11 @@ BANKS_MOVED = {**BANKS_2025, "2026-27": D(2027, 9, 30)}
 
 MET_2025 = own("2025-26", "met", at(2026, 5, 10, 15))
 MET_2024 = own("2024-25", "met", at(2025, 5, 10))
+
+
+WITHDRAWN_ON = D(2026, 6, 2)
+
+
+def withdrawn(fact: PublicationFact, on: datetime.date = WITHDRAWN_ON) -> PublicationFact:
+    """The same publication, withdrawn by the helpdesk on `on`."""
+    return dataclasses.replace(fact, withdrawn_on=on)

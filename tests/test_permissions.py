@@ -46,7 +46,7 @@ class Row:
     needs: object  # what the view declares (required_access)
     get: tuple[int, ...]
     post: tuple[int, ...]
-    needs_to_change: Permission | None = None  # a stricter permission for POST
+    needs_to_change: Permission | HelpdeskPermission | None = None  # stricter, for POST
 
 
 # Status codes in the order of PEOPLE. 302 for anonymous is the sign-in page; for admin_unverified
@@ -406,6 +406,18 @@ MATRIX: dict[str, Row] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 200),
         (302, 403, 403, 403, 403, 403, 403, 400, 403),
         HELPDESK_ACT,
+    ),
+    "helpdesk:publication-find": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    # Any organisation's publication; the empty POST is refused for want of a reason.
+    "helpdesk:publication-withdraw": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        needs_to_change=HELPDESK_ACT,
     ),
     # Nobody here is an operator: on to sign-in, or two-factor.
     # Helpdesk staff only, always with a verified second factor; auditors read, never change.

@@ -10,12 +10,23 @@ from publishing.coverage import (
     deciding_publication,
     deciding_publications,
     history_publications,
+    in_force,
     is_current,
     latest_publication,
     next_year,
 )
 
-from ..publication_facts import BANKS_2025, BANKS_MOVED, MET_2024, MET_2025, D, at, hq, own
+from ..publication_facts import (
+    BANKS_2025,
+    BANKS_MOVED,
+    MET_2024,
+    MET_2025,
+    D,
+    at,
+    hq,
+    own,
+    withdrawn,
+)
 
 # Years and deadlines ---------------------------------------------------------------------------
 
@@ -143,3 +154,50 @@ def test_deciding_publication(publications, registered, expected):
 def test_history_publications(registered_at, expected):
     facts = [MET_2025, HQ_NEW, HQ_OLD]
     assert history_publications(facts, registered_at=registered_at) == expected
+
+
+# Withdrawn publications (ADR 10) -----------------------------------------------------------------
+
+MET_2025_WITHDRAWN = withdrawn(MET_2025)
+HQ_NEW_WITHDRAWN = withdrawn(HQ_NEW)
+REPUBLISHED = own("2025-26", "met", at(2026, 6, 3))
+
+
+@pytest.mark.parametrize(
+    ("case", "publications", "registered", "expected"),
+    [
+        ("its own withdrawn: the previous own one", [MET_2025_WITHDRAWN, MET_2024], True, MET_2024),
+        ("its only publication withdrawn: none", [MET_2025_WITHDRAWN], True, None),
+        ("withdrawn, whatever the order", [MET_2024, MET_2025_WITHDRAWN], True, MET_2024),
+        ("an HQ's withdrawn: the branch's own", [HQ_NEW_WITHDRAWN, MET_2024], True, MET_2024),
+        ("an HQ's withdrawn, nothing else: none", [HQ_NEW_WITHDRAWN], False, None),
+        ("an HQ's withdrawn: its earlier one", [HQ_NEW_WITHDRAWN, HQ_OLD], False, HQ_OLD),
+        (
+            "withdrawn, then published again",
+            [REPUBLISHED, MET_2025_WITHDRAWN, MET_2024],
+            True,
+            REPUBLISHED,
+        ),
+        (
+            "a withdrawn own one does not hide an HQ's (unregistered data)",
+            [MET_2025_WITHDRAWN, HQ_OLD],
+            False,
+            HQ_OLD,
+        ),
+        ("everything withdrawn", [MET_2025_WITHDRAWN, HQ_NEW_WITHDRAWN], False, None),
+    ],
+)
+def test_a_withdrawn_publication_decides_nothing(case, publications, registered, expected):
+    assert deciding_publication(publications, registered=registered) == expected, case
+
+
+def test_the_latest_publication_skips_withdrawn_ones():
+    assert latest_publication([MET_2025_WITHDRAWN, MET_2024]) == MET_2024
+    assert latest_publication([MET_2025_WITHDRAWN]) is None
+    assert in_force([MET_2025_WITHDRAWN, MET_2024, HQ_NEW_WITHDRAWN]) == [MET_2024]
+
+
+def test_the_history_keeps_withdrawn_publications():
+    facts = [MET_2025_WITHDRAWN, HQ_NEW_WITHDRAWN, MET_2024]
+    assert history_publications(facts, registered_at=None) == facts
+    assert [fact.is_withdrawn for fact in facts] == [True, True, False]

@@ -14,7 +14,17 @@ from register.status import (
     public_status,
 )
 
-from ..publication_facts import BANKS_2025, BANKS_MOVED, MET_2024, MET_2025, D, at, hq, own
+from ..publication_facts import (
+    BANKS_2025,
+    BANKS_MOVED,
+    MET_2024,
+    MET_2025,
+    D,
+    at,
+    hq,
+    own,
+    withdrawn,
+)
 
 # The rule ----------------------------------------------------------------------------------------
 
@@ -466,3 +476,51 @@ def test_cover_ended():
         "this publication, and publishes for itself"
     )
     assert cover_ended(published_at=published, sites=sites[:1]) == []
+
+
+# Withdrawn publications (ADR 10): the public sees the status as if they had never been made ----
+
+WITHDRAWN_CASES = [
+    (
+        "own withdrawn: the previous own",
+        [withdrawn(MET_2025), MET_2024],
+        True,
+        "24/25 Standards Met",
+    ),
+    (
+        "the only one withdrawn, registered",
+        [withdrawn(MET_2025)],
+        True,
+        "Registered, not published",
+    ),
+    ("the only one withdrawn, not registered", [withdrawn(MET_2025)], False, "Not registered"),
+    (
+        "an HQ's withdrawn: the branch's own",
+        [withdrawn(hq("2025-26", "exceeded", at(2026, 5, 20))), MET_2024],
+        True,
+        "24/25 Standards Met",
+    ),
+    (
+        "an HQ's withdrawn, the branch has none: none",
+        [withdrawn(hq("2025-26", "exceeded", at(2026, 5, 20)))],
+        False,
+        "Not registered",
+    ),
+    (
+        "withdrawn, then published again",
+        [own("2025-26", "exceeded", at(2026, 6, 3)), withdrawn(MET_2025)],
+        True,
+        "25/26 Standards Exceeded",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "publications", "registered", "text"), WITHDRAWN_CASES)
+def test_a_withdrawn_publication_is_not_the_public_status(case, publications, registered, text):
+    status = public_status(
+        publications=publications,
+        registered=registered,
+        deadlines=BANKS_2025,
+        today=D(2026, 6, 10),
+    )
+    assert status.text == text, case
