@@ -29,6 +29,8 @@ class Event(models.TextChoices):
     EXPORT_REQUESTED = "export_requested", "Document requested"
     EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
     HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
+    HELPDESK_IMPORT_STARTED = "helpdesk_import_started", "Directory file uploaded for import"
+    HELPDESK_BANK_LOADED = "helpdesk_bank_loaded", "Question bank uploaded and loaded"
 
 
 class AuditEvent(models.Model):

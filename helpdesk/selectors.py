@@ -7,7 +7,7 @@ import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Notice, Operator
+from .models import ImportJob, Notice, Operator
 
 
 def helpdesk_role_of(user) -> str | None:
@@ -28,3 +28,14 @@ def notices_current(*, now: datetime.datetime | None = None) -> QuerySet[Notice]
     return Notice.objects.filter(
         published_at__lte=now, withdrawn_at__isnull=True, expires_on__gte=today
     )
+
+
+def import_jobs_recent(*, limit: int = 50) -> list[ImportJob]:
+    """The latest uploads, newest first."""
+    return list(
+        ImportJob.objects.defer("rejected_rows", "messages", "unknown_values")[:limit]
+    )
+
+
+def import_job_find(*, job_id: int) -> ImportJob | None:
+    return ImportJob.objects.filter(pk=job_id).first()

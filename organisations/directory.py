@@ -203,6 +203,45 @@ def read_directory_file(
     return parsed
 
 
+def directory_format_of(data: bytes) -> str:
+    """ODS or TOOLKIT_EXPORT, from the start of a file: a quick check before a long import is
+    queued. Raises DirectoryFileError for a file the import would refuse as a whole (empty, binary,
+    an old .xls, a CSV layout or header it does not know); an xlsx workbook's header is checked
+    by the import itself."""
+    if not data.strip():
+        raise DirectoryFileError("The file is empty.")
+    if data.startswith(b"PK\x03\x04"):
+        # Only the archive's table of contents: opening the workbook itself reads every shared
+        # string (seconds for a national export). Its header is checked when it is imported.
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                is_workbook = "xl/workbook.xml" in archive.namelist()
+        except zipfile.BadZipFile:
+            is_workbook = False
+        if not is_workbook:
+            raise DirectoryFileError(
+                "The file is a zip archive but not an Excel .xlsx workbook that can be read."
+            )
+        return TOOLKIT_EXPORT
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise DirectoryFileError(
+            "This is an old-style Excel .xls workbook. Save it as .xlsx or CSV and try again."
+        )
+    text = _decode(data)
+    try:
+        first = next((row for row in csv.reader(io.StringIO(text)) if not _is_blank(row)), None)
+    except csv.Error as error:
+        raise DirectoryFileError(f"The file cannot be read as CSV ({error}).") from None
+    if first is None:
+        raise DirectoryFileError("The file is empty.")
+    if _looks_like_header(first):
+        _match_header(first)
+        return TOOLKIT_EXPORT
+    if len(first) != ODS_COLUMN_COUNT:
+        raise DirectoryFileError(_unrecognised_first_row(first))
+    return ODS
+
+
 def guess_sector(path: str | Path) -> str | None:
     """The sector an ODS file's name implies (`ods-etr-2023.csv` holds NHS trusts), if any."""
     words = re.split(r"[^a-z0-9]+", Path(path).stem.lower())

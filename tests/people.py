@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, Document
 from documents.models import DocumentJob
-from helpdesk.models import Operator
+from helpdesk.models import ImportJob, Operator
 from helpdesk.roles import HelpdeskRole
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
@@ -136,6 +136,23 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
     }
 
 
+def import_job_build(*, uploaded_by) -> ImportJob:
+    """A finished directory import with one rejected row (helpdesk uploads are no organisation's)."""
+    job = ImportJob(
+        kind=ImportJob.Kind.TOOLKIT_EXPORT,
+        state=ImportJob.State.DONE,
+        uploaded_by=uploaded_by,
+        uploaded_by_name=uploaded_by.full_name,
+        file_name="organisation-search.csv",
+        created=1,
+        rejected=1,
+        rejected_rows=[[3, "the organisation name is empty"]],
+    )
+    job.file.save("organisation-search.csv", ContentFile(b"Code,Organisation Name\n"), save=False)
+    job.save()
+    return job
+
+
 def world_build(*, organisation, other_organisation, administrator, member, viewer, outsider):
     """Everyone of PEOPLE (as `as_person` takes them), every named URL of the project with the
     first organisation's objects ("ours") and with the other's ("theirs"), and the forged POST
@@ -168,7 +185,12 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         email="someone.registering@care.example",
         link_for=lambda token: registration_tokens.append(token) or f"http://t/{token}",
     )
+    import_job = import_job_build(uploaded_by=people["operator"][0])
     fixed = {
+        "helpdesk:import": [import_job.pk],
+        "helpdesk:import-status": [import_job.pk],
+        "helpdesk:import-rejected": [import_job.pk],
+        "helpdesk:import-retry": [import_job.pk],
         "register-complete": [registration_tokens[0]],
         "password-reset-confirm": ["MQ", "not-a-token"],
         "assessment-overview": [bank.year],
