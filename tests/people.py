@@ -137,7 +137,7 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
 
 
 def import_job_build(*, uploaded_by) -> ImportJob:
-    """A finished directory import with one rejected row (helpdesk uploads are no organisation's)."""
+    """A finished directory import with one rejected row (uploads belong to no organisation)."""
     job = ImportJob(
         kind=ImportJob.Kind.TOOLKIT_EXPORT,
         state=ImportJob.State.DONE,
