@@ -32,9 +32,7 @@ def notices_current(*, now: datetime.datetime | None = None) -> QuerySet[Notice]
 
 def import_jobs_recent(*, limit: int = 50) -> list[ImportJob]:
     """The latest uploads, newest first."""
-    return list(
-        ImportJob.objects.defer("rejected_rows", "messages", "unknown_values")[:limit]
-    )
+    return list(ImportJob.objects.defer("rejected_rows", "messages", "unknown_values")[:limit])
 
 
 def import_job_find(*, job_id: int) -> ImportJob | None:
