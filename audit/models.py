@@ -48,6 +48,8 @@ class Event(models.TextChoices):
     HQ_LINKED = "hq_linked", "Site linked to an HQ by the helpdesk"
     HQ_UNLINKED = "hq_unlinked", "Site unlinked from its HQ by the helpdesk"
     PUBLICATION_WITHDRAWN = "publication_withdrawn", "Publication withdrawn by the helpdesk"
+    HELPDESK_IMPORT_STARTED = "helpdesk_import_started", "Directory file uploaded for import"
+    HELPDESK_BANK_LOADED = "helpdesk_bank_loaded", "Question bank uploaded and loaded"
 
 
 class AuditEvent(models.Model):

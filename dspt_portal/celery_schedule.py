@@ -21,6 +21,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    # The same for the helpdesk's directory imports (helpdesk/imports.py).
+    "fail-abandoned-import-jobs": {
+        "task": "helpdesk.fail_abandoned_import_jobs",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     # Evidence files no row refers to (a web process killed mid-upload, a write cut short).
     "remove-orphan-evidence-files": {
         "task": "assessments.remove_orphan_evidence_files",

@@ -87,6 +87,8 @@ def locked_out_until(
         latest[key] = max(latest.get(key, attempt.last_attempt_at), attempt.last_attempt_at)
     ends = [latest[key] + cool_off for key, count in failures.items() if count >= limit]
     return max(ends) if ends else None
+
+
 # --- Acting on people -----------------------------------------------------------------------------
 
 
@@ -206,3 +208,51 @@ def hq_unlink_problem(*, site: OrganisationPlace, expected_parent_id: int | None
     if expected_parent_id is not None and site.parent_id != expected_parent_id:
         return f"{site.label} moved to another HQ after you opened this page. Check it again"
     return None
+
+
+# A national directory file: the 2019 export is 1.5 MB as xlsx, an ODS care home site file a few
+# MB. Below the request limit (DSPT_MAX_REQUEST_BODY_BYTES), so the form can say what is wrong.
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def import_size_problem(*, size: int, max_bytes: int) -> str | None:
+    if size == 0:
+        return "The selected file is empty"
+    if size > max_bytes:
+        return (
+            f"The selected file must be smaller than {max_bytes // (1024 * 1024)} MB "
+            f"(it is {size / (1024 * 1024):.1f} MB)"
+        )
+    return None
+
+
+def import_kind_problem(*, kind: str, detected: str) -> str | None:
+    """When the file's content ("ods" or "toolkit_export") is not the kind the operator chose."""
+    if detected == kind:
+        return None
+    if kind == "ods":
+        return (
+            "The selected file is a toolkit directory export, not an NHS ODS file: "
+            "choose 'Toolkit directory export'"
+        )
+    return (
+        "The selected file is an NHS ODS file, not a toolkit directory export: "
+        "choose 'NHS ODS file'"
+    )
+
+
+def bank_replace_refusal(
+    *, year: str, exists: bool, assessments: int, identical: bool
+) -> str | None:
+    """Why a question bank may not be loaded over the year's existing one, or None.
+
+    Once organisations have started a year's assessment their answers hang on its items: a bank
+    that changes them is refused, and only the same bank may be loaded again."""
+    if not exists or assessments == 0 or identical:
+        return None
+    started = "1 organisation has" if assessments == 1 else f"{assessments} organisations have"
+    return (
+        f"The {year} question bank was not changed: {started} already started its assessment, "
+        "so only the same bank can be loaded again. Changing the items under their answers "
+        "would change what they answered."
+    )

@@ -7,7 +7,7 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Notice, Operator
+from .models import ImportJob, Notice, Operator
 
 
 def helpdesk_role_of(user) -> str | None:
@@ -35,3 +35,12 @@ def notices_past(*, now: datetime.datetime | None = None, limit: int = 50) -> Qu
     `limit`."""
     today = timezone.localdate(now or timezone.now())
     return Notice.objects.filter(Q(withdrawn_at__isnull=False) | Q(expires_on__lt=today))[:limit]
+
+
+def import_jobs_recent(*, limit: int = 50) -> list[ImportJob]:
+    """The latest uploads, newest first."""
+    return list(ImportJob.objects.defer("rejected_rows", "messages", "unknown_values")[:limit])
+
+
+def import_job_find(*, job_id: int) -> ImportJob | None:
+    return ImportJob.objects.filter(pk=job_id).first()

@@ -4,11 +4,15 @@ organisation, a reason; each records its event in the audit trail in its own tra
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -16,19 +20,35 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import get_valid_filename
 
+from assessments.bank import BankDefinition, BankError, check_bank_size, parse_bank
+from assessments.bank_loader import question_bank_load
+from assessments.models import Assessment, QuestionBank
 from assessments.vocabulary import format_date, level_label
 from audit.models import Event
 from audit.services import Actor, audit_record
+from documents.services import BROKER_ERRORS
+from organisations.directory import DirectoryFileError, directory_format_of
 from organisations.models import Membership, User
 from organisations.roles import Role
 from organisations.services import ServiceError
 from publishing.models import Publication
 from register.search import organisation_statuses
 
-from .models import Notice, Operator
+from . import tasks
+from .imports import NOT_STARTED_MESSAGE, import_job_may_retry
+from .models import ImportJob, Notice, Operator
 from .roles import HelpdeskPermission, HelpdeskRole
-from .rules import helpdesk_role_may, notice_expiry_problem, reason_problem
+from .rules import (
+    IMPORT_MAX_BYTES,
+    bank_replace_refusal,
+    helpdesk_role_may,
+    import_kind_problem,
+    import_size_problem,
+    notice_expiry_problem,
+    reason_problem,
+)
 from .selectors import helpdesk_role_of
 
 logger = logging.getLogger(__name__)
@@ -178,6 +198,8 @@ def notice_withdraw(*, notice_id: int, actor: Actor) -> Notice:
             detail=f"{name} withdrew the notice “{notice.title}”",
         )
     return notice
+
+
 # Withdrawing a publication --------------------------------------------------------------------
 
 
@@ -272,3 +294,255 @@ def _email_withdrawal(publication: Publication) -> None:
             organisation.ods_code,
             publication.pk,
         )
+
+
+# --- Directory and question bank uploads ---------------------------------------------------------
+
+
+class UploadRefused(Exception):
+    """The uploaded file cannot be used; nothing was stored or changed. `problems` lists what is
+    wrong with a question bank, each saying where."""
+
+    def __init__(self, message: str, *, problems: tuple[str, ...] = (), status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems
+        self.status = status
+
+
+class ImportNotStarted(Exception):
+    """The import's task could not be sent (the broker is down): the job is marked failed."""
+
+
+def import_job_start(
+    *,
+    actor: Actor,
+    kind: str,
+    upload: UploadedFile,
+    sector: str = "",
+    notes: str = "",
+    max_bytes: int = IMPORT_MAX_BYTES,
+) -> ImportJob:
+    """Stores a directory file and queues its import. The file is checked first (size, kind,
+    that it is a CSV or workbook the import can read); UploadRefused says what is wrong, and
+    nothing is stored. ImportNotStarted when no worker can be asked."""
+    if kind not in (ImportJob.Kind.ODS, ImportJob.Kind.TOOLKIT_EXPORT):
+        raise ValueError(f"not a directory import: {kind!r}")
+    problem = import_size_problem(size=upload.size or 0, max_bytes=max_bytes)
+    if problem:
+        raise UploadRefused(problem, status=413 if (upload.size or 0) > max_bytes else 400)
+    data = _read_upload(upload)
+    try:
+        detected = directory_format_of(data)
+    except DirectoryFileError as error:
+        raise UploadRefused(error.message) from None
+    problem = import_kind_problem(kind=kind, detected=detected)
+    if problem:
+        raise UploadRefused(problem)
+    name = _upload_name(upload)
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind,
+            uploaded_by=actor.user,
+            uploaded_by_name=_actor_name(actor),
+            notes=notes.strip(),
+            file_name=name,
+            sector=sector if kind == ImportJob.Kind.ODS else "",
+        )
+        job.file.save(name, ContentFile(data), save=False)
+        job.save()
+        audit_record(
+            event=Event.HELPDESK_IMPORT_STARTED,
+            organisation=None,
+            actor=actor,
+            detail=f"{job.get_kind_display()} {name} uploaded for import (job {job.pk})",
+        )
+    _send_import(job)
+    return job
+
+
+def import_job_retry(*, actor: Actor, job: ImportJob) -> ImportJob:
+    """ "Try again" on a failed or stuck import: it is queued again, unless someone else did first
+    or it is not stuck (then it is left as it is). A file the import refused stays refused."""
+    if not import_job_may_retry(job):
+        return job
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, state=job.state, updated_at=job.updated_at
+        ).update(
+            state=ImportJob.State.QUEUED,
+            error="",
+            stage="",
+            progress_done=0,
+            progress_total=0,
+            finished_at=None,
+            updated_at=timezone.now(),
+        )
+        if claimed:
+            audit_record(
+                event=Event.HELPDESK_IMPORT_STARTED,
+                organisation=None,
+                actor=actor,
+                detail=f"Import job {job.pk} ({job.file_name}) sent again",
+            )
+    job.refresh_from_db()
+    if claimed:
+        _send_import(job)
+    return job
+
+
+def _send_import(job: ImportJob) -> None:
+    try:
+        tasks.run_import.delay(job.pk)
+    except BROKER_ERRORS as error:
+        logger.warning("Import job %s could not be sent to a worker: %s", job.pk, error)
+        now = timezone.now()
+        ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.QUEUED).update(
+            state=ImportJob.State.FAILED,
+            error=NOT_STARTED_MESSAGE,
+            finished_at=now,
+            updated_at=now,
+        )
+        raise ImportNotStarted(str(error)) from error
+
+
+def question_bank_upload(*, actor: Actor, upload: UploadedFile, notes: str = "") -> ImportJob:
+    """Checks a question bank file and, only when it has no problems, loads it; a record of the
+    load is kept as a finished ImportJob.
+
+    Refused (UploadRefused, nothing changed) when the file has problems (all of them listed), or
+    when the year's bank already has assessments and this file would change it."""
+    name = _upload_name(upload)
+    try:
+        check_bank_size(upload.size or 0, source_name=name)
+    except BankError as error:
+        raise UploadRefused(
+            "The question bank was not loaded", problems=error.problems, status=413
+        ) from None
+    data = _read_upload(upload)
+    if not data.strip():
+        raise UploadRefused("The selected file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UploadRefused(
+            f"The selected file is not UTF-8 text (byte {error.start + 1} cannot be read): "
+            "save it as UTF-8 and try again"
+        ) from None
+    try:
+        definition = parse_bank(text, source_name=name)
+    except BankError as error:
+        raise UploadRefused(
+            "The question bank has problems. Nothing was changed.", problems=error.problems
+        ) from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        bank = QuestionBank.objects.select_for_update().filter(year=definition.year).first()
+        assessments = Assessment.objects.filter(bank=bank).count() if bank is not None else 0
+        identical = bank is not None and _bank_would_not_change(bank, definition, sha256)
+        refusal = bank_replace_refusal(
+            year=definition.year,
+            exists=bank is not None,
+            assessments=assessments,
+            identical=identical,
+        )
+        if refusal:
+            raise UploadRefused(refusal, status=409)
+        try:
+            report = question_bank_load(definition=definition, source_sha256=sha256)
+        except BankError as error:
+            raise UploadRefused(
+                "The question bank was not loaded. Nothing was changed.", problems=error.problems
+            ) from None
+        job = ImportJob(
+            kind=ImportJob.Kind.QUESTION_BANK,
+            state=ImportJob.State.DONE,
+            uploaded_by=actor.user,
+            uploaded_by_name=_actor_name(actor),
+            notes=notes.strip(),
+            file_name=name,
+            description=_bank_description(definition.year, report.status),
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            messages=[report.summary(), *(f"Check: {w}" for w in report.warnings)],
+            messages_total=1 + len(report.warnings),
+            progress_done=len(definition.items),
+            progress_total=len(definition.items),
+            attempts=1,
+            started_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+        job.file.save(name, ContentFile(data), save=False)
+        job.save()
+        audit_record(
+            event=Event.HELPDESK_BANK_LOADED,
+            organisation=None,
+            actor=actor,
+            detail=f"{job.description} from {name}: {report.summary()}",
+        )
+    return job
+
+
+class _DryRun(Exception):
+    def __init__(self, changed: bool) -> None:
+        self.changed = changed
+
+
+def _bank_would_not_change(bank: QuestionBank, definition: BankDefinition, sha256: str) -> bool:
+    """Whether loading `definition` would leave the year's sections and items as they are (its
+    bytes may differ: comments, research notes). Tried in a savepoint that is rolled back."""
+    try:
+        with transaction.atomic():
+            report = question_bank_load(definition=definition, source_sha256=sha256)
+            details_changed = (
+                bank.sector,
+                bank.toolkit_version,
+                bank.publication_deadline,
+                bank.previous_year,
+            ) != (
+                definition.sector,
+                definition.toolkit_version,
+                definition.publication_deadline,
+                definition.previous_year,
+            )
+            raise _DryRun(
+                details_changed
+                or any(
+                    (
+                        report.sections_created,
+                        report.sections_updated,
+                        report.sections_removed,
+                        report.created,
+                        report.updated,
+                        report.removed,
+                    )
+                )
+            )
+    except _DryRun as dry_run:
+        return not dry_run.changed
+    except BankError:
+        return False
+
+
+def _bank_description(year: str, status: str) -> str:
+    return {
+        "created": f"DSPT {year} question bank created",
+        "updated": f"DSPT {year} question bank updated",
+    }.get(status, f"DSPT {year} question bank unchanged")
+
+
+def _read_upload(upload: UploadedFile) -> bytes:
+    upload.seek(0)
+    return upload.read()
+
+
+def _upload_name(upload: UploadedFile) -> str:
+    return get_valid_filename(Path(upload.name or "upload").name)[:100] or "upload"
+
+
+def _actor_name(actor: Actor) -> str:
+    user = actor.user
+    if user is None:
+        return "the helpdesk"
+    return (getattr(user, "full_name", "") or user.email)[:150]

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import actions, cases, home, news, withdraw
+from .views import actions, cases, home, imports, news, withdraw
 
 app_name = "helpdesk"
 
@@ -39,10 +39,17 @@ urlpatterns = [
         "invitations/<int:invitation_id>/cancel/",
         actions.invitation_cancel,
         name="invitation-cancel",
+    ),
     path("publications/", withdraw.publication_find, name="publication-find"),
     path(
         "publications/<int:pk>/withdraw/",
         withdraw.publication_withdraw,
         name="publication-withdraw",
     ),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/new/", imports.import_new, name="import-new"),
+    path("imports/<int:job_id>/", imports.import_job, name="import"),
+    path("imports/<int:job_id>/status/", imports.import_status, name="import-status"),
+    path("imports/<int:job_id>/rejected.csv", imports.import_rejected, name="import-rejected"),
+    path("imports/<int:job_id>/retry/", imports.import_retry, name="import-retry"),
 ]

@@ -15,6 +15,7 @@ import io
 import re
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from .models import PrimarySector
 from .ods import normalise_ods_code, validate_directory_code
+from .sectors import sector_names
 
 ODS = "ods"
 TOOLKIT_EXPORT = "toolkit_export"
@@ -108,6 +110,17 @@ class DirectoryRecord:
     directory_status: str = ""
     directory_published_on: dt.date | None = None
     directory_publication_note: str = ""
+    # A sector name the portal's list does not know (the record's sector is then blank).
+    unknown_sector: str = ""
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """A value the import could not use, with how many rows hold it."""
+
+    column: str  # the column's name as the file spells it
+    value: str
+    rows: int
 
 
 @dataclass
@@ -122,6 +135,16 @@ class DirectoryFile:
     # A sector guessed from the file name is weaker than one a richer source already gave
     # (the export says "Acute" where an ODS trust file only implies "NHS Trust").
     sector_fills_blanks_only: bool = False
+    # Nothing is dropped without saying so: header columns the import does not read (each name
+    # once), and values it could not use, counted per (column, value).
+    unknown_columns: list[str] = field(default_factory=list)
+    unknown_value_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def unknown_values(self) -> list[UnknownValue]:
+        """Most frequent first, then by column and value."""
+        counted = sorted(self.unknown_value_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [UnknownValue(column, value, rows) for (column, value), rows in counted]
 
     @property
     def data_rows(self) -> int:
@@ -178,6 +201,45 @@ def read_directory_file(
             ),
         )
     return parsed
+
+
+def directory_format_of(data: bytes) -> str:
+    """ODS or TOOLKIT_EXPORT, from the start of a file: a quick check before a long import is
+    queued. Raises DirectoryFileError for a file the import would refuse as a whole (empty, binary,
+    an old .xls, a CSV layout or header it does not know); an xlsx workbook's header is checked
+    by the import itself."""
+    if not data.strip():
+        raise DirectoryFileError("The file is empty.")
+    if data.startswith(b"PK\x03\x04"):
+        # Only the archive's table of contents: opening the workbook itself reads every shared
+        # string (seconds for a national export). Its header is checked when it is imported.
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                is_workbook = "xl/workbook.xml" in archive.namelist()
+        except zipfile.BadZipFile:
+            is_workbook = False
+        if not is_workbook:
+            raise DirectoryFileError(
+                "The file is a zip archive but not an Excel .xlsx workbook that can be read."
+            )
+        return TOOLKIT_EXPORT
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise DirectoryFileError(
+            "This is an old-style Excel .xls workbook. Save it as .xlsx or CSV and try again."
+        )
+    text = _decode(data)
+    try:
+        first = next((row for row in csv.reader(io.StringIO(text)) if not _is_blank(row)), None)
+    except csv.Error as error:
+        raise DirectoryFileError(f"The file cannot be read as CSV ({error}).") from None
+    if first is None:
+        raise DirectoryFileError("The file is empty.")
+    if _looks_like_header(first):
+        _match_header(first)
+        return TOOLKIT_EXPORT
+    if len(first) != ODS_COLUMN_COUNT:
+        raise DirectoryFileError(_unrecognised_first_row(first))
+    return ODS
 
 
 def guess_sector(path: str | Path) -> str | None:
@@ -252,6 +314,7 @@ def _read_csv(
         columns = _match_header(first)
         return _read_export(
             path,
+            first,
             columns,
             numbered[1:],
             description=f"toolkit organisation search export ({_layout_name(first)}, CSV)",
@@ -290,6 +353,7 @@ def _read_xlsx(path: Path, data: bytes, *, progress: Progress | None) -> Directo
                 continue
             return _read_export(
                 path,
+                header,
                 columns,
                 _numbered_rows(rows, start=header_number + 1),
                 description=f"toolkit organisation search export ({_layout_name(header)}, xlsx)",
@@ -349,13 +413,14 @@ _COLUMNS = (
     ),
     _Column("sector", "PrimarySector", "Primary Sector", ("primarysector", "sector")),
     # The commissioner changed name with the NHS (CCG until 2022, then ICB); 2019's header is
-    # "CCG (from ODS and CQC)". Optional: without it the commissioner is left as it is.
+    # "CCG (from ODS and CQC)", later ones "ICB" or "Integrated Care Board (where available, from
+    # ODS)". Optional: without it the commissioner is left as it is.
     _Column(
         "commissioner",
         "CCG",
         "Commissioner",
         ("commissioner",),
-        prefixes=("ccg", "icb", "commissioner", "commissioning"),
+        prefixes=("ccg", "icb", "integratedcareboard", "commissioner", "commissioning"),
         required=False,
     ),
 )
@@ -434,8 +499,16 @@ def _unrecognised_first_row(first: Sequence[str]) -> str:
     )
 
 
+def _unknown_columns(header: Sequence[object], columns: dict[str, int]) -> list[str]:
+    """Named header cells the import does not read, each name once, in file order."""
+    used = set(columns.values())
+    names = (_text(cell) for position, cell in enumerate(header) if position not in used)
+    return list(dict.fromkeys(name for name in names if name))
+
+
 def _read_export(
     path: Path,
+    header: Sequence[object],
     columns: dict[str, int],
     rows: Iterable[tuple[int, Sequence[object]]],
     *,
@@ -445,7 +518,14 @@ def _read_export(
     progress: Progress | None,
 ) -> DirectoryFile:
     fields = EXPORT_FIELDS + (("commissioner",) if "commissioner" in columns else ())
-    parsed = DirectoryFile(path=path, format=TOOLKIT_EXPORT, description=description, fields=fields)
+    parsed = DirectoryFile(
+        path=path,
+        format=TOOLKIT_EXPORT,
+        description=description,
+        fields=fields,
+        unknown_columns=_unknown_columns(header, columns),
+    )
+    sector_column = _text(header[columns["sector"]])
     seen: dict[str, int] = {}
     done = 0
     for number, row in rows:
@@ -459,6 +539,8 @@ def _read_export(
             parsed.problems.append(RowProblem(number, str(rejection)))
             continue
         parsed.records.append(record)
+        if record.unknown_sector:
+            parsed.unknown_value_counts[(sector_column, record.unknown_sector)] += 1
         parsed.warnings.extend(RowProblem(number, warning) for warning in warnings)
     if progress is not None:
         progress(done, done)
@@ -476,9 +558,6 @@ def _check_duplicate(record: DirectoryRecord, seen: dict[str, int]) -> None:
 
 _TRAILING_BRACKET = re.compile(r"\(\s*([^()]*?)\s*\)\s*$")
 _DATE_LIKE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
-_SECTORS = {" ".join(value.casefold().split()): value for value in PrimarySector.values}
-# The toolkit's placeholder for "no sector chosen yet"; blank without a warning.
-_NO_SECTOR = {"", "profile not complete"}
 
 
 def _export_record(
@@ -510,15 +589,16 @@ def _export_record(
         warnings.append(warning)
 
     sector_text = _text(cell("sector"))
-    sector = _SECTORS.get(" ".join(sector_text.casefold().split()), "")
-    if not sector and sector_text.casefold() not in _NO_SECTOR:
+    sector = sector_names().value_for(sector_text)
+    if sector is None:
         warnings.append(f"primary sector {sector_text!r} is not in the toolkit's list; left blank")
 
     record = DirectoryRecord(
         row=number,
         ods_code=code,
         name=name,
-        primary_sector=sector,
+        primary_sector=sector or "",
+        unknown_sector="" if sector is not None else sector_text,
         commissioner=_text(cell("commissioner")),
         directory_status=_text(cell("status")),
         directory_published_on=published_on,

@@ -22,6 +22,7 @@ from .directory import (
     DirectoryFile,
     DirectoryRecord,
     RowProblem,
+    UnknownValue,
     looks_like_social_care_headquarters,
 )
 from .models import Organisation
@@ -47,6 +48,9 @@ class ImportReport:
     warnings: list[RowProblem] = field(default_factory=list)
     # Organisations outside the file that became headquarters because the file's sites name them.
     headquarters_marked: list[str] = field(default_factory=list)
+    # What the file held that the import could not use (reported, never dropped silently).
+    unknown_columns: list[str] = field(default_factory=list)
+    unknown_values: list[UnknownValue] = field(default_factory=list)
 
     @property
     def rejected_count(self) -> int:
@@ -79,7 +83,11 @@ def directory_import(
     """Create or update an organisation for every record; link ODS sites to their headquarters."""
     today = today or timezone.localdate()
     report = ImportReport(
-        path=parsed.path, description=parsed.description, data_rows=parsed.data_rows
+        path=parsed.path,
+        description=parsed.description,
+        data_rows=parsed.data_rows,
+        unknown_columns=list(parsed.unknown_columns),
+        unknown_values=parsed.unknown_values,
     )
     report.rejected.extend(parsed.problems)
     report.warnings.extend(parsed.warnings)

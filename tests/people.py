@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, Document
 from documents.models import DocumentJob
-from helpdesk.models import Notice, Operator
+from helpdesk.models import ImportJob, Notice, Operator
 from helpdesk.roles import HelpdeskRole
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
@@ -162,6 +162,23 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
     }
 
 
+def import_job_build(*, uploaded_by) -> ImportJob:
+    """A finished directory import with one rejected row (uploads belong to no organisation)."""
+    job = ImportJob(
+        kind=ImportJob.Kind.TOOLKIT_EXPORT,
+        state=ImportJob.State.DONE,
+        uploaded_by=uploaded_by,
+        uploaded_by_name=uploaded_by.full_name,
+        file_name="organisation-search.csv",
+        created=1,
+        rejected=1,
+        rejected_rows=[[3, "the organisation name is empty"]],
+    )
+    job.file.save("organisation-search.csv", ContentFile(b"Code,Organisation Name\n"), save=False)
+    job.save()
+    return job
+
+
 def world_build(*, organisation, other_organisation, administrator, member, viewer, outsider):
     """Everyone of PEOPLE (as `as_person` takes them), every named URL of the project with the
     first organisation's objects ("ours") and with the other's ("theirs"), and the forged POST
@@ -200,7 +217,12 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         expires_on=timezone.localdate() + datetime.timedelta(days=30),
         created_by_name="Helpdesk",
     )
+    import_job = import_job_build(uploaded_by=people["operator"][0])
     fixed = {
+        "helpdesk:import": [import_job.pk],
+        "helpdesk:import-status": [import_job.pk],
+        "helpdesk:import-rejected": [import_job.pk],
+        "helpdesk:import-retry": [import_job.pk],
         "register-complete": [registration_tokens[0]],
         "helpdesk:news-withdraw": [notice.pk],
         "password-reset-confirm": ["MQ", "not-a-token"],

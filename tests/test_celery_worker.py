@@ -132,3 +132,34 @@ def test_a_real_worker_makes_an_export_and_a_certificate(worker, organisation, a
     with certificate.file.open("rb") as stream:
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(stream.read())).pages)
     assert publication.verification_code in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_imports_an_uploaded_directory_file(worker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audit.services import Actor
+    from helpdesk import services as helpdesk_services
+    from helpdesk.models import ImportJob, Operator
+    from helpdesk.roles import HelpdeskRole
+    from organisations.models import Organisation
+
+    from .factories import UserFactory
+
+    assert not celery_app.conf.task_always_eager
+    operator = UserFactory(email="operator@helpdesk.example")
+    Operator.objects.create(user=operator, role=HelpdeskRole.OPERATOR)
+    data = (ROOT / "tests" / "data" / "organisation-search-2023.csv").read_bytes()
+    job = helpdesk_services.import_job_start(
+        actor=Actor(user=operator),
+        kind=ImportJob.Kind.TOOLKIT_EXPORT,
+        upload=SimpleUploadedFile("organisation-search-2023.csv", data),
+    )
+    deadline = time.monotonic() + 60
+    while not job.is_finished:
+        assert time.monotonic() < deadline, f"import {job.pk} still {job.state} after 60 s"
+        time.sleep(0.2)
+        job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE, job.error
+    assert (job.created, job.rejected) == (8, 5)
+    assert Organisation.objects.filter(ods_code="VM8L1").exists()

@@ -419,6 +419,40 @@ MATRIX: dict[str, Row] = {
         (302, 403, 403, 403, 403, 403, 403, 400, 403),
         needs_to_change=HELPDESK_ACT,
     ),
+    "helpdesk:imports": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    # Auditors see the form's page (saying only operators upload) but cannot upload; an empty
+    # upload is a 400 with the error summary.
+    "helpdesk:import-new": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (302, 403, 403, 403, 403, 403, 403, 400, 403),
+        HELPDESK_ACT,
+    ),
+    "helpdesk:import": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:import-status": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "helpdesk:import-rejected": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    # The job in the matrix has finished: "Try again" leaves it be and goes back to its page.
+    "helpdesk:import-retry": Row(
+        HELPDESK_ACT,
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+        (302, 403, 403, 403, 403, 403, 403, 302, 403),
+    ),
     # Nobody here is an operator: on to sign-in, or two-factor.
     # Helpdesk staff only, always with a verified second factor; auditors read, never change.
     "helpdesk:home": Row(

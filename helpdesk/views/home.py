@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from helpdesk.action_selectors import requests_open
 from helpdesk.roles import HelpdeskPermission, HelpdeskRole
 from helpdesk.selectors import helpdesk_role_of
 from organisations.access import requires
@@ -22,5 +23,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "helpdesk/home.html",
-        {"role": role, "may_act": role == HelpdeskRole.OPERATOR, "form": SearchForm()},
+        {
+            "role": role,
+            "may_act": role == HelpdeskRole.OPERATOR,
+            "form": SearchForm(),
+            "open_requests": requests_open().count(),
+        },
     )

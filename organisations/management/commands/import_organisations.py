@@ -56,6 +56,22 @@ def _plain(text: str) -> str:
     return text
 
 
+def not_understood_lines(report: ImportReport) -> list[str]:
+    """What the file held that the import could not use: columns once, values with row counts."""
+    lines = []
+    if report.unknown_columns:
+        names = ", ".join(f'"{name}"' for name in report.unknown_columns)
+        lines.append(f"Columns not understood (not imported): {names}")
+    if report.unknown_values:
+        lines.append("Values not understood (left blank):")
+        lines.extend(
+            f'  {unknown.column} "{unknown.value}": {unknown.rows} '
+            f"row{'s' if unknown.rows != 1 else ''}"
+            for unknown in report.unknown_values
+        )
+    return lines
+
+
 class Command(BaseCommand):
     help = (
         "Import organisations from NHS ODS standard CSV files and the toolkit's organisation "
@@ -117,6 +133,9 @@ class Command(BaseCommand):
                 f"Marked as headquarters (named as a parent by this file): "
                 f"{', '.join(report.headquarters_marked)}"
             )
+        # Printed even with --quiet: nothing the file held is dropped without saying so.
+        for line in not_understood_lines(report):
+            self.stdout.write(line)
         if quiet:
             return
         sections = (
