@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 
 from helpdesk import case_selectors
 from helpdesk.roles import HelpdeskPermission
+from helpdesk.rules import helpdesk_role_may
+from helpdesk.selectors import helpdesk_role_of
 from organisations.access import requires
 from register.forms import SearchForm
 
@@ -59,7 +61,11 @@ def case(request: HttpRequest, ods_code: str) -> HttpResponse:
     return render(
         request,
         "helpdesk/case.html",
-        {"organisation": organisation, "case": case_selectors.case_view(organisation=organisation)},
+        {
+            "organisation": organisation,
+            "case": case_selectors.case_view(organisation=organisation),
+            "may_act": helpdesk_role_may(helpdesk_role_of(request.user), HelpdeskPermission.ACT),
+        },
     )
 
 
