@@ -28,6 +28,9 @@ class Event(models.TextChoices):
     DOCUMENT_DOWNLOADED = "document_downloaded", "Evidence document downloaded"
     EXPORT_REQUESTED = "export_requested", "Document requested"
     EXPORT_DOWNLOADED = "export_downloaded", "Document downloaded"
+    INCIDENT_STARTED = "incident_started", "Incident report started"
+    INCIDENT_SAVED = "incident_saved", "Incident report draft saved"
+    INCIDENT_SUBMITTED = "incident_submitted", "Incident report submitted"
 
 
 class AuditEvent(models.Model):
