@@ -93,6 +93,15 @@ class StepForm(forms.Form):
     def setup(self) -> None:
         """Fields whose choices come from the scales file."""
 
+    def _optional_when_ticked(self, box: str, *names: str) -> None:
+        """The fields `names` need no answer when the "not known" box is ticked."""
+        if not self.is_bound:
+            return
+        widget = self.fields[box].widget
+        if widget.value_from_datadict(self.data, self.files, self.add_prefix(box)):
+            for name in names:
+                self.fields[name].required = False
+
     def initial_from(self, incident: Incident) -> dict:
         raise NotImplementedError
 
@@ -132,12 +141,15 @@ class WhenHappenedForm(_WhenForm):
         error_name="The date it happened",
         help_text="For example, 15 3 2026. If you do not know exactly, give your best estimate.",
         max_date=timezone.localdate,
-        required=False,
+        error_messages={"required": "Enter the date it happened, or tick that you do not know"},
     )
-    happened_time = TimeField(label="Time", error_name="it happened", required=False)
+    happened_time = TimeField(label="Time", error_name="it happened")
     happened_at_unknown = forms.BooleanField(
         label="We do not know when it happened", required=False
     )
+
+    def setup(self) -> None:
+        self._optional_when_ticked("happened_at_unknown", "happened_date", "happened_time")
 
     def initial_from(self, incident: Incident) -> dict:
         date, time = _local_parts(incident.happened_at)
@@ -158,12 +170,6 @@ class WhenHappenedForm(_WhenForm):
                 "happened_at_unknown",
                 "Either enter when it happened or tick that you do not know, not both",
             )
-        elif not unknown and date is None:
-            self.add_error(
-                "happened_date", "Enter the date it happened, or tick that you do not know"
-            )
-        elif not unknown and time is None:
-            self.add_error("happened_time", "Enter the time it happened")
         return data
 
     def values(self) -> dict:
@@ -395,11 +401,11 @@ class NumbersForm(StepForm):
     records_count = forms.IntegerField(
         label="Number of records",
         help_text="A rough number is fine, for example 40.",
-        required=False,
         min_value=0,
         max_value=COUNT_MAX,
         widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10", "inputmode": "numeric"}),
         error_messages={
+            "required": "Enter the number of records, or tick not yet known",
             "invalid": "Enter the number of records as a whole number, like 40",
             "min_value": "The number of records must be 0 or more",
             "max_value": f"The number of records must be {COUNT_MAX:,} or fewer",
@@ -409,17 +415,21 @@ class NumbersForm(StepForm):
     people_count = forms.IntegerField(
         label="Number of people",
         help_text="How many people the information is about. A rough number is fine.",
-        required=False,
         min_value=0,
         max_value=COUNT_MAX,
         widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10", "inputmode": "numeric"}),
         error_messages={
+            "required": "Enter the number of people, or tick not yet known",
             "invalid": "Enter the number of people as a whole number, like 40",
             "min_value": "The number of people must be 0 or more",
             "max_value": f"The number of people must be {COUNT_MAX:,} or fewer",
         },
     )
     people_not_known = forms.BooleanField(label="Number of people not yet known", required=False)
+
+    def setup(self) -> None:
+        self._optional_when_ticked("records_not_known", "records_count")
+        self._optional_when_ticked("people_not_known", "people_count")
 
     def initial_from(self, incident: Incident) -> dict:
         return {
@@ -437,13 +447,10 @@ class NumbersForm(StepForm):
         ):
             if count in self.errors:
                 continue
-            given, unknown = data.get(count) is not None, data.get(not_known)
-            if given and unknown:
+            if data.get(count) is not None and data.get(not_known):
                 self.add_error(
                     not_known, f"Either enter the number of {noun} or tick not yet known, not both"
                 )
-            elif not given and not unknown:
-                self.add_error(count, f"Enter the number of {noun}, or tick not yet known")
         return data
 
     def values(self) -> dict:

@@ -207,6 +207,27 @@ MATRIX: dict[str, Row] = {
     "document-job-retry": Row(
         VIEW, (302, 403, 405, 405, 405, 405, 405), (302, 403, 302, 302, 302, 302, 404)
     ),
+    "incident-list": Row(
+        VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 405, 405, 405, 405, 405)
+    ),
+    # POST only, by those who may add evidence; the outsider starts a report of their own.
+    "incident-start": Row(
+        EDIT, (302, 403, 403, 405, 405, 405, 405), (302, 403, 403, 302, 302, 302, 302)
+    ),
+    "incident-detail": Row(
+        VIEW, (302, 403, 200, 200, 200, 200, 404), (302, 403, 405, 405, 405, 405, 405)
+    ),
+    # A draft's question: the forged answer saves (and moves on) only for the organisation.
+    "incident-step": Row(
+        EDIT, (302, 403, 403, 200, 200, 200, 404), (302, 403, 403, 302, 302, 302, 404)
+    ),
+    # The draft has no answers yet, so submitting it is refused.
+    "incident-check": Row(
+        EDIT, (302, 403, 403, 200, 200, 200, 404), (302, 403, 403, 400, 400, 400, 404)
+    ),
+    "incident-submitted": Row(
+        VIEW, (302, 403, 200, 200, 200, 200, 404), (302, 403, 405, 405, 405, 405, 405)
+    ),
     "organisation-search": Row(
         PUBLIC, (200, 200, 200, 200, 200, 200, 200), (405, 405, 405, 405, 405, 405, 405)
     ),
@@ -356,6 +377,10 @@ OBJECT_URLS = (
     "document-job",
     "document-job-file",
     "document-job-retry",
+    "incident-detail",
+    "incident-step",
+    "incident-check",
+    "incident-submitted",
 )
 
 

@@ -288,6 +288,7 @@ def test_submitting_an_incomplete_report_lists_each_missing_answer(client, membe
     page = response.content.decode()
     assert response.status_code == 400
     assert "There is a problem" in page
+    assert "<title>Error: Check your answers" in page
     for step, message in (
         ("containment", "Say what has been done to contain it"),
         ("others-told", "Say who else has been told"),
