@@ -205,3 +205,42 @@ def publication_build(
     for site in sites:
         PublicationSite.objects.create(publication=publication, organisation=site)
     return publication
+
+
+# The lost unencrypted laptop of issue 14: every answer given, reportable to the ICO.
+LAPTOP_ANSWERS = {
+    "happened_at_unknown": False,
+    "how_discovered": "The care worker reported it the next morning",
+    "description": "An unencrypted laptop with care records was left on a train",
+    "breach_category": "lost-stolen-hardware",
+    "cyber_caused": "no",
+    "information_affected": ["confidentiality"],
+    "personal_data": ["health", "identifiers"],
+    "people_categories": ["service-users"],
+    "records_count": 40,
+    "people_count": 40,
+    "consequences": "Distress and a risk of identity fraud",
+    "containment": "Asked the train company; changed the passwords",
+    "people_told": "not_yet",
+    "others_told": ["police"],
+    "likelihood": 4,
+    "severity": 3,
+}
+
+
+def incident_draft(organisation, user=None, *, discovered_at=None, **answers):
+    """A draft incident report of `organisation` with every answer given (the lost laptop) unless
+    `answers` changes some; discovered an hour ago unless `discovered_at` says otherwise."""
+    from incidents.models import Incident
+
+    now = timezone.now()
+    discovered_at = discovered_at or now - datetime.timedelta(hours=1)
+    values = {
+        **LAPTOP_ANSWERS,
+        "happened_at": discovered_at - datetime.timedelta(hours=12),
+        "discovered_at": discovered_at,
+        **answers,
+    }
+    return Incident.objects.create(
+        organisation=organisation, created_by=user, updated_by=user, **values
+    )

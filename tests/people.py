@@ -19,6 +19,7 @@ from assessments.models import Assessment, Document
 from documents.models import DocumentJob
 from helpdesk.models import ImportJob, Notice, Operator
 from helpdesk.roles import HelpdeskRole
+from incidents.models import Incident, reference_for
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 from organisations.services import (
@@ -122,6 +123,17 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         invited_by=administrator,
         accept_url_for=lambda token: tokens.append(token) or f"http://testserver/{token}",
     )
+    draft_incident = Incident.objects.create(organisation=organisation, created_by=administrator)
+    submitted_incident = Incident.objects.create(
+        organisation=organisation, created_by=administrator, description="Submitted"
+    )
+    Incident.objects.filter(pk=submitted_incident.pk).update(
+        state=Incident.State.SUBMITTED,
+        reference=reference_for(pk=submitted_incident.pk, year=2026),
+        verdict="none",
+        submitted_at=timezone.now(),
+        submitted_by=administrator,
+    )
     colleague = Membership.objects.filter(
         organisation=organisation, role=Role.MEMBER
     ).first() or MembershipFactory(organisation=organisation, role=Role.MEMBER)
@@ -159,6 +171,10 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "helpdesk:case": [organisation.ods_code],
         "helpdesk:case-activity": [organisation.ods_code],
         "helpdesk:publication-withdraw": [publication.pk],
+        "incident-detail": [draft_incident.pk],
+        "incident-step": [draft_incident.pk, "what-happened"],
+        "incident-check": [draft_incident.pk],
+        "incident-submitted": [submitted_incident.pk],
     }
 
 
@@ -248,6 +264,8 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "people-invite": {"email": "attacker@evil.example", "role": "administrator"},
         "register": {"ods_code": other_organisation.ods_code},
         "evidence-item": {"version": "0", "comments": "Forged", "text": "Forged"},
+        "incident-step": {"version": "1", "description": "Forged"},
+        "incident-check": {"version": "1"},
     }
     return {"people": people, "ours": urls(ours), "theirs": urls(theirs), "forged": forged}
 

@@ -310,6 +310,39 @@ MATRIX: dict[str, Row] = {
         (302, 403, 405, 405, 405, 405, 405, 403, 403),
         (302, 403, 302, 302, 302, 302, 404, 403, 403),
     ),
+    "incident-list": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    # POST only, by those who may add evidence; the outsider starts a report of their own.
+    "incident-start": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 302, 302, 403, 403),
+    ),
+    "incident-detail": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    # A draft's question: the forged answer saves (and moves on) only for the organisation.
+    "incident-step": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    # The draft has no answers yet, so submitting it is refused.
+    "incident-check": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-submitted": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
     "organisation-search": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -646,6 +679,10 @@ OBJECT_URLS = (
     "document-job",
     "document-job-file",
     "document-job-retry",
+    "incident-detail",
+    "incident-step",
+    "incident-check",
+    "incident-submitted",
 )
 
 

@@ -29,6 +29,7 @@ PURE_MODULES = {
     "documents/builders/certificate.py": "documents.builders.certificate",
     "documents/builders/action_plan.py": "documents.builders.action_plan",
     "register/status.py": "register.status",
+    "incidents/rules.py": "incidents.rules",
 }
 
 

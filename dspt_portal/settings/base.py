@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "audit",
     "assessments",
     "publishing",
+    "incidents",
     "documents",
     "register",
     "helpdesk",
@@ -151,6 +152,11 @@ DEFAULT_FROM_EMAIL = env_str(
 # Invitations to join an organisation expire after this many days.
 DSPT_INVITATION_DAYS = 7
 DSPT_SERVICE_NAME = "Data Security and Protection Toolkit"
+# Incident reporting's likelihood and severity scales, reportability grid and answer lists
+# (data, not code: docs/adr/0009-incident-scales-as-data.md).
+DSPT_INCIDENT_SCALES_FILE = Path(
+    env_str("DSPT_INCIDENT_SCALES_FILE", str(BASE_DIR / "fixtures" / "incident-scales-v1.yaml"))
+)
 # The portal's public address, for links in emails and on certificates.
 DSPT_SITE_URL = env_str("DSPT_SITE_URL", "http://127.0.0.1:8000")
 
