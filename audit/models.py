@@ -31,6 +31,7 @@ class Event(models.TextChoices):
     INCIDENT_STARTED = "incident_started", "Incident report started"
     INCIDENT_SAVED = "incident_saved", "Incident report draft saved"
     INCIDENT_SUBMITTED = "incident_submitted", "Incident report submitted"
+    HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
 
 
 class AuditEvent(models.Model):

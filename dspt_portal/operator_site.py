@@ -1,5 +1,6 @@
-"""The operator console (Django admin at /operator/): staff only, with a verified second factor,
-and only from the addresses in DSPT_OPERATOR_ALLOWED_NETWORKS when that is set.
+"""Django's admin at /operator/: superusers only (the helpdesk works from its own console under
+/helpdesk/, where every action needs a reason and is audited), with a verified second factor, and
+only from the addresses in DSPT_OPERATOR_ALLOWED_NETWORKS when that is set.
 
 Operators sign in through the portal's own sign-in page and two-factor pages (so lockout, the audit
 trail and the second step apply to them exactly as to everyone else); the console has no password
@@ -37,7 +38,11 @@ class OperatorAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def has_permission(self, request) -> bool:
-        return operator_address_allowed(request) and super().has_permission(request)
+        return (
+            operator_address_allowed(request)
+            and request.user.is_superuser
+            and super().has_permission(request)
+        )
 
     def admin_view(self, view, cacheable=False):
         checked = super().admin_view(view, cacheable)
@@ -57,8 +62,8 @@ class OperatorAdminSite(OTPAdminSite):
         user = request.user
         if not user.is_authenticated:
             return HttpResponseRedirect(f"{reverse('sign-in')}?{urlencode({'next': next_url})}")
-        if not (user.is_active and user.is_staff):
-            raise PermissionDenied("The operator console is for operators only.")
+        if not (user.is_active and user.is_staff and user.is_superuser):
+            raise PermissionDenied("This console is for superusers only.")
         if not user.is_verified():
             from accounts.mfa import mfa_enabled
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("register.urls")),
     path("", include("documents.urls")),
     path("incidents/", include("incidents.urls")),
+    path("helpdesk/", include("helpdesk.urls")),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),
 ]

@@ -13,11 +13,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.mfa import mfa_enabled
+from dspt_portal.operator_site import operator_address_allowed
+from helpdesk.roles import HelpdeskPermission
+from helpdesk.rules import helpdesk_role_may
+from helpdesk.selectors import helpdesk_role_of
 
 from .roles import Permission
 from .rules import membership_has_permission
@@ -35,19 +40,38 @@ def _two_factor_ok(request) -> bool:
     return request.user.is_verified()
 
 
-def _two_factor_first(request):
-    """Sends an administrator to pass two-factor authentication (or set it up) and come back."""
+def _two_factor_first(request, *, why: str | None = None):
+    """Sends a person to pass two-factor authentication (or set it up) and come back."""
     query = urlencode({"next": request.get_full_path()})
     if mfa_enabled(user=request.user):
         messages.info(request, "Enter a code from your authenticator app to continue.")
         return redirect(f"{reverse('mfa-verify')}?{query}")
     messages.info(
         request,
-        "Administrators must set up two-factor authentication before they publish, manage "
+        why
+        or "Administrators must set up two-factor authentication before they publish, manage "
         "people or change the organisation profile. It takes two minutes with an "
         "authenticator app.",
     )
     return redirect(f"{reverse('mfa-setup')}?{query}")
+
+
+def _helpdesk_view(request, view, needed: HelpdeskPermission, args, kwargs):
+    """Helpdesk pages: helpdesk staff only, from the operators' addresses when a list is set,
+    always with a verified second factor (whatever the setting for administrators says)."""
+    if not operator_address_allowed(request):
+        raise Http404("Not found")
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not helpdesk_role_may(helpdesk_role_of(request.user), needed):
+        raise PermissionDenied(needed.label)
+    if not request.user.is_verified():
+        return _two_factor_first(
+            request,
+            why="Helpdesk staff must set up two-factor authentication before they open a case. "
+            "It takes two minutes with an authenticator app.",
+        )
+    return view(request, *args, **kwargs)
 
 
 class Access(enum.Enum):
@@ -55,8 +79,13 @@ class Access(enum.Enum):
     SIGNED_IN = "signed_in"  # any signed-in person, with or without an organisation
 
 
-def requires(requirement: Permission | Access, *, post: Permission | None = None):
-    """Declares what a view needs; `post` is a stricter permission for changes (POST)."""
+Requirement = Permission | HelpdeskPermission | Access
+
+
+def requires(requirement: Requirement, *, post: Permission | HelpdeskPermission | None = None):
+    """Declares what a view needs; `post` is a stricter permission for changes (POST).
+    Organisation permissions are checked against the person's membership of the current
+    organisation; helpdesk permissions against their helpdesk role (never a membership)."""
 
     def decorator(view):
         @wraps(view)
@@ -64,6 +93,8 @@ def requires(requirement: Permission | Access, *, post: Permission | None = None
             needed = post if (post is not None and request.method == "POST") else requirement
             if needed is Access.PUBLIC:
                 return view(request, *args, **kwargs)
+            if isinstance(needed, HelpdeskPermission):
+                return _helpdesk_view(request, view, needed, args, kwargs)
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if needed is Access.SIGNED_IN:

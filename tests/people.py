@@ -15,6 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.models import Assessment, Document
 from documents.models import DocumentJob
+from helpdesk.models import Operator
+from helpdesk.roles import HelpdeskRole
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 from organisations.services import invitation_create, registration_start
@@ -30,6 +32,8 @@ PEOPLE = (
     "admin_unverified",  # an administrator who has not set up two-factor authentication
     "admin_verified",  # an administrator signed in with a second factor
     "outsider",  # a verified administrator of another organisation
+    "operator",  # helpdesk staff who act on cases (verified; a member of no organisation)
+    "auditor",  # helpdesk staff who only read (verified; a member of no organisation)
 )
 
 
@@ -63,6 +67,12 @@ def project_urls() -> tuple[dict[str, object], list[str]]:
 
 def verified_device(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def _helpdesk_person(email: str, role: HelpdeskRole):
+    user = UserFactory(email=email)
+    Operator.objects.create(user=user, role=role)
+    return user, verified_device(user)
 
 
 def objects_for(organisation: Organisation, administrator, bank) -> dict[str, list]:
@@ -142,6 +152,8 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "admin_unverified": (administrator, None),
         "admin_verified": (admin_verified, verified_device(admin_verified)),
         "outsider": (outsider, verified_device(outsider)),
+        "operator": _helpdesk_person("operator@helpdesk.example", HelpdeskRole.OPERATOR),
+        "auditor": _helpdesk_person("auditor@helpdesk.example", HelpdeskRole.AUDITOR),
     }
     ours = objects_for(organisation, administrator, bank)
     theirs = objects_for(other_organisation, outsider, bank)

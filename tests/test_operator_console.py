@@ -95,6 +95,17 @@ def test_people_who_are_not_staff_are_refused_even_with_a_second_factor(client, 
     assert client.get(A_MODEL_PAGE).status_code == 302
 
 
+def test_staff_who_are_not_superusers_are_refused_even_with_a_second_factor(client):
+    """Helpdesk work is done on /helpdesk/, with reasons and an audit trail; Django's admin edits
+    rows, so it is for superusers only."""
+    staff = UserFactory(email="staff@dspt.example", is_staff=True, is_superuser=False)
+    sign_in(client, staff.email)
+    set_up_two_factor(client)
+    assert client.get(CONSOLE).status_code == 302
+    assert client.get(reverse("admin:login")).status_code == 403
+    assert client.get(A_MODEL_PAGE).status_code == 302
+
+
 @pytest.fixture
 def verified_operator_client(client, operator):
     sign_in(client, operator.email)

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, path, reverse
 
+from helpdesk.roles import HelpdeskPermission
 from organisations.access import Access
 from organisations.models import Organisation
 from organisations.roles import Permission
@@ -35,6 +36,8 @@ EDIT = Permission.EDIT_EVIDENCE
 PROFILE = Permission.MANAGE_PROFILE
 USERS = Permission.MANAGE_USERS
 PUBLISH = Permission.PUBLISH
+HELPDESK_READ = HelpdeskPermission.READ
+HELPDESK_ACT = HelpdeskPermission.ACT
 OPERATOR = "operator"  # Django's admin site, behind staff status and a verified second factor
 
 
@@ -49,180 +52,300 @@ class Row:
 # Status codes in the order of PEOPLE. 302 for anonymous is the sign-in page; for admin_unverified
 # on a PUBLISH or MANAGE_USERS page it is two-factor set-up.
 MATRIX: dict[str, Row] = {
-    "home": Row(PUBLIC, (200, 200, 200, 200, 200, 200, 200), (200, 200, 200, 200, 200, 200, 200)),
+    "home": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ),
     # Signed-in people are sent on from the sign-in page.
     "sign-in": Row(
-        PUBLIC, (200, 302, 302, 302, 302, 302, 302), (200, 302, 302, 302, 302, 302, 302)
+        PUBLIC,
+        (200, 302, 302, 302, 302, 302, 302, 302, 302),
+        (200, 302, 302, 302, 302, 302, 302, 302, 302),
     ),
     "sign-out": Row(
-        PUBLIC, (405, 405, 405, 405, 405, 405, 405), (302, 302, 302, 302, 302, 302, 302)
+        PUBLIC,
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
     ),
     "password-reset": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (200, 200, 200, 200, 200, 200, 200)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
     ),
     "password-reset-sent": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (405, 405, 405, 405, 405, 405, 405)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
     "password-reset-confirm": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (200, 200, 200, 200, 200, 200, 200)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
     ),
     "password-reset-complete": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (405, 405, 405, 405, 405, 405, 405)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
     "register": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (400, 400, 400, 400, 400, 400, 400)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (400, 400, 400, 400, 400, 400, 400, 400, 400),
     ),
     # Nothing chosen yet in this session: back to the start.
     "register-confirm": Row(
-        PUBLIC, (302, 302, 302, 302, 302, 302, 302), (302, 302, 302, 302, 302, 302, 302)
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
     ),
     "register-helpdesk": Row(
-        PUBLIC, (302, 302, 302, 302, 302, 302, 302), (302, 302, 302, 302, 302, 302, 302)
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
     ),
     # The emailed link is someone else's: signed-in people are the wrong account.
     "register-complete": Row(
-        PUBLIC, (200, 403, 403, 403, 403, 403, 403), (400, 403, 403, 403, 403, 403, 403)
+        PUBLIC,
+        (200, 403, 403, 403, 403, 403, 403, 403, 403),
+        (400, 403, 403, 403, 403, 403, 403, 403, 403),
     ),
     # The forged id is the other organisation: only its own administrator may switch to it.
     "organisation-change": Row(
-        SIGNED_IN, (302, 200, 200, 200, 200, 200, 200), (302, 400, 400, 400, 400, 400, 302)
+        SIGNED_IN,
+        (302, 200, 200, 200, 200, 200, 200, 200, 200),
+        (302, 400, 400, 400, 400, 400, 302, 400, 400),
     ),
-    "profile": Row(VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 200, 200, 200, 200, 200)),
+    "profile": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+    ),
     # The Cyber Essentials Plus claim: administrators need a verified second factor.
     "profile-edit": Row(
-        PROFILE, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 400, 400)
+        PROFILE,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 400, 400, 403, 403),
     ),
     "people-list": Row(
-        USERS, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 200, 200)
+        USERS,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
     ),
     "people-invite": Row(
-        USERS, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 302, 302)
+        USERS,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 302, 302, 403, 403),
     ),
     # Object ids are the first organisation's: the outsider gets 404, never the object.
     "people-change-role": Row(
-        USERS, (302, 403, 403, 403, 302, 200, 404), (302, 403, 403, 403, 302, 302, 404)
+        USERS,
+        (302, 403, 403, 403, 302, 200, 404, 403, 403),
+        (302, 403, 403, 403, 302, 302, 404, 403, 403),
     ),
     "people-remove": Row(
-        USERS, (302, 403, 403, 403, 302, 200, 404), (302, 403, 403, 403, 302, 302, 404)
+        USERS,
+        (302, 403, 403, 403, 302, 200, 404, 403, 403),
+        (302, 403, 403, 403, 302, 302, 404, 403, 403),
     ),
     "invitation-cancel": Row(
-        USERS, (302, 403, 403, 403, 302, 200, 404), (302, 403, 403, 403, 302, 302, 404)
+        USERS,
+        (302, 403, 403, 403, 302, 200, 404, 403, 403),
+        (302, 403, 403, 403, 302, 302, 404, 403, 403),
     ),
     # The invitation is for someone else's address.
     "invitation-accept": Row(
-        PUBLIC, (200, 403, 403, 403, 403, 403, 403), (400, 403, 403, 403, 403, 403, 403)
+        PUBLIC,
+        (200, 403, 403, 403, 403, 403, 403, 403, 403),
+        (400, 403, 403, 403, 403, 403, 403, 403, 403),
     ),
     "activity": Row(
-        USERS, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 200, 200)
+        USERS,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
     ),
     "account": Row(
-        SIGNED_IN, (302, 200, 200, 200, 200, 200, 200), (302, 200, 200, 200, 200, 200, 200)
+        SIGNED_IN,
+        (302, 200, 200, 200, 200, 200, 200, 200, 200),
+        (302, 200, 200, 200, 200, 200, 200, 200, 200),
     ),
     "mfa-setup": Row(
-        SIGNED_IN, (302, 200, 200, 200, 200, 200, 200), (302, 400, 400, 400, 400, 400, 400)
+        SIGNED_IN,
+        (302, 200, 200, 200, 200, 200, 200, 200, 200),
+        (302, 400, 400, 400, 400, 400, 400, 400, 400),
     ),
     "mfa-verify": Row(
-        SIGNED_IN, (302, 200, 200, 200, 200, 200, 200), (302, 400, 400, 400, 400, 400, 400)
+        SIGNED_IN,
+        (302, 200, 200, 200, 200, 200, 200, 200, 200),
+        (302, 400, 400, 400, 400, 400, 400, 400, 400),
     ),
     # New codes only for a session that passed two-factor.
     "mfa-recovery-codes": Row(
-        SIGNED_IN, (302, 405, 405, 405, 405, 405, 405), (302, 302, 302, 302, 302, 200, 200)
+        SIGNED_IN,
+        (302, 405, 405, 405, 405, 405, 405, 405, 405),
+        (302, 302, 302, 302, 302, 200, 200, 200, 200),
     ),
     "mfa-remove": Row(
-        SIGNED_IN, (302, 200, 200, 200, 200, 200, 200), (302, 400, 400, 400, 400, 400, 400)
+        SIGNED_IN,
+        (302, 200, 200, 200, 200, 200, 200, 200, 200),
+        (302, 400, 400, 400, 400, 400, 400, 400, 400),
     ),
     "assessment-current": Row(
-        VIEW, (302, 403, 302, 302, 302, 302, 302), (302, 403, 302, 302, 302, 302, 302)
+        VIEW,
+        (302, 403, 302, 302, 302, 302, 302, 403, 403),
+        (302, 403, 302, 302, 302, 302, 302, 403, 403),
     ),
     "assessment-overview": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 200, 200, 200, 200, 200)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
     ),
     # POST only, by those who may add evidence; the outsider starts (finds) their own.
     "assessment-start": Row(
-        EDIT, (302, 403, 403, 405, 405, 405, 405), (302, 403, 403, 302, 302, 302, 302)
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 302, 302, 403, 403),
     ),
     # A year is not another organisation's object: the outsider answers their own.
     "evidence-item": Row(
         VIEW,
-        (302, 403, 200, 200, 200, 200, 200),
-        (302, 403, 403, 302, 302, 302, 302),
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 403, 302, 302, 302, 302, 403, 403),
         needs_to_change=EDIT,
     ),
     "evidence-history": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 200, 200, 200, 200, 200)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
     ),
     "document-download": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 404), (302, 403, 200, 200, 200, 200, 404)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
     ),
     "publish-start": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 200, 200)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
     ),
     "publish-profile": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 400, 400)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 400, 400, 403, 403),
     ),
     # The profile is not confirmed in this session yet: back to that step.
     "publish-sites": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 302, 302), (302, 403, 403, 403, 302, 302, 302)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 302, 302, 403, 403),
+        (302, 403, 403, 403, 302, 302, 302, 403, 403),
     ),
     "publish-sites-csv": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 200, 200)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
     ),
     "publish-summary": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 302, 302), (302, 403, 403, 403, 302, 302, 302)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 302, 302, 403, 403),
+        (302, 403, 403, 403, 302, 302, 302, 403, 403),
     ),
     "action-plan": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 400, 400)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 400, 400, 403, 403),
     ),
     "action-plan-download": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 200, 200), (302, 403, 403, 403, 302, 200, 200)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
+        (302, 403, 403, 403, 302, 200, 200, 403, 403),
     ),
     "action-plan-upload": Row(
-        PUBLISH, (302, 403, 403, 403, 302, 302, 302), (302, 403, 403, 403, 302, 400, 400)
+        PUBLISH,
+        (302, 403, 403, 403, 302, 302, 302, 403, 403),
+        (302, 403, 403, 403, 302, 400, 400, 403, 403),
     ),
     "publication-list": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 200, 200, 200, 200, 200)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
     ),
     "publication-detail": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 404), (302, 403, 200, 200, 200, 200, 404)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
     ),
     "publication-download": Row(
-        VIEW, (302, 403, 405, 405, 405, 405, 405), (302, 403, 302, 302, 302, 302, 404)
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 404, 403, 403),
     ),
     "certificate-download": Row(
-        VIEW, (302, 403, 405, 405, 405, 405, 405), (302, 403, 302, 302, 302, 302, 404)
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 404, 403, 403),
     ),
     # POST only; the outsider gets their own organisation's assessment.
     "assessment-download": Row(
-        VIEW, (302, 403, 405, 405, 405, 405, 405), (302, 403, 302, 302, 302, 302, 302)
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 302, 403, 403),
     ),
     "reminder-list": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 200), (302, 403, 200, 200, 200, 200, 200)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
     ),
     "document-job": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 404), (302, 403, 200, 200, 200, 200, 404)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
     ),
     "document-job-file": Row(
-        VIEW, (302, 403, 200, 200, 200, 200, 404), (302, 403, 200, 200, 200, 200, 404)
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
     ),
     "document-job-retry": Row(
-        VIEW, (302, 403, 405, 405, 405, 405, 405), (302, 403, 302, 302, 302, 302, 404)
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 404, 403, 403),
     ),
     "organisation-search": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (405, 405, 405, 405, 405, 405, 405)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
     "organisation-search-csv": Row(
-        PUBLIC, (302, 302, 302, 302, 302, 302, 302), (405, 405, 405, 405, 405, 405, 405)
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
     "organisation-public": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (405, 405, 405, 405, 405, 405, 405)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
     "certificate-verify": Row(
-        PUBLIC, (200, 200, 200, 200, 200, 200, 200), (200, 200, 200, 200, 200, 200, 200)
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
     ),
-    "health": Row(PUBLIC, (200, 200, 200, 200, 200, 200, 200), (405, 405, 405, 405, 405, 405, 405)),
+    "health": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     # Nobody here is an operator: on to sign-in, or two-factor.
+    # Helpdesk staff only, always with a verified second factor; auditors read, never change.
+    "helpdesk:home": Row(
+        HELPDESK_READ,
+        (302, 403, 403, 403, 403, 403, 403, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     "admin:index": Row(
-        OPERATOR, (302, 302, 302, 302, 302, 302, 302), (302, 302, 302, 302, 302, 302, 302)
+        OPERATOR,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
     ),
 }
 
@@ -249,6 +372,10 @@ def test_every_view_declares_the_requirement_the_matrix_expects():
         assert getattr(view, "required_access_to_change", None) == row.needs_to_change, name
 
 
+# Account pages where what a person gets depends on a verified second factor, not an organisation.
+VERIFIED_ONLY = ("mfa-recovery-codes",)
+
+
 def test_the_matrix_is_consistent_with_the_requirements():
     """Reading the table: who may do what follows from the declared requirement."""
     for name, row in MATRIX.items():
@@ -267,6 +394,17 @@ def test_the_matrix_is_consistent_with_the_requirements():
                 assert got["admin_unverified"] in (302, 405), (name, method)
             if needs == OPERATOR:
                 assert set(statuses) <= {302, 403, 404}, name
+            if needs not in (HELPDESK_READ, HELPDESK_ACT):
+                # Helpdesk staff belong to no organisation: no more than someone with none.
+                if name not in VERIFIED_ONLY:
+                    assert got["operator"] == got["auditor"] == got["no_organisation"], name
+            else:
+                assert got["anonymous"] in (302, 405), (name, method)
+                for person in PEOPLE[1:7]:
+                    assert got[person] in (403, 405), (name, method, person)
+                assert got["operator"] != 403, (name, method)
+            if needs == HELPDESK_ACT:
+                assert got["auditor"] in (403, 405), (name, method)
 
 
 # --- The people and the objects they try to reach ------------------------------------------------

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "incidents",
     "documents",
     "register",
+    "helpdesk",
     # Demo and scale data for development and benchmarks, built through the real rules.
     "devdata",
 ]

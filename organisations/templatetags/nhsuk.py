@@ -439,7 +439,7 @@ def nhsuk_nav_current(context, page: str, section: str = "") -> str:
     its section (``section`` lists url names separated by spaces), "" elsewhere."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
-    name = getattr(match, "url_name", None)
+    name = getattr(match, "view_name", None)  # "helpdesk:home" for a namespaced page
     if not name:
         return ""
     if name == page:
