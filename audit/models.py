@@ -31,6 +31,14 @@ class Event(models.TextChoices):
     INCIDENT_STARTED = "incident_started", "Incident report started"
     INCIDENT_SAVED = "incident_saved", "Incident report draft saved"
     INCIDENT_SUBMITTED = "incident_submitted", "Incident report submitted"
+    INCIDENT_FOLLOWED_UP = "incident_followed_up", "Incident follow-up added"
+    INCIDENT_CLOSED = "incident_closed", "Incident closed"
+    INCIDENT_WITHDRAWN = "incident_withdrawn", "Incident withdrawn"
+    INCIDENT_NOTICE_QUEUED = "incident_notice_queued", "Incident report queued for the regulator"
+    INCIDENT_NOTICE_SENT = "incident_notice_sent", "Incident report sent to the regulator"
+    INCIDENT_NOTICE_FAILED = "incident_notice_failed", "Incident report could not be sent"
+    INCIDENT_NOTICE_RETRIED = "incident_notice_retried", "Incident report sent again"
+    INCIDENT_REMINDER_SENT = "incident_reminder_sent", "Incident draft reminder emailed"
     HELPDESK_STAFF_ADDED = "helpdesk_staff_added", "Helpdesk account given"
 
 

@@ -17,12 +17,20 @@ from assessments.models import Assessment, Document
 from documents.models import DocumentJob
 from helpdesk.models import Operator
 from helpdesk.roles import HelpdeskRole
+from incidents.models import IncidentNotification
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 from organisations.services import invitation_create, registration_start
 from publishing.models import Publication
 
-from .factories import MembershipFactory, OrganisationFactory, UserFactory, bank_build
+from .factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    bank_build,
+    incident_draft,
+    incident_reported,
+)
 
 PEOPLE = (
     "anonymous",
@@ -108,6 +116,14 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         content_type="application/pdf",
     )
     job.file.save("certificate.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    draft = incident_draft(organisation, administrator)
+    incident = incident_reported(organisation, administrator)
+    notification = IncidentNotification.objects.create(
+        incident=incident,
+        destination="regulator@regulator.example",
+        state=IncidentNotification.State.FAILED,
+        last_error="Connection refused",
+    )
     tokens = []
     invitation = invitation_create(
         organisation=organisation,
@@ -132,6 +148,15 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "document-job-file": [job.pk],
         "document-job-retry": [job.pk],
         "certificate-verify": [publication.verification_code],
+        "incident-step": [draft.pk, "when-happened"],
+        "incident-check": [draft.pk],
+        "incident-detail": [incident.pk],
+        "incident-submitted": [incident.pk],
+        "incident-follow-up": [incident.pk],
+        "incident-close": [incident.pk],
+        "incident-withdraw": [incident.pk],
+        "incident-pdf": [incident.pk],
+        "incident-notification-retry": [incident.pk, notification.pk],
         "organisation-public": [organisation.ods_code],
     }
 

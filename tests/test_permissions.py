@@ -310,6 +310,69 @@ MATRIX: dict[str, Row] = {
         (302, 403, 405, 405, 405, 405, 405, 403, 403),
         (302, 403, 302, 302, 302, 302, 404, 403, 403),
     ),
+    # Incidents: confidential to the organisation's people; viewers read, members act.
+    "incident-list": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    # The outsider exports their own organisation's log.
+    "incident-log-export": Row(
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 302, 403, 403),
+    ),
+    "incident-start": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 302, 302, 403, 403),
+    ),
+    # An empty POST is an answer missing (or no version): 400.
+    "incident-step": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-check": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-detail": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "incident-submitted": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "incident-follow-up": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-close": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-withdraw": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-pdf": Row(
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 404, 403, 403),
+    ),
+    "incident-notification-retry": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
     "organisation-search": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -494,6 +557,15 @@ OBJECT_URLS = (
     "document-job",
     "document-job-file",
     "document-job-retry",
+    "incident-step",
+    "incident-check",
+    "incident-detail",
+    "incident-submitted",
+    "incident-follow-up",
+    "incident-close",
+    "incident-withdraw",
+    "incident-pdf",
+    "incident-notification-retry",
 )
 
 
