@@ -27,6 +27,7 @@ import logging
 from typing import Any
 
 import kombu.exceptions
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -107,18 +108,36 @@ def notification_queue(
     return notification
 
 
-def _send_task(notification_id: int) -> None:
-    """Sends the task; a broker fault leaves the row waiting, to go stale and offer "Try again"."""
+def _dispatch(notification_id: int) -> None:
+    """Sends the task to a worker. In-process (no Redis: `make run` and the tests) it runs at
+    once with its retries (no waiting between them), and its last failure is recorded on the
+    row, never raised into the request that queued it."""
     from . import tasks  # the tasks import this module to do their work
 
+    task = tasks.send_incident_notification
+    if not task.app.conf.task_always_eager:
+        task.delay(notification_id)
+        return
+    # In-process, a retry comes back as the Retry exception carrying the next attempt.
+    attempt = task.s(notification_id)
+    while True:
+        try:
+            attempt.apply(throw=True)
+        except Retry as retry:
+            attempt = retry.sig
+        except Exception as error:  # the last retry failed: what on_failure does in a worker
+            notification_fail(notification_id=notification_id, error=error)
+            return
+        else:
+            return
+
+
+def _send_task(notification_id: int) -> None:
+    """Sends the task; a broker fault leaves the row waiting, to go stale and offer "Try again"."""
     try:
-        tasks.send_incident_notification.delay(notification_id)
+        _dispatch(notification_id)
     except BROKER_ERRORS as error:
         logger.warning("Notification %s could not be sent to a worker: %s", notification_id, error)
-    except Exception:
-        # In-process (eager) tasks raise their final failure here, after the row was marked
-        # failed (tasks.NotificationTask.on_failure): the person's request carries on.
-        logger.exception("Notification %s failed", notification_id)
 
 
 def notification_send_again(
@@ -155,15 +174,11 @@ def notification_send_again(
     notification.refresh_from_db()
     if not claimed or not configured:
         return notification
-    from . import tasks
-
     try:
-        tasks.send_incident_notification.delay(notification.pk)
+        _dispatch(notification.pk)
     except BROKER_ERRORS as error:
         _mark_failed(notification.pk, NOT_STARTED_MESSAGE, states=(State.PENDING,))
         raise NotificationNotStarted(str(error)) from error
-    except Exception:
-        logger.exception("Notification %s failed", notification.pk)
     notification.refresh_from_db()
     return notification
 
@@ -177,7 +192,7 @@ def notification_send(*, notification_id: int) -> str:
     does nothing; one failed, or waiting for an address, is left as it is."""
     with transaction.atomic():
         notification = (
-            IncidentNotification.objects.select_for_update()
+            IncidentNotification.objects.select_for_update(of=("self",))
             .select_related("incident__organisation", "update")
             .get(pk=notification_id)
         )
@@ -245,7 +260,7 @@ def _mark_failed(
     changed state since then); whether it did."""
     with transaction.atomic():
         notification = (
-            IncidentNotification.objects.select_for_update()
+            IncidentNotification.objects.select_for_update(of=("self",))
             .select_related("incident__organisation")
             .get(pk=notification_id)
         )
