@@ -78,7 +78,14 @@ def notification_what(notification: IncidentNotification) -> str:
     update = notification.update
     if update is None:
         return "The report"
-    return f"{update.get_kind_display()} of {when(update.created_at)}"
+    return f"{_SENT_AS[update.kind]} of {when(update.created_at)}"
+
+
+_SENT_AS = {
+    IncidentUpdate.Kind.FOLLOW_UP: "Follow-up",
+    IncidentUpdate.Kind.CLOSE: "Closing",
+    IncidentUpdate.Kind.WITHDRAW: "Withdrawal",
+}
 
 
 def notifications_shown(

@@ -149,27 +149,25 @@ def detail_context(request, incident: Incident) -> dict:
     }
 
 
+def _not_open_text(incident: Incident, *, posted: bool) -> str:
+    """Why nothing can be added: who closed or withdrew it and when."""
+    if incident.is_draft:
+        return "This report has not been submitted yet, so nothing can be added to it."
+    who = incident.updated_by or "Someone else"
+    done = "closed this incident" if incident.state == Incident.State.CLOSED else "withdrew it"
+    text = f"{who} {done} on {when(incident.updated_at)}: it cannot change."
+    return text + (" Nothing was saved." if posted else "")
+
+
 def _refused(request, incident: Incident, error: update_services.IncidentNotOpen):
-    current = error.current
-    who = current.updated_by or "Someone else"
-    if current.state == Incident.State.CLOSED:
-        text = f"{who} closed this incident on {when(current.updated_at)}. Nothing was saved."
-    elif current.state == Incident.State.WITHDRAWN:
-        text = f"{who} withdrew this report on {when(current.updated_at)}. Nothing was saved."
-    else:
-        text = "This report has not been submitted yet, so it cannot be updated."
-    messages.error(request, text)
+    messages.error(request, _not_open_text(error.current, posted=True))
     return redirect("incident-detail", incident_id=incident.pk)
 
 
 def _open_or_back(request, incident: Incident):
     if incident.state != Incident.State.SUBMITTED:
-        messages.info(
-            request,
-            "This report has not been submitted yet."
-            if incident.is_draft
-            else f"This incident is {incident.get_state_display().lower()}: it cannot change.",
-        )
+        text = _not_open_text(incident, posted=request.method == "POST")
+        messages.error(request, text) if request.method == "POST" else messages.info(request, text)
         return redirect("incident-detail", incident_id=incident.pk)
     return None
 
