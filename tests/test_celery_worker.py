@@ -20,9 +20,11 @@ from assessments import services as assessment_services
 from documents import services as document_services
 from documents.models import DocumentJob
 from dspt_portal.celery import app as celery_app
+from incidents import tasks as incident_tasks
+from incidents.models import IncidentNotification
 from publishing import services
 
-from .factories import answer_items, bank_build
+from .factories import answer_items, bank_build, incident_reported
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,3 +134,21 @@ def test_a_real_worker_makes_an_export_and_a_certificate(worker, organisation, a
     with certificate.file.open("rb") as stream:
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(stream.read())).pages)
     assert publication.verification_code in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_an_incident_to_the_regulator(worker, organisation, member):
+    assert not celery_app.conf.task_always_eager
+    incident = incident_reported(organisation, member)
+    notification = IncidentNotification.objects.create(
+        incident=incident, destination="breach-intake@regulator.example"
+    )
+    incident_tasks.send_incident_notification.delay(notification.pk)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        notification.refresh_from_db()
+        if notification.state not in ("pending", "sending"):
+            break
+        time.sleep(0.2)
+    assert notification.state == IncidentNotification.State.SENT, notification.last_error
+    assert notification.attempts == 1
