@@ -21,9 +21,7 @@ FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_member_follows_up_a_submitted_report_and_exports_the_log(
-    new_page, scanner, settings
-):
+def test_a_member_follows_up_a_submitted_report_and_exports_the_log(new_page, scanner, settings):
     from organisations.roles import Role
     from tests.factories import MembershipFactory, OrganisationFactory, incident_draft
 
