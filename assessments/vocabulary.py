@@ -109,3 +109,21 @@ def out_of_date_text(last_status: str, published_on: date) -> str:
     """A lapsed status as the register shows it and the reminders quote it:
     "Out of date (last published 24/25 Standards Met on 10 May 2025)"."""
     return f"{OUT_OF_DATE} (last published {last_status} on {format_date(published_on)})"
+
+
+def dspt_year_for(day: date) -> str:
+    """The DSPT year a date falls in: years run from 1 April to 31 March, so 15 May 2025 and
+    31 March 2026 are both in "2025-26"."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def dspt_year_dates(year: str) -> tuple[date, date]:
+    """The first and last days of a DSPT year: "2025-26" → (1 April 2025, 31 March 2026)."""
+    match = _YEAR_RE.match(year.strip())
+    if not match:
+        raise ValueError(f"Not a DSPT year: {year!r}")
+    start = int(match.group(1))
+    if int(match.group(2)[-2:]) != (start + 1) % 100:
+        raise ValueError(f"Not a DSPT year: {year!r}")
+    return date(start, 4, 1), date(start + 1, 3, 31)

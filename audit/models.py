@@ -53,6 +53,14 @@ class Event(models.TextChoices):
     PUBLICATION_WITHDRAWN = "publication_withdrawn", "Publication withdrawn by the helpdesk"
     HELPDESK_IMPORT_STARTED = "helpdesk_import_started", "Directory file uploaded for import"
     HELPDESK_BANK_LOADED = "helpdesk_bank_loaded", "Question bank uploaded and loaded"
+    INCIDENT_FOLLOWED_UP = "incident_followed_up", "Incident follow-up added"
+    INCIDENT_CLOSED = "incident_closed", "Incident closed"
+    INCIDENT_WITHDRAWN = "incident_withdrawn", "Incident withdrawn"
+    INCIDENT_NOTICE_QUEUED = "incident_notice_queued", "Incident report queued for the regulator"
+    INCIDENT_NOTICE_SENT = "incident_notice_sent", "Incident report sent to the regulator"
+    INCIDENT_NOTICE_FAILED = "incident_notice_failed", "Incident report could not be sent"
+    INCIDENT_NOTICE_RETRIED = "incident_notice_retried", "Incident report sent again"
+    INCIDENT_REMINDER_SENT = "incident_reminder_sent", "Incident draft reminder emailed"
 
 
 class AuditEvent(models.Model):

@@ -23,8 +23,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import exports as incident_exports
+
 from . import selectors
-from .builders import certificate, excel
+from .builders import certificate, excel, incident_log, incident_report
 from .models import DocumentJob
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,11 @@ STALE_AFTER: dict[str, dict[str, timedelta]] = {
         _RUNNING: timedelta(minutes=3),
     },
     DocumentJob.Kind.CERTIFICATE: {_QUEUED: timedelta(minutes=5), _RUNNING: timedelta(minutes=5)},
+    DocumentJob.Kind.INCIDENT_LOG_XLSX: {
+        _QUEUED: timedelta(minutes=5),
+        _RUNNING: timedelta(minutes=3),
+    },
+    DocumentJob.Kind.INCIDENT_PDF: {_QUEUED: timedelta(minutes=5), _RUNNING: timedelta(minutes=5)},
 }
 # Stale for this many times its threshold: nothing is going to finish it, the sweep marks it failed.
 # Longer than the task's whole retry window, so a job waiting for the database to return is left be.
@@ -168,6 +175,24 @@ def _replace_older(job: DocumentJob) -> None:
 def _build(job: DocumentJob, progress: Callable[[int], None]) -> tuple[bytes, str, str]:
     """The document's bytes, file name and content type: read its data, hand it to a builder."""
     organisation = job.organisation
+    if job.kind == DocumentJob.Kind.INCIDENT_LOG_XLSX:
+        data = incident_log.build_incident_log_workbook(
+            incident_exports.incident_log_workbook(
+                organisation=organisation, parameters=job.parameters
+            )
+        )
+        progress(100)
+        stamp = timezone.localtime().strftime("%Y-%m-%d")
+        return data, f"incident-log-{organisation.ods_code}-{stamp}.xlsx", XLSX
+    if job.kind == DocumentJob.Kind.INCIDENT_PDF:
+        incident_id = int(job.subject.rpartition(":")[2])
+        report = incident_exports.incident_report_data(
+            organisation=organisation, incident_id=incident_id
+        )
+        data = incident_report.build_incident_report_pdf(report)
+        progress(100)
+        name = report.reference or f"draft-{incident_id}"
+        return data, f"incident-{organisation.ods_code}-{name}.pdf", PDF
     if job.kind == DocumentJob.Kind.ASSESSMENT_XLSX:
         assessment = job.assessment
         data = excel.build_assessment_workbook(

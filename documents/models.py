@@ -28,6 +28,8 @@ class DocumentJob(models.Model):
         ASSESSMENT_XLSX = "assessment_xlsx", "Assessment spreadsheet"
         PUBLICATION_XLSX = "publication_xlsx", "Assessment spreadsheet as published"
         CERTIFICATE = "certificate", "Certificate"
+        INCIDENT_LOG_XLSX = "incident_log_xlsx", "Incident log spreadsheet"
+        INCIDENT_PDF = "incident_pdf", "Incident report (PDF)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -48,6 +50,8 @@ class DocumentJob(models.Model):
     # "assessment:12" or "publication:7": with kind and fingerprint, what makes a job unique.
     subject = models.CharField(max_length=64)
     fingerprint = models.CharField(max_length=64)
+    # What the document is made from beyond its subject (the incident log's filters).
+    parameters = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error_message = models.TextField(blank=True)

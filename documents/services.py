@@ -26,6 +26,9 @@ from assessments.models import Assessment
 from assessments.vocabulary import earns_certificate
 from audit.models import Event
 from audit.services import Actor, audit_record
+from incidents import exports as incident_exports
+from incidents.log_rules import LogFilters
+from incidents.models import Incident
 from organisations.models import Organisation, User
 from publishing.models import Publication
 
@@ -86,16 +89,21 @@ def document_job_request(
     user: User,
     assessment: Assessment | None = None,
     publication: Publication | None = None,
+    incident: Incident | None = None,
+    log_filters: LogFilters | None = None,
     actor: Actor | None = None,
 ) -> DocumentJob:
     """The job for this document and data, created and queued if it does not exist yet; the
-    request is recorded once a job is in hand (not when it is refused or cannot be sent)."""
+    request is recorded once a job is in hand (not when it is refused or cannot be sent).
+    An incident's PDF needs the `incident`, the incident log its `log_filters`."""
     job = _document_job_find_or_start(
         organisation=organisation,
         kind=kind,
         user=user,
         assessment=assessment,
         publication=publication,
+        incident=incident,
+        log_filters=log_filters,
     )
     audit_record(
         actor=actor,
@@ -127,8 +135,24 @@ def _document_job_find_or_start(
     user: User,
     assessment: Assessment | None,
     publication: Publication | None,
+    incident: Incident | None = None,
+    log_filters: LogFilters | None = None,
 ) -> DocumentJob:
-    if kind == DocumentJob.Kind.ASSESSMENT_XLSX:
+    parameters: dict[str, str] = {}
+    if kind == DocumentJob.Kind.INCIDENT_LOG_XLSX:
+        if log_filters is None:
+            raise JobNotAllowed("The incident log needs its filters")
+        subject = incident_exports.log_subject(organisation=organisation, filters=log_filters)
+        fingerprint = incident_exports.log_fingerprint(
+            organisation=organisation, filters=log_filters
+        )
+        parameters = log_filters.as_dict()
+    elif kind == DocumentJob.Kind.INCIDENT_PDF:
+        if incident is None or incident.organisation_id != organisation.pk:
+            raise JobNotAllowed("An incident report needs one of the organisation's incidents")
+        subject = incident_exports.incident_subject(incident)
+        fingerprint = incident_exports.incident_fingerprint(incident)
+    elif kind == DocumentJob.Kind.ASSESSMENT_XLSX:
         if assessment is None:
             raise JobNotAllowed("An assessment spreadsheet needs the assessment")
         subject, fingerprint = (
@@ -159,6 +183,7 @@ def _document_job_find_or_start(
                 publication=publication,
                 subject=subject,
                 fingerprint=fingerprint,
+                parameters=parameters,
                 requested_by=user,
             )
     except IntegrityError:

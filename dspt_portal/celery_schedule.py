@@ -27,6 +27,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    # Incident notifications stuck long past their time (incidents/notify_rules.py) are marked
+    # failed, so the incident's page offers "Try again".
+    "fail-abandoned-incident-notifications": {
+        "task": "incidents.fail_abandoned_notifications",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
+    # Reminders to finish a draft incident report, 48 and 66 hours after discovery
+    # (incidents/reminder_rules.py). Every 10 minutes, so none is more than 10 minutes late.
+    "send-incident-reminders": {
+        "task": "incidents.send_reminders",
+        "schedule": 10 * 60,
+        "options": {"expires": 9 * 60},
+    },
     # Evidence files no row refers to (a web process killed mid-upload, a write cut short).
     "remove-orphan-evidence-files": {
         "task": "assessments.remove_orphan_evidence_files",

@@ -238,6 +238,8 @@ class IncidentNotification(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # DSPT_INCIDENT_REPORT_EMAIL was empty: nothing was sent (incidents/notify.py).
+        UNCONFIGURED = "unconfigured", "Not sent: no destination configured"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
     update = models.ForeignKey(
@@ -247,12 +249,17 @@ class IncidentNotification(models.Model):
         blank=True,
         related_name="notifications",
     )
-    destination = models.EmailField(max_length=254)
+    destination = models.EmailField(max_length=254, blank=True)  # blank when UNCONFIGURED
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When it entered its state: a notification waiting or sending for too long is stuck
+    # (incidents/notify_rules.py), like a document job.
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Each attempt's outcome, oldest first: {"at": ISO time, "outcome": "sent"|"error", "error"}.
+    history = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -260,3 +267,26 @@ class IncidentNotification(models.Model):
 
     def __str__(self) -> str:
         return f"Notification of {self.incident} to {self.destination} ({self.state})"
+
+
+class IncidentReminder(models.Model):
+    """A reminder emailed to the person who started a draft (incidents/reminders.py): one row
+    per draft and kind, so it is never sent twice."""
+
+    class Kind(models.TextChoices):
+        HOURS_48 = "hours_48", "48 hours after discovery"
+        HOURS_66 = "hours_66", "66 hours after discovery"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    recipient = models.EmailField(max_length=254)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "kind"], name="incident_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.incident}"

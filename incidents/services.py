@@ -217,14 +217,15 @@ def incident_submit(
 
 
 def incident_submitted(*, incident: Incident) -> None:
-    """Runs once a submission is committed: the place where what follows a submission starts.
-
-    Sending a reportable incident to the regulator's address (issue 14, part 2) is started from
-    here; until then the submission itself is the whole of it.
-    """
+    """Runs once a submission is committed: a reportable incident is sent to the regulator's
+    address through the background worker (incidents/notify.py)."""
     logger.info(
         "Incident %s submitted for organisation %s (%s)",
         incident.reference,
         incident.organisation_id,
         incident.verdict,
     )
+    if incident.verdict in (rules.ICO, rules.ICO_DHSC):
+        from .notify import notification_queue  # notify imports this module's checks
+
+        notification_queue(incident=incident)

@@ -16,7 +16,7 @@ from organisations.access import requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
 
-from . import presenters, rules, selectors, services
+from . import after_views, notify, presenters, rules, selectors, services
 from .forms import STEP_FORMS, SubmitForm
 from .models import Incident
 from .scales import scales_current
@@ -41,24 +41,6 @@ def _preview(incident: Incident, scales):
         severity=incident.severity,
         vulnerable_groups=incident.vulnerable_groups,
         scales=scales,
-    )
-
-
-@requires(Permission.VIEW_ORGANISATION)
-@require_GET
-def incident_list(request):
-    now = timezone.now()
-    incidents = list(selectors.incident_list(organisation=request.organisation))
-    drafts = [
-        {"incident": incident, "clock": presenters.clock(incident.discovered_at, now)}
-        for incident in incidents
-        if incident.is_draft
-    ]
-    reported = [incident for incident in incidents if not incident.is_draft]
-    return render(
-        request,
-        "incidents/incident_list.html",
-        {"drafts": drafts, "reported": reported, "can_edit": _can_edit(request)},
     )
 
 
@@ -237,6 +219,7 @@ def incident_detail(request, incident_id: int):
             else None,
             "submitted_reportable": incident.verdict not in ("", rules.NOT_REPORTABLE),
             "can_edit": _can_edit(request),
+            **after_views.detail_context(request, incident),
         },
     )
 
@@ -262,5 +245,6 @@ def incident_submitted(request, incident_id: int):
                 cyber_caused=incident.cyber_caused,
                 scales=scales,
             ),
+            "sending_to": notify.destination(),
         },
     )

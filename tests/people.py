@@ -19,7 +19,7 @@ from assessments.models import Assessment, Document
 from documents.models import DocumentJob
 from helpdesk.models import ImportJob, Notice, Operator
 from helpdesk.roles import HelpdeskRole
-from incidents.models import Incident, reference_for
+from incidents.models import Incident, IncidentNotification, reference_for
 from organisations.models import Membership, Organisation
 from organisations.roles import Role
 from organisations.services import (
@@ -29,7 +29,13 @@ from organisations.services import (
 )
 from publishing.models import Publication
 
-from .factories import MembershipFactory, OrganisationFactory, UserFactory, bank_build
+from .factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    bank_build,
+    incident_reported,
+)
 
 PEOPLE = (
     "anonymous",
@@ -115,6 +121,13 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         content_type="application/pdf",
     )
     job.file.save("certificate.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    incident = incident_reported(organisation, administrator)
+    notification = IncidentNotification.objects.create(
+        incident=incident,
+        destination="regulator@regulator.example",
+        state=IncidentNotification.State.FAILED,
+        last_error="Connection refused",
+    )
     tokens = []
     invitation = invitation_create(
         organisation=organisation,
@@ -167,6 +180,11 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "document-job-file": [job.pk],
         "document-job-retry": [job.pk],
         "certificate-verify": [publication.verification_code],
+        "incident-follow-up": [incident.pk],
+        "incident-close": [incident.pk],
+        "incident-withdraw": [incident.pk],
+        "incident-pdf": [incident.pk],
+        "incident-notification-retry": [incident.pk, notification.pk],
         "organisation-public": [organisation.ods_code],
         "helpdesk:case": [organisation.ods_code],
         "helpdesk:case-activity": [organisation.ods_code],

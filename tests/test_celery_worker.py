@@ -20,9 +20,11 @@ from assessments import services as assessment_services
 from documents import services as document_services
 from documents.models import DocumentJob
 from dspt_portal.celery import app as celery_app
+from incidents import tasks as incident_tasks
+from incidents.models import IncidentNotification
 from publishing import services
 
-from .factories import answer_items, bank_build
+from .factories import answer_items, bank_build, incident_reported
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,3 +165,21 @@ def test_a_real_worker_imports_an_uploaded_directory_file(worker):
     assert job.state == ImportJob.State.DONE, job.error
     assert (job.created, job.rejected) == (8, 5)
     assert Organisation.objects.filter(ods_code="VM8L1").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_an_incident_to_the_regulator(worker, organisation, member):
+    assert not celery_app.conf.task_always_eager
+    incident = incident_reported(organisation, member)
+    notification = IncidentNotification.objects.create(
+        incident=incident, destination="breach-intake@regulator.example"
+    )
+    incident_tasks.send_incident_notification.delay(notification.pk)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        notification.refresh_from_db()
+        if notification.state not in ("pending", "sending"):
+            break
+        time.sleep(0.2)
+    assert notification.state == IncidentNotification.State.SENT, notification.last_error
+    assert notification.attempts == 1

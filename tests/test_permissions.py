@@ -486,6 +486,37 @@ MATRIX: dict[str, Row] = {
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
         (302, 403, 403, 403, 403, 403, 403, 302, 403),
     ),
+    # The outsider exports their own organisation's log.
+    "incident-log-export": Row(
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 302, 403, 403),
+    ),
+    "incident-follow-up": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-close": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-withdraw": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "incident-pdf": Row(
+        VIEW,
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+        (302, 403, 302, 302, 302, 302, 404, 403, 403),
+    ),
+    "incident-notification-retry": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
     # Nobody here is an operator: on to sign-in, or two-factor.
     # Helpdesk staff only, always with a verified second factor; auditors read, never change.
     "helpdesk:home": Row(

@@ -30,6 +30,11 @@ PURE_MODULES = {
     "documents/builders/action_plan.py": "documents.builders.action_plan",
     "register/status.py": "register.status",
     "incidents/rules.py": "incidents.rules",
+    "incidents/notify_rules.py": "incidents.notify_rules",
+    "incidents/reminder_rules.py": "incidents.reminder_rules",
+    "incidents/log_rules.py": "incidents.log_rules",
+    "documents/builders/incident_log.py": "documents.builders.incident_log",
+    "documents/builders/incident_report.py": "documents.builders.incident_report",
 }
 
 

@@ -157,6 +157,9 @@ DSPT_SERVICE_NAME = "Data Security and Protection Toolkit"
 DSPT_INCIDENT_SCALES_FILE = Path(
     env_str("DSPT_INCIDENT_SCALES_FILE", str(BASE_DIR / "fixtures" / "incident-scales-v1.yaml"))
 )
+# Where reportable incidents, and what follows them, are emailed (incidents/notify.py). Empty:
+# nothing is sent, and each incident's page says sending is not set up. No real address here.
+DSPT_INCIDENT_REPORT_EMAIL = env_str("DSPT_INCIDENT_REPORT_EMAIL", "")
 # The portal's public address, for links in emails and on certificates.
 DSPT_SITE_URL = env_str("DSPT_SITE_URL", "http://127.0.0.1:8000")
 

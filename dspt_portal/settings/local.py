@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Reportable incidents are "sent" to the console like every email here; a made-up address.
+os.environ.setdefault("DSPT_INCIDENT_REPORT_EMAIL", "incident-reports@regulator.example")
 
 from .base import *  # noqa: F403
 
