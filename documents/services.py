@@ -52,15 +52,6 @@ class CertificateWithdrawn(JobNotAllowed):
         self.publication = publication
 
 
-def certificate_refused(*, job: DocumentJob) -> Publication | None:
-    """The withdrawn publication when `job` is a certificate that must no longer be handed out;
-    None for every other job."""
-    if job.kind != DocumentJob.Kind.CERTIFICATE:
-        return None
-    publication = job.publication
-    return publication if publication is not None and publication.is_withdrawn else None
-
-
 class JobNotStarted(Exception):
     """The task could not be sent (the broker is down): nothing would make the document."""
 

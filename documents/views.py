@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -47,10 +48,21 @@ def _certificate_withdrawn(request, publication: Publication):
 
 
 def _job(request, job_id: int) -> DocumentJob:
+    """The organisation's job, with whether its publication was withdrawn (in the same query)."""
     try:
-        return request.organisation.document_jobs.get(pk=job_id)
+        return request.organisation.document_jobs.annotate(
+            publication_withdrawn_at=F("publication__withdrawn_at")
+        ).get(pk=job_id)
     except DocumentJob.DoesNotExist as error:
         raise Http404("No such document") from error
+
+
+def _certificate_refused(job: DocumentJob) -> Publication | None:
+    """The withdrawn publication when `job` is its certificate, which is no longer handed out
+    (docs/adr/0010-withdrawn-publications.md); None for every other job."""
+    if job.kind != DocumentJob.Kind.CERTIFICATE or job.publication_withdrawn_at is None:
+        return None
+    return job.publication
 
 
 def _request_document(request, *, kind: str, **source):
@@ -105,7 +117,7 @@ def certificate_download(request, publication_id: int):
 @requires(Permission.VIEW_ORGANISATION)
 def document_job(request, job_id: int):
     job = _job(request, job_id)
-    withdrawn = services.certificate_refused(job=job)
+    withdrawn = _certificate_refused(job)
     if withdrawn is not None:
         return _certificate_withdrawn(request, withdrawn)
     return render(
@@ -117,7 +129,7 @@ def document_job(request, job_id: int):
 @require_POST
 def document_job_retry(request, job_id: int):
     job = _job(request, job_id)
-    withdrawn = services.certificate_refused(job=job)
+    withdrawn = _certificate_refused(job)
     if withdrawn is not None:
         return _certificate_withdrawn(request, withdrawn)
     try:
@@ -130,7 +142,7 @@ def document_job_retry(request, job_id: int):
 @requires(Permission.VIEW_ORGANISATION)
 def document_job_file(request, job_id: int):
     job = _job(request, job_id)
-    withdrawn = services.certificate_refused(job=job)
+    withdrawn = _certificate_refused(job)
     if withdrawn is not None:
         # Made before the withdrawal: the file is kept, never handed out again.
         return _certificate_withdrawn(request, withdrawn)
