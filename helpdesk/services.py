@@ -133,7 +133,7 @@ class NoticeError(ServiceError):
         self.status = status
 
 
-def _actor_name(actor: Actor) -> str:
+def _notice_author(actor: Actor) -> str:
     user = actor.user
     if user is None:
         raise ValueError("A notice needs the operator who acts")
@@ -158,7 +158,7 @@ def notice_publish(
     problem = notice_expiry_problem(expires_on, today=today or timezone.localdate())
     if problem:
         raise NoticeError(problem)
-    name = _actor_name(actor)
+    name = _notice_author(actor)
     with transaction.atomic():
         notice = Notice.objects.create(
             title=title,
@@ -179,7 +179,7 @@ def notice_publish(
 def notice_withdraw(*, notice_id: int, actor: Actor) -> Notice:
     """Takes a notice off the dashboards before it expires. Refused (409) when it has been
     withdrawn already, or has expired, since the operator looked at it."""
-    name = _actor_name(actor)
+    name = _notice_author(actor)
     with transaction.atomic():
         notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
         if notice is None:
