@@ -182,7 +182,13 @@ class WhenHappenedForm(_WhenForm):
         if not super().is_valid():
             return False
         if not self.cleaned_data["happened_at_unknown"]:
-            self._moment("happened_date", "happened_time")
+            moment = self._moment("happened_date", "happened_time")
+            discovered = self.incident.discovered_at
+            if moment is not None and discovered is not None and moment > discovered:
+                self.add_error(
+                    "happened_date",
+                    "The time it happened must be the same as or before when it was discovered",
+                )
         return not self.errors
 
 

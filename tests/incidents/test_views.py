@@ -200,6 +200,16 @@ def test_a_discovery_in_the_future_or_before_it_happened_is_refused(client, memb
     assert "after when it happened" in response.content.decode()
 
 
+def test_it_cannot_have_happened_after_it_was_discovered(client, member, draft):
+    Incident.objects.filter(pk=draft.pk).update(discovered_at=timezone.now() - dt.timedelta(days=3))
+    client.force_login(member)
+    response = client.post(
+        step_url(draft, "when-happened"), {"version": "1", **GOOD["when-happened"]}
+    )
+    assert response.status_code == 400
+    assert "before when it was discovered" in response.content.decode()
+
+
 def test_times_are_taken_as_england_time_and_stored_in_utc(client, member, draft):
     client.force_login(member)
     client.post(step_url(draft, "when-discovered"), {"version": "1", **GOOD["when-discovered"]})
