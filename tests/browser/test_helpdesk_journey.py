@@ -55,7 +55,9 @@ def test_my_administrator_left_from_search_to_resolution(new_page, scanner):
     expect(people).not_to_contain_text("Administrator")
     scanner.scan(page, "Case page, no administrator left")
 
-    click_through(people.get_by_role("link", name="Make administrator: Ana Smith"))
+    click_through(people.get_by_role("link", name="Ana Smith", exact=True))
+    expect(page.get_by_role("heading", name="Ana Smith", level=1)).to_be_visible()
+    click_through(page.get_by_role("link", name="Make administrator of Rowan Lodge"))
     expect(page.locator("main")).to_contain_text("None: the last one has left")
     page.get_by_label("Reason", exact=True).fill("previous administrator left")
     click_through(page.locator("main").get_by_role("button", name="Make administrator"))

@@ -351,9 +351,11 @@ def test_next_years_bank_carries_answers_forward_for_review_and_republishing_sho
     open_assessment(page)
     for ref in carried:
         overview_row(page, ref).get_by_role("link").click()
-        expect(page.locator("main .nhsuk-inset-text")).to_contain_text(
-            "This answer was carried forward from last year's assessment"
-        )
+        expect(
+            page.locator("main .nhsuk-inset-text").filter(
+                has_text="This answer was carried forward from last year's assessment"
+            )
+        ).to_be_visible()
         page.get_by_role("button", name="Save", exact=True).click()
         expect_success(page, f"Your answer to {ref} has been saved.")
         expect(overview_row(page, ref)).to_contain_text("Completed")
