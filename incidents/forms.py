@@ -102,11 +102,13 @@ class StepForm(forms.Form):
             for name in names:
                 self.fields[name].required = False
 
+    # Each step form in STEP_FORMS says how it reads and writes the incident (a test checks
+    # that every one overrides both); the base has no answer of its own to give.
     def initial_from(self, incident: Incident) -> dict:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must say what it shows")
 
     def values(self) -> dict:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must say what it saves")
 
 
 def _local_parts(value: dt.datetime | None) -> tuple[dt.date | None, str]:

@@ -45,3 +45,12 @@ def test_an_update_level_outside_1_to_5_is_refused(organisation):
 )
 def test_reference_format(pk, year, reference):
     assert reference_for(pk=pk, year=year) == reference
+
+
+def test_every_step_form_reads_and_writes_its_own_answers():
+    """The step base class only declares initial_from/values; every step must override both."""
+    from incidents.forms import STEP_FORMS, StepForm
+
+    for step, form_class in STEP_FORMS.items():
+        assert form_class.initial_from is not StepForm.initial_from, step
+        assert form_class.values is not StepForm.values, step
