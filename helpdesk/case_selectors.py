@@ -17,6 +17,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -79,6 +80,8 @@ class Coverage:
 
     status: PublicStatus
     deciding: PublicationFact | None
+    # An HQ publication lists it, but it registered on its own: that publication does not count.
+    hq_publication_set_aside: bool = False
 
     @property
     def decided_by(self) -> str:
@@ -86,6 +89,11 @@ class Coverage:
         headquarters, …", or why nothing decides it."""
         fact = self.deciding
         if fact is None:
+            if self.hq_publication_set_aside:
+                return (
+                    "No publication: it registered on its own, so its headquarters' "
+                    "publications do not count for it"
+                )
             if self.status.from_directory:
                 return "No publication on this service: the previous toolkit's record"
             return "No publication"
@@ -156,6 +164,7 @@ def _coverages(organisations: list[Organisation], *, today: datetime.date) -> di
     coverages = {}
     for organisation in organisations:
         facts = latest[organisation.pk]
+        deciding = deciding_publication(facts, registered=organisation.is_registered)
         coverages[organisation.pk] = Coverage(
             status=public_status(
                 publications=facts,
@@ -165,7 +174,8 @@ def _coverages(organisations: list[Organisation], *, today: datetime.date) -> di
                 deadlines=deadlines,
                 today=today,
             ),
-            deciding=deciding_publication(facts, registered=organisation.is_registered),
+            deciding=deciding,
+            hq_publication_set_aside=deciding is None and any(fact.is_via_hq for fact in facts),
         )
     return coverages
 
@@ -183,6 +193,7 @@ def _people(organisation: Organisation, *, now: datetime.datetime) -> list[Perso
         .order_by("user__full_name", "user__email")
     )
     emails = [membership.user.email.lower() for membership in memberships]
+    cool_off = get_cool_off()  # AXES_COOLOFF_TIME in whichever form the settings give it
     attempts: dict[str, list[FailedSignIns]] = defaultdict(list)
     if emails:
         rows = AccessAttempt.objects.filter(username__in=emails).values_list(
@@ -204,7 +215,7 @@ def _people(organisation: Organisation, *, now: datetime.datetime) -> list[Perso
             locked_out_until=locked_out_until(
                 attempts[membership.user.email.lower()],
                 limit=settings.AXES_FAILURE_LIMIT,
-                cool_off=settings.AXES_COOLOFF_TIME,
+                cool_off=cool_off,
                 now=now,
             ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -55,7 +56,7 @@ def _visible(html: str) -> str:
     (hidden from screen readers) removed, white space collapsed."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r'<span class="nhsuk-table-responsive__heading"[^>]*>.*?</span>', " ", html)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def text_of(response) -> str:
@@ -372,7 +373,8 @@ def test_the_case_page_shows_every_section(agent_client, organisation, administr
     # Registered on its own: the HQ's publication never decides its status.
     assert re.search(
         r"Langdale Mews \(VBR02\) Registered on the portal Registered, not published "
-        r"No publication",
+        r"No publication: it registered on its own, so its headquarters' publications do not "
+        r"count for it",
         hq,
     ), hq
     assert f"Its own publication: {year} Standards Met" in hq
