@@ -28,6 +28,7 @@ from helpdesk.rules import make_administrator_problem, person_action_problem
 from helpdesk.selectors import helpdesk_role_of
 from organisations.access import requires
 from organisations.models import Invitation, Organisation, RegistrationRequest, User
+from organisations.roles import Role
 
 READ = HelpdeskPermission.READ
 ACT = HelpdeskPermission.ACT
@@ -125,6 +126,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "helpdesk/request.html",
         {
             "stored": stored,
+            "is_open": stored.state == RegistrationRequest.State.OPEN,
             "organisation": organisation,
             "form": form,
             "may_act": _may_act(request),
@@ -242,13 +244,23 @@ def _target_problem(request: HttpRequest, person: User) -> str | None:
 @requires(READ)
 def person(request: HttpRequest, user_id: int) -> HttpResponse:
     someone = get_object_or_404(User, pk=user_id)
+    now = timezone.now()
+    memberships = [
+        (membership, membership.suspended_at is None and membership.role != Role.ADMINISTRATOR)
+        for membership in selectors.person_memberships(person=someone)
+    ]
+    invitations = [
+        (invitation, invitation.role != Role.ADMINISTRATOR and invitation.is_pending(now))
+        for invitation in selectors.person_invitations(person=someone)
+    ]
     return render(
         request,
         "helpdesk/person.html",
         {
             "person": someone,
-            "memberships": selectors.person_memberships(person=someone),
-            "invitations": selectors.person_invitations(person=someone),
+            # Each with whether the helpdesk may make the person an administrator there.
+            "memberships": memberships,
+            "invitations": invitations,
             "lockout": selectors.person_lockout(person=someone),
             "two_factor_on": selectors.person_two_factor_on(person=someone),
             "target_problem": _target_problem(request, someone),
@@ -289,7 +301,7 @@ def make_administrator(request: HttpRequest, user_id: int, organisation_id: int)
         services.administrator_candidate(person=someone, organisation=organisation)
     )
     administrators = organisation.memberships.filter(
-        role="administrator", suspended_at__isnull=True
+        role=Role.ADMINISTRATOR, suspended_at__isnull=True
     ).select_related("user")
     return _action_page(
         request,
