@@ -639,6 +639,7 @@ def test_page_for_an_administrator():
     assert [(a.get_text(strip=True), a["href"]) for a in nav.find_all("a")] == [
         ("Home", "/"),
         ("Assessment", "/assessment/"),
+        ("Report an incident", "/incidents/"),
         ("Publications", "/publications/"),
         ("Organisation profile", "/organisation/profile/"),
         ("Manage users", "/organisation/users/"),
