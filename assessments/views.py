@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import Actor
 from organisations.access import Access, requires
@@ -211,6 +211,7 @@ def evidence_history(request, year: str, ref: str):
 
 
 @requires(Access.PUBLIC)
+@require_safe
 def policy_templates(request):
     """The Help page listing the policy templates and the evidence items each one supports.
     Refs link to the item pages for a signed-in person whose organisation has started the latest
