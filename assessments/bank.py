@@ -19,11 +19,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .rules import PROVIDED, MeetsWhen
+from .rules import ANSWER_FORMAT_TYPES, ANSWER_FORMATS, PROVIDED, MeetsWhen
+
+if TYPE_CHECKING:
+    from .policy_templates import PolicyTemplateList
 
 # The toolkit's four headings for adult social care, in the toolkit's order. Every bank must have
 # exactly these sections in this order. Kept in one place so that an official list with other
@@ -96,7 +99,20 @@ ITEM_FIELDS = (
     "ndg_standard",
     "options",
     "meets_when",
+    "answer_format",
+    "example_response",
+    "example_comment",
+    "policy_templates",
+    "guidance_links",
 )
+GUIDANCE_LINK_FIELDS = ("title", "url")
+# A web address for further guidance: https only, a host name, no spaces or quotes.
+GUIDANCE_URL_PATTERN = re.compile(
+    r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::[0-9]{1,5})?(?:/[^\s\"'<>]*)?"
+)
+GUIDANCE_URL_MAX_LENGTH = 500
+GUIDANCE_LINK_TITLE_MAX_LENGTH = 200
+EXAMPLE_MAX_LENGTH = 2000
 MEETS_WHEN_FIELDS = ("answers", "at_least", "within_months")
 # Longest look-back a date item may ask for (ten years).
 WITHIN_MONTHS_MAX = 120
@@ -149,6 +165,12 @@ class ChoiceOption:
 
 
 @dataclass(frozen=True)
+class GuidanceLink:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class ItemDefinition:
     ref: str
     text: str
@@ -162,6 +184,13 @@ class ItemDefinition:
     condition_text: str
     ndg_standard: int
     meets_when: MeetsWhen = PROVIDED
+    # Help shown beside the item (all optional): an example answer in the portal's own words, the
+    # policy templates that support it (keys of fixtures/policy-templates.yaml) and further reading.
+    answer_format: str = ""  # a known format the answer is checked against (rules.ANSWER_FORMATS)
+    example_response: str = ""
+    example_comment: str = ""
+    policy_templates: tuple[str, ...] = ()
+    guidance_links: tuple[GuidanceLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,8 +266,14 @@ def check_bank_size(size: int, *, source_name: str) -> None:
         )
 
 
-def parse_bank(text: str, *, source_name: str) -> BankDefinition:
-    """Parse and validate a bank file's text; raise BankError listing every problem found."""
+def parse_bank(
+    text: str, *, source_name: str, policy_templates: PolicyTemplateList | None = None
+) -> BankDefinition:
+    """Parse and validate a bank file's text; raise BankError listing every problem found.
+
+    `policy_templates` is the list the items' `policy_templates` keys must name; the portal's own
+    list (fixtures/policy-templates.yaml) when not given.
+    """
     check_bank_size(len(text.encode("utf-8", errors="replace")), source_name=source_name)
     try:
         # safe_load only: a bank file must never be able to construct Python objects.
@@ -251,7 +286,11 @@ def parse_bank(text: str, *, source_name: str) -> BankDefinition:
             [f"the file must be a YAML mapping (version:, sections:, ...), not {found}"],
             source_name=source_name,
         )
-    validator = _Validator()
+    if policy_templates is None:
+        from .policy_templates import policy_templates_load  # it imports this module
+
+        policy_templates = policy_templates_load()
+    validator = _Validator(policy_templates=policy_templates)
     definition = validator.bank(document, source_name=source_name)
     if validator.problems:
         raise BankError(validator.problems, source_name=source_name)
@@ -320,8 +359,9 @@ class _RawItem:
 class _Validator:
     """Collects every problem while building the definition; `bank()` gives None if any."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, policy_templates: PolicyTemplateList) -> None:
         self.problems: list[str] = []
+        self.policy_templates = policy_templates.by_key
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}" if where else message)
@@ -572,6 +612,7 @@ class _Validator:
         ndg_standard = self.ndg_standard(raw.get("ndg_standard"), ref, where)
         options = self.options(raw.get("options"), answer_type, where)
         meets_when = self.meets_when(raw.get("meets_when", _MISSING), answer_type, options, where)
+        help_fields = self.help_fields(raw, ref, answer_type, where)
 
         depends_on = raw.get("depends_on")
         if depends_on is not None and not isinstance(depends_on, dict):
@@ -597,8 +638,117 @@ class _Validator:
                 "level": level,
                 "ndg": ndg_standard,
                 "meets_when": meets_when,
+                **help_fields,
             },
         )
+
+    # -- help beside the item --
+
+    def help_fields(
+        self, raw: dict[str, Any], ref: str | None, answer_type: str | None, where: str
+    ) -> dict[str, Any]:
+        answer_format = raw.get("answer_format")
+        if answer_format is None:
+            answer_format = ""
+        elif answer_format not in ANSWER_FORMATS:
+            self.add(
+                where,
+                f"unknown answer_format {_quote(answer_format)} "
+                f"(known: {', '.join(ANSWER_FORMATS)})",
+            )
+            answer_format = ""
+        elif answer_type is not None and answer_type not in ANSWER_FORMAT_TYPES[answer_format]:
+            self.add(
+                where,
+                f"answer_format {answer_format} is only for "
+                f"{' or '.join(ANSWER_FORMAT_TYPES[answer_format])} items, not {answer_type}",
+            )
+            answer_format = ""
+        return {
+            "answer_format": answer_format,
+            "example_response": self.optional_text(
+                raw.get("example_response"), f"{where}, example_response", EXAMPLE_MAX_LENGTH
+            ),
+            "example_comment": self.optional_text(
+                raw.get("example_comment"), f"{where}, example_comment", EXAMPLE_MAX_LENGTH
+            ),
+            "policy_templates": self.policy_template_keys(raw.get("policy_templates"), ref, where),
+            "guidance_links": self.guidance_links(raw.get("guidance_links"), where),
+        }
+
+    def policy_template_keys(self, value: Any, ref: str | None, where: str) -> tuple[str, ...]:
+        if value is None or value == []:
+            return ()
+        where = f"{where}, policy_templates"
+        if not isinstance(value, list):
+            self.add(
+                where,
+                f"must be a list of policy template keys, like [data-protection-policy], "
+                f"not a {_yaml_kind(value)}",
+            )
+            return ()
+        keys: list[str] = []
+        for key in value:
+            template = self.policy_templates.get(key) if isinstance(key, str) else None
+            if template is None:
+                close = (
+                    difflib.get_close_matches(key, list(self.policy_templates), n=1)
+                    if isinstance(key, str)
+                    else []
+                )
+                self.add(
+                    where,
+                    f"{_quote(key)} is not a policy template in the list"
+                    + (f": did you mean {close[0]!r}?" if close else ""),
+                )
+            elif key in keys:
+                self.add(where, f"{key!r} is listed twice")
+            elif ref is not None and ref not in template.items:
+                self.add(
+                    where,
+                    f"the policy template {key!r} does not list {ref} among the items it "
+                    f"supports: add {ref} to its items, or remove it here",
+                )
+            else:
+                keys.append(key)
+        return tuple(keys)
+
+    def guidance_links(self, value: Any, where: str) -> tuple[GuidanceLink, ...]:
+        if value is None or value == []:
+            return ()
+        where = f"{where}, guidance_links"
+        if not isinstance(value, list):
+            self.add(where, f"must be a list of {{title:, url:}}, not a {_yaml_kind(value)}")
+            return ()
+        links: list[GuidanceLink] = []
+        for number, raw in enumerate(value, start=1):
+            link_where = f"{where} #{number}"
+            if not isinstance(raw, dict):
+                self.add(link_where, f"must be a mapping (title:, url:), not {_quote(raw)}")
+                continue
+            for name in raw:
+                if name not in GUIDANCE_LINK_FIELDS:
+                    self.add(link_where, f"unknown field {name!r} (a link has title and url)")
+            title = self.optional_text(
+                raw.get("title"), f"{link_where}, title", GUIDANCE_LINK_TITLE_MAX_LENGTH
+            )
+            if not title and isinstance(raw.get("title"), str | None):
+                self.add(link_where, "missing title (the words of the link)")
+            url = raw.get("url")
+            if not isinstance(url, str) or not url.strip():
+                self.add(link_where, "missing url (a web address starting https://)")
+                continue
+            url = url.strip()
+            if len(url) > GUIDANCE_URL_MAX_LENGTH or not GUIDANCE_URL_PATTERN.fullmatch(url):
+                self.add(
+                    link_where,
+                    f"url {url!r} is not a web address starting https:// (with no spaces or "
+                    f"quotes, at most {GUIDANCE_URL_MAX_LENGTH} characters)",
+                )
+                continue
+            if title:
+                links.append(GuidanceLink(title=title, url=url))
+        return tuple(links)
 
     def ndg_standard(self, value: Any, ref: str | None, where: str) -> int | None:
         if value is None:
@@ -863,6 +1013,11 @@ class _Validator:
             condition_text=condition,
             ndg_standard=item.fields["ndg"],
             meets_when=item.fields["meets_when"],
+            answer_format=item.fields["answer_format"],
+            example_response=item.fields["example_response"],
+            example_comment=item.fields["example_comment"],
+            policy_templates=item.fields["policy_templates"],
+            guidance_links=item.fields["guidance_links"],
         )
 
     # -- spelling --

@@ -38,6 +38,11 @@ ITEM_FIELDS = (
     "condition_text",
     "ndg_standard",
     "position",
+    "answer_format",
+    "example_response",
+    "example_comment",
+    "policy_templates",
+    "guidance_links",
 )
 
 
@@ -291,6 +296,13 @@ class _Load:
                     "condition_text": item.condition_text,
                     "ndg_standard": item.ndg_standard,
                     "position": position,
+                    "answer_format": item.answer_format,
+                    "example_response": item.example_response,
+                    "example_comment": item.example_comment,
+                    "policy_templates": list(item.policy_templates),
+                    "guidance_links": [
+                        {"title": link.title, "url": link.url} for link in item.guidance_links
+                    ],
                 }
                 current = existing.get(item.ref)
                 if current is None:

@@ -9,6 +9,7 @@ from django import forms
 from dspt_portal.forms import NHSDateField
 
 from .models import Answer, AnswerType, EvidenceItem
+from .rules import ICO_REGISTRATION_NUMBER, check_answer_format
 
 TEXT_MAX_LENGTH = 20_000
 COMMENTS_MAX_LENGTH = 10_000
@@ -50,7 +51,19 @@ class EvidenceForm(forms.Form):
 
     def _add_answer_fields(self, answer_type: str) -> None:
         fields = self.fields
-        if answer_type == AnswerType.TEXT:
+        if answer_type == AnswerType.TEXT and self.item.answer_format == ICO_REGISTRATION_NUMBER:
+            fields["text"] = forms.CharField(
+                label="Your ICO registration number",
+                max_length=TEXT_MAX_LENGTH,
+                help_text="For example, ZA046070. If your organisation does not have to register "
+                "with the ICO, write Exempt and say why.",
+                widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+                error_messages={
+                    "required": "Enter your ICO registration number, or write Exempt and say why",
+                    "max_length": f"Your answer must be {TEXT_MAX_LENGTH:,} characters or fewer",
+                },
+            )
+        elif answer_type == AnswerType.TEXT:
             fields["text"] = forms.CharField(
                 label="Your answer",
                 max_length=TEXT_MAX_LENGTH,
@@ -136,6 +149,16 @@ class EvidenceForm(forms.Form):
                 )
         else:
             raise ValueError(f"Unknown answer type {answer_type!r}")
+
+    def clean_text(self) -> str:
+        """A known format (the bank's `answer_format`) is checked here and stored normalised."""
+        text = self.cleaned_data.get("text") or ""
+        if not self.item.answer_format:
+            return text
+        checked = check_answer_format(self.item.answer_format, text)
+        if not checked.ok:
+            raise forms.ValidationError(checked.error)
+        return checked.value
 
     def clean(self):
         cleaned = super().clean()

@@ -100,6 +100,15 @@ class EvidenceItem(models.Model):
     meets_when = models.JSONField()
     ndg_standard = models.PositiveSmallIntegerField()
     position = models.PositiveIntegerField()
+    # A known format the answer is checked against (assessments.rules.ANSWER_FORMATS), or "".
+    answer_format = models.CharField(max_length=32, blank=True, default="")
+    # Help shown beside the item, from the bank file: an example answer and comment, the keys of
+    # the policy templates that support it (fixtures/policy-templates.yaml) and further guidance
+    # links as [{"title": ..., "url": ...}].
+    example_response = models.TextField(blank=True, default="")
+    example_comment = models.TextField(blank=True, default="")
+    policy_templates = models.JSONField(default=list, blank=True)
+    guidance_links = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["bank", "position"]

@@ -6,8 +6,10 @@ Plain functions over the rules' plain data (`assessments.rules.Item`, `AnswerVal
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from assessments.policy_templates import PolicyTemplate, PolicyTemplateList
 from assessments.rules import AnswerValues, Item, ItemStatus
 
 NOT_MET_LABEL = "Answered – not met"
@@ -74,3 +76,63 @@ def item_tag(status: ItemStatus, *, has_answer: bool) -> Tag:
     if status.answered:
         return TAG_COMPLETED
     return TAG_IN_PROGRESS if has_answer else TAG_NOT_STARTED
+
+
+# --- the policy templates Help page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    ref: str
+    text: str  # the item's question in the latest loaded bank; "" when that bank lacks the ref
+    linked: bool  # the reader has an assessment for that bank, so the ref links to its item page
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    template: PolicyTemplate
+    items: tuple[ServedItem, ...]
+
+
+@dataclass(frozen=True)
+class TemplateGroup:
+    key: str
+    title: str
+    entries: tuple[TemplateEntry, ...]
+
+
+def policy_template_groups(
+    templates: PolicyTemplateList, *, item_texts: Mapping[str, str], link_items: bool
+) -> list[TemplateGroup]:
+    """The Help page's three lists, each entry with the items it serves. `item_texts`: ref →
+    question in the latest bank; `link_items`: whether the reader can open those items."""
+    return [
+        TemplateGroup(
+            key=group,
+            title=title,
+            entries=tuple(
+                TemplateEntry(
+                    template=template,
+                    items=tuple(
+                        ServedItem(
+                            ref=ref,
+                            text=item_texts.get(ref, ""),
+                            linked=link_items and ref in item_texts,
+                        )
+                        for ref in template.items
+                    ),
+                )
+                for template in entries
+            ),
+        )
+        for group, title, entries in templates.groups()
+    ]
+
+
+def item_policy_templates(
+    templates: PolicyTemplateList, keys: Iterable[str]
+) -> list[PolicyTemplate]:
+    """The entries an item names, in the item's order; a key the list no longer has is left out
+    (the bank was checked against the list when it was loaded)."""
+    by_key = templates.by_key
+    return [by_key[key] for key in keys if key in by_key]

@@ -12,6 +12,7 @@ as tables without a database.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -301,3 +302,59 @@ def progress(items: Iterable[Item], answers: Mapping[str, AnswerValues], *, on: 
         mandatory_not_met=sum(statuses[i.ref].not_met for i in mandatory),
         met_not_met=sum(statuses[i.ref].not_met for i in met),
     )
+
+
+# --- answer formats (bank field `answer_format`) --------------------------------------------------
+
+ICO_REGISTRATION_NUMBER = "ico_registration_number"
+ANSWER_FORMATS: tuple[str, ...] = (ICO_REGISTRATION_NUMBER,)
+# Which answer types each format can check: the format reads the item's text answer.
+ANSWER_FORMAT_TYPES: Mapping[str, tuple[str, ...]] = {ICO_REGISTRATION_NUMBER: ("text",)}
+
+# Two letters then six digits (ZA046070); registrations from before 2011 are Z then seven digits.
+_ICO_NUMBER = re.compile(r"[A-Z]{2}[0-9]{6}|Z[0-9]{7}")
+_EXEMPT = re.compile(r"exempt\b[\s:;,.\-–—]*(?P<reason>.*)", re.IGNORECASE | re.DOTALL)
+ICO_FORMAT_MESSAGE = (
+    "Enter your ICO registration number, like ZA046070 (2 letters then 6 numbers), "
+    "or write Exempt and say why"
+)
+ICO_EXEMPT_REASON_MESSAGE = (
+    "Say why your organisation does not need to register with the ICO, after the word Exempt"
+)
+
+
+@dataclass(frozen=True)
+class FormatCheck:
+    """The answer as it is stored (`value`), or why it does not fit the format (`error`)."""
+
+    value: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def check_answer_format(answer_format: str, text: str) -> FormatCheck:
+    """Check a text answer against the item's known format and give its stored form.
+
+    ico_registration_number: two letters then six digits (ZA046070), or Z then seven digits for
+    older registrations, whatever the case and spaces, stored as capitals without spaces; or
+    "Exempt" followed by the reason, stored as "Exempt: <reason>". An empty answer is left to the
+    form's own "required" check.
+    """
+    if answer_format not in ANSWER_FORMATS:
+        raise ValueError(f"Unknown answer format {answer_format!r}")
+    stripped = text.strip()
+    if not stripped:
+        return FormatCheck(value="")
+    compact = re.sub(r"\s+", "", stripped).upper()
+    if _ICO_NUMBER.fullmatch(compact):
+        return FormatCheck(value=compact)
+    exempt = _EXEMPT.fullmatch(stripped)
+    if exempt is not None:
+        reason = " ".join(exempt.group("reason").split())
+        if not re.search(r"[A-Za-z]{2}", reason):
+            return FormatCheck(error=ICO_EXEMPT_REASON_MESSAGE)
+        return FormatCheck(value=f"Exempt: {reason}")
+    return FormatCheck(error=ICO_FORMAT_MESSAGE)

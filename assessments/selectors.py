@@ -170,3 +170,13 @@ def assessment_summary(*, organisation: Organisation) -> dict:
     if assessment is None:
         return {"bank": bank, "progress": None}
     return {"bank": bank, "progress": assessment_view(assessment=assessment).progress}
+
+
+def item_texts(*, bank: QuestionBank) -> dict[str, str]:
+    """ref → question text for every item of the bank (one query)."""
+    return dict(bank.items.values_list("ref", "text"))
+
+
+def bank_deadlines() -> dict[str, datetime.date]:
+    """DSPT year → publication deadline of every loaded bank (one query)."""
+    return dict(QuestionBank.objects.values_list("year", "publication_deadline"))

@@ -16,4 +16,5 @@ urlpatterns = [
         name="evidence-history",
     ),
     path("documents/<int:document_id>/", views.document_download, name="document-download"),
+    path("help/policy-templates/", views.policy_templates, name="help-policy-templates"),
 ]

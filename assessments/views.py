@@ -8,16 +8,17 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import Actor
-from organisations.access import requires
+from organisations.access import Access, requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
 
-from . import selectors, services
+from . import presenters, selectors, services
 from .forms import EvidenceForm
 from .models import Document
+from .policy_templates import policy_templates_load
 from .uploads import UploadRejected, check_upload
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def assessment_overview(request, year: str):
             "sections": view.sections(only_left_to_do=only_left_to_do),
             "only_left_to_do": only_left_to_do,
             "can_edit": can_edit,
+            "view": view,
         },
     )
 
@@ -183,6 +185,9 @@ def evidence_item(request, year: str, ref: str):
             "can_edit": can_edit,
             "previous": previous,
             "following": following,
+            "policy_templates": presenters.item_policy_templates(
+                policy_templates_load(), item.policy_templates
+            ),
         },
         status=status,
     )
@@ -202,6 +207,32 @@ def evidence_history(request, year: str, ref: str):
         request,
         "assessments/evidence_history.html",
         {"bank": assessment.bank, "item": row.item, "revisions": revisions},
+    )
+
+
+@requires(Access.PUBLIC)
+@require_safe
+def policy_templates(request):
+    """The Help page listing the policy templates and the evidence items each one supports.
+    Refs link to the item pages for a signed-in person whose organisation has started the latest
+    year's assessment; everyone else sees the refs and questions."""
+    bank = selectors.bank_latest()
+    texts = selectors.item_texts(bank=bank) if bank is not None else {}
+    organisation = getattr(request, "organisation", None)
+    link_items = (
+        bank is not None
+        and organisation is not None
+        and selectors.assessment_find(organisation=organisation, bank=bank) is not None
+    )
+    return render(
+        request,
+        "assessments/policy_templates.html",
+        {
+            "bank": bank,
+            "groups": presenters.policy_template_groups(
+                policy_templates_load(), item_texts=texts, link_items=link_items
+            ),
+        },
     )
 
 

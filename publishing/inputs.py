@@ -7,6 +7,7 @@ from datetime import date
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Assessment, EvidenceItem
+from assessments.selectors import AssessmentView
 from organisations.models import OrganisationProfile
 
 from . import rules
@@ -14,16 +15,20 @@ from .models import ActionPlanEntry
 from .selectors import publications_in_force
 
 
-def _rule_inputs(assessment: Assessment):
-    view = assessment_selectors.assessment_view(assessment=assessment)
+def _rule_inputs(assessment: Assessment, view: AssessmentView | None = None):
+    if view is None:
+        view = assessment_selectors.assessment_view(assessment=assessment)
     items = [assessment_selectors.rule_item(item) for item in view.items]
     answers = {ref: assessment_selectors.rule_answer(a) for ref, a in view.answers.items()}
     return view, items, answers
 
 
-def publishing_decision(*, assessment: Assessment, publication_date: date) -> rules.Decision:
+def publishing_decision(
+    *, assessment: Assessment, publication_date: date, view: AssessmentView | None = None
+) -> rules.Decision:
+    """`view`: the assessment's items and answers when the page has read them already."""
     organisation = assessment.organisation
-    _, items, answers = _rule_inputs(assessment)
+    _, items, answers = _rule_inputs(assessment, view)
     previous = [
         rules.PreviousPublication(
             year=p.bank.year, level=p.level, published_on=p.published_at.date()

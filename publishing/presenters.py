@@ -5,10 +5,20 @@ Plain functions over the rules' results; views pass these to templates, which on
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assessments.vocabulary import LEVELS, STANDARDS_EXCEEDED, STANDARDS_MET, level_label
+from assessments.vocabulary import (
+    LEVELS,
+    STANDARDS_EXCEEDED,
+    STANDARDS_MET,
+    format_date,
+    level_label,
+    status_text,
+)
 
+from .coverage import PublicationFact, current_until
 from .rules import Decision, Problem, ProblemKind
 
 
@@ -66,3 +76,58 @@ def publish_levels(decision: Decision) -> list[LevelChoice]:
 
 def _of(problems: tuple[Problem, ...], *kinds: ProblemKind) -> tuple[Problem, ...]:
     return tuple(problem for problem in problems if problem.kind in kinds)
+
+
+# --- the publication deadline, before and after -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineNotice:
+    """What the dashboard, the assessment and the publish page say about the year's deadline.
+
+    Before the deadline (and on the day itself) it is still to come. After it, the page says so
+    and what it means for the organisation's status: a status published for an earlier year is
+    out of date from the day after the deadline (`coverage.current_until`, ADR 8), and one
+    published for this year is unaffected.
+    """
+
+    year: str
+    deadline: datetime.date
+    passed: bool
+    published_this_year: bool
+    last_status: str  # "24/25 Standards Met": the status in force, "" when never published
+    out_of_date_from: datetime.date | None  # the day the last status stopped being current
+
+    @property
+    def deadline_text(self) -> str:
+        return format_date(self.deadline)
+
+    @property
+    def out_of_date_from_text(self) -> str:
+        return format_date(self.out_of_date_from) if self.out_of_date_from else ""
+
+
+def deadline_notice(
+    *,
+    year: str,
+    deadlines: Mapping[str, datetime.date],
+    today: datetime.date,
+    latest: PublicationFact | None,
+) -> DeadlineNotice:
+    """`latest`: the publication that speaks for the organisation (coverage.deciding_publication),
+    None when nothing does. `deadlines`: DSPT year → publication deadline of the loaded banks."""
+    deadline = deadlines[year]
+    published_this_year = latest is not None and latest.year >= year
+    out_of_date_from = None
+    if latest is not None and not published_this_year:
+        until = current_until(year=latest.year, deadlines=deadlines)
+        if until is not None and until < today:
+            out_of_date_from = until + datetime.timedelta(days=1)
+    return DeadlineNotice(
+        year=year,
+        deadline=deadline,
+        passed=today > deadline,
+        published_this_year=published_this_year,
+        last_status=status_text(latest.year, latest.level) if latest is not None else "",
+        out_of_date_from=out_of_date_from,
+    )

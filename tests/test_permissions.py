@@ -73,6 +73,12 @@ MATRIX: dict[str, Row] = {
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
     ),
+    # The policy templates Help page: public; item refs link only for people with an assessment.
+    "help-policy-templates": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     "password-reset-sent": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),

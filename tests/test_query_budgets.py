@@ -65,12 +65,16 @@ SIZES = {
 
 # Page → the most queries it may make. The same for the small and the large organisation.
 BUDGETS = {
-    # +1: the helpdesk's current notices.
-    "home": 12,
-    "assessment-overview": 7,
+    # +1: the helpdesk's current notices. +3 on the home, overview and publish pages: the
+    # deadline notice reads the organisation's latest publications (own and via an HQ) and the
+    # loaded deadlines.
+    "home": 15,
+    # +4 more: the Publish entry point's decision (previous publications, profile, action plan)
+    # and whether this is the year that can be published.
+    "assessment-overview": 14,
     "evidence-item": 7,
     "evidence-history": 8,
-    "publish-start": 11,
+    "publish-start": 14,
     "publish-profile": 6,
     "publish-sites": 7,
     "publish-summary": 14,

@@ -554,6 +554,9 @@ def fill_answer(page: Page, *, upload: Path | None = None, choice: str | None = 
         else:
             form.get_by_role("radio").first.check()
         return "choice"
+    if form.get_by_label("Your ICO registration number").count():  # the bank's answer_format
+        form.get_by_label("Your ICO registration number").fill("ZA046070")
+        return "text"
     form.get_by_label("Your answer").fill(
         "The registered manager is responsible; it is in her job description."
     )
