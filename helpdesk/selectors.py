@@ -28,3 +28,13 @@ def notices_current(*, now: datetime.datetime | None = None) -> QuerySet[Notice]
     return Notice.objects.filter(
         published_at__lte=now, withdrawn_at__isnull=True, expires_on__gte=today
     )
+
+
+def notices_earlier(*, now: datetime.datetime | None = None, limit: int = 20) -> QuerySet[Notice]:
+    """Notices that have run their course (past the end of their expiry day), newest first.
+    Withdrawn notices are not among them: a withdrawn notice is taken back, not history."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return Notice.objects.filter(
+        published_at__lte=now, withdrawn_at__isnull=True, expires_on__lt=today
+    )[:limit]
