@@ -9,24 +9,31 @@ TEST_DATABASE_URL ?= postgres://dspt:dspt@127.0.0.1:$(PG_PORT)/dspt
 TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
 # The embedded default (SQLite in db.sqlite3), for run, migrate, seed and bench.
 LOCAL := DJANGO_SETTINGS_MODULE=dspt_portal.settings.local
+# Where `make run` serves the portal; certificates and emailed links name this address.
+RUN_HOST ?= 127.0.0.1
+RUN_PORT ?= 8000
+SITE_URL := http://$(RUN_HOST):$(RUN_PORT)
 
 .PHONY: run test bench install lint format migrate seed clean
 
 install:
 	@bash scripts/bootstrap.sh
 
-## make run — the portal with demo data on http://127.0.0.1:8000 (SQLite, in-process tasks)
+## make run — the portal with the national directory and demo data on http://127.0.0.1:8000
+## (SQLite, in-process tasks; RUN_HOST / RUN_PORT choose another address)
 run: seed
-	@echo "==> Serving the portal on http://127.0.0.1:8000 (Ctrl+C stops it)"
-	@$(LOCAL) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "==> Serving the portal on $(SITE_URL) (Ctrl+C stops it)"
+	@$(LOCAL) DSPT_SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(RUN_HOST):$(RUN_PORT)
 
 ## make migrate — brings the embedded default database (db.sqlite3) up to the latest migration
 migrate: install
 	@$(LOCAL) $(PY) manage.py migrate --no-input -v 0
 
-## make seed — loads the demo organisations, people and answers into the embedded default
+## make seed — loads the national directory (fixtures/, once, timed) and the demo organisations,
+## people and answers into the embedded default
 seed: migrate
-	@$(LOCAL) $(PY) manage.py seed_demo
+	@$(LOCAL) $(PY) manage.py seed_directory
+	@$(LOCAL) DSPT_SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 
 ## make test — the whole suite against PostgreSQL and Redis (started locally when none is running).
 ## DSPT_REQUIRE_SERVICES=1: a test that would skip (no Redis, no Pillow, ...) fails instead.

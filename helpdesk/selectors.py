@@ -44,3 +44,11 @@ def import_jobs_recent(*, limit: int = 50) -> list[ImportJob]:
 
 def import_job_find(*, job_id: int) -> ImportJob | None:
     return ImportJob.objects.filter(pk=job_id).first()
+def notices_earlier(*, now: datetime.datetime | None = None, limit: int = 20) -> QuerySet[Notice]:
+    """Notices that have run their course (past the end of their expiry day), newest first.
+    Withdrawn notices are not among them: a withdrawn notice is taken back, not history."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return Notice.objects.filter(
+        published_at__lte=now, withdrawn_at__isnull=True, expires_on__lt=today
+    )[:limit]

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import OrganisationProfile, YesNo, YesNoNotSure
 from .ods import normalise_ods_code, validate_ods_code
@@ -27,8 +29,7 @@ def _role_field(**kwargs) -> forms.ChoiceField:
 class OdsCodeForm(forms.Form):
     ods_code = forms.CharField(
         label="What is your organisation's ODS code?",
-        help_text="For example, VM8L1 for a care home or AB12 for a headquarters. You can find it "
-        "on your CQC registration or ask your local authority.",
+        help_text="For example, VM8L1 for a care home or AB12 for a headquarters.",
         max_length=64,
         error_messages={"required": "Enter your organisation's ODS code"},
         widget=forms.TextInput(
@@ -40,6 +41,16 @@ class OdsCodeForm(forms.Form):
             }
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["ods_code"]
+        # The guidance page is linked from the hint (which the template pack shows as HTML).
+        field.help_text = format_html(
+            '{} <a href="{}">Don\'t know your ODS code?</a>',
+            field.help_text,
+            reverse("ods-code-help"),
+        )
 
     def clean_ods_code(self):
         code = normalise_ods_code(self.cleaned_data["ods_code"])

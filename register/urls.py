@@ -1,9 +1,9 @@
 """The public register (no sign-in): organisation search, its CSV download, organisation pages,
-certificate checks."""
+certificate checks, and the pages every public service has (linked from the footer)."""
 
 from django.urls import path, re_path
 
-from . import views
+from . import service_views, views
 
 urlpatterns = [
     path("search/", views.organisation_search, name="organisation-search"),
@@ -15,9 +15,17 @@ urlpatterns = [
         views.organisation_public,
         name="organisation-public",
     ),
+    path("verify/", service_views.certificate_verify_start, name="certificate-verify-start"),
     re_path(
         r"^verify/(?P<code>[^/]{1,80})/$",
         views.certificate_verify,
         name="certificate-verify",
     ),
+    path("contact/", service_views.help_contact, name="help-contact"),
+    path("news/", service_views.news, name="news"),
+    path("ods-code/", service_views.ods_code_help, name="ods-code-help"),
+    path("accessibility/", service_views.accessibility, name="accessibility"),
+    path("cookies/", service_views.cookies, name="cookies"),
+    path("privacy/", service_views.privacy, name="privacy"),
+    path("terms/", service_views.terms, name="terms"),
 ]

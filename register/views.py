@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,9 +23,10 @@ from dspt_portal.spreadsheet import safe_cell
 from organisations.access import Access, requires
 from publishing import selectors as publishing_selectors
 from publishing.coverage import current_until, is_current
-from publishing.models import CODE_ALPHABET, CODE_LENGTH, Publication
+from publishing.models import Publication
 from publishing.site_rules import PUBLISHES_FOR_ITSELF
 
+from .certificate_codes import normalise_code
 from .forms import SearchForm
 from .search import (
     CSV_ROW_LIMIT,
@@ -170,18 +170,6 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
 
 
 # Checking a certificate --------------------------------------------------------------------------
-
-_CODE_CHARACTERS = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
-# People copy codes by hand: the letters the alphabet leaves out stand for digits they look like.
-_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def normalise_code(raw: str) -> str | None:
-    """`abcde fghij-…` → `ABCDE-FGHIJ-…`, or None when it cannot be a certificate code."""
-    compact = re.sub(r"[\s\-]", "", raw or "").upper().translate(_LOOKALIKES)
-    if not _CODE_CHARACTERS.fullmatch(compact):
-        return None
-    return "-".join(compact[i : i + 5] for i in range(0, CODE_LENGTH, 5))
 
 
 @requires(Access.PUBLIC)

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific files import from here."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -162,6 +163,16 @@ DSPT_INCIDENT_SCALES_FILE = Path(
 DSPT_INCIDENT_REPORT_EMAIL = env_str("DSPT_INCIDENT_REPORT_EMAIL", "")
 # The portal's public address, for links in emails and on certificates.
 DSPT_SITE_URL = env_str("DSPT_SITE_URL", "http://127.0.0.1:8000")
+# The helpdesk, as the Help and contact page and the accessibility statement give it. The defaults
+# are not real: a reserved example domain and a number from Ofcom's range kept for drama.
+DSPT_HELPDESK_EMAIL = env_str("DSPT_HELPDESK_EMAIL", "helpdesk@dspt-portal.example")
+# Set to an empty value when the helpdesk has no phone line: the pages then give none.
+DSPT_HELPDESK_PHONE = os.environ.get("DSPT_HELPDESK_PHONE", "01632 960 000").strip()
+DSPT_HELPDESK_HOURS = env_str(
+    "DSPT_HELPDESK_HOURS", "Monday to Friday, 9am to 5pm, except bank holidays"
+)
+# How soon the helpdesk answers an email, in working days (said on the Help and contact page).
+DSPT_HELPDESK_REPLY_DAYS = int(env_str("DSPT_HELPDESK_REPLY_DAYS", "2"))
 
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

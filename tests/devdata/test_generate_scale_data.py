@@ -20,7 +20,7 @@ from organisations.models import Organisation
 from publishing import inputs
 from publishing.models import Publication, PublicationSite
 from publishing.snapshot import ANSWERS_VERSION, AnswersSnapshot, PublishedProfile
-from register.views import normalise_code
+from register.certificate_codes import normalise_code
 
 from ..factories import OrganisationFactory
 

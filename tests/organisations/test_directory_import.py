@@ -28,7 +28,10 @@ from ..factories import OrganisationFactory, RegisteredOrganisationFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-EXPORT_2019 = SHARED / "dspt-organisation-search-2019-06.xlsx"
+# The portal's own copy in fixtures/, which `make run` loads (the same file: tests/devdata).
+EXPORT_2019 = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "dspt-organisation-search-2019-06.xlsx"
+)
 ODS_TRUSTS = SHARED / "ods-etr-2023.csv"
 
 LINKS = DATA / "ecarehomesite-links.csv"

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessments import services as assessment_services
 from publishing import services
-from register.views import normalise_code
+from register.certificate_codes import normalise_code
 
 from ..factories import answer_items, bank_build
 

@@ -84,7 +84,10 @@ class Command(BaseCommand):
 
         out = self.stdout
         out.write(
-            self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/sign-in/")
+            self.style.SUCCESS(
+                f"Demo data is ready. Sign in at {settings.DSPT_SITE_URL.rstrip('/')}"
+                f"{reverse('sign-in')}"
+            )
         )
         out.write(f"  Password for every demo account: {DEMO_PASSWORD}")
         for email, _name, code, role in PEOPLE:
