@@ -44,6 +44,8 @@ def import_jobs_recent(*, limit: int = 50) -> list[ImportJob]:
 
 def import_job_find(*, job_id: int) -> ImportJob | None:
     return ImportJob.objects.filter(pk=job_id).first()
+
+
 def notices_earlier(*, now: datetime.datetime | None = None, limit: int = 20) -> QuerySet[Notice]:
     """Notices that have run their course (past the end of their expiry day), newest first.
     Withdrawn notices are not among them: a withdrawn notice is taken back, not history."""
