@@ -320,6 +320,10 @@ SERVICE_VALUES = {
 }
 
 
+# A valid answer for each known answer format (assessments.rules.ANSWER_FORMATS).
+FORMATTED_ANSWERS = {"ico_registration_number": "ZA046070"}
+
+
 def answer_with_services(*, ods_code: str, email: str, levels=("approaching", "met"), skip=()):
     """Saves answers to the latest bank's items at `levels` the way the evidence page would."""
     from assessments import selectors, services
@@ -335,6 +339,10 @@ def answer_with_services(*, ods_code: str, email: str, levels=("approaching", "m
             continue
         if item.answer_type == "choice":
             values = {"choice": item.options[0]["value"]}
+        elif item.answer_format:
+            # A text answer with a known format (1.1.1's ICO registration number) is saved in
+            # that format, as the evidence page would insist.
+            values = {"text": FORMATTED_ANSWERS[item.answer_format]}
         else:
             values = SERVICE_VALUES[item.answer_type]
         existing = Answer.objects.filter(assessment=assessment, item=item).first()
