@@ -75,18 +75,25 @@ def email_limit_exceeded(scope: str, email: str) -> int | None:
     return _over_limit(f"{scope}:email:{digest}", limit=limit, window_seconds=window_seconds)
 
 
+def over_rate_limit(request, scope: str) -> int | None:
+    """Counts one request from the client's address under `scope`; the seconds to wait when it
+    is over DSPT_RATE_LIMITS[scope] a minute, else None."""
+    if not settings.DSPT_RATE_LIMITS_ENABLED:
+        return None
+    limit = settings.DSPT_RATE_LIMITS.get(scope, PER_ADDRESS_DEFAULTS.get(scope, 60))
+    key = f"{scope}:{client_ip(request) or 'unknown'}"
+    return _over_limit(key, limit=limit, window_seconds=WINDOW_SECONDS)
+
+
 def rate_limited(scope: str):
     """Allows DSPT_RATE_LIMITS[scope] requests per minute from one address, then answers 429."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if settings.DSPT_RATE_LIMITS_ENABLED:
-                limit = settings.DSPT_RATE_LIMITS.get(scope, PER_ADDRESS_DEFAULTS.get(scope, 60))
-                key = f"{scope}:{client_ip(request) or 'unknown'}"
-                retry_after = _over_limit(key, limit=limit, window_seconds=WINDOW_SECONDS)
-                if retry_after is not None:
-                    return too_many_requests(request, retry_after)
+            retry_after = over_rate_limit(request, scope)
+            if retry_after is not None:
+                return too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from register import api
+
 from . import bench_views, health
 
 urlpatterns = [
@@ -13,6 +15,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("incidents/", include("incidents.urls")),
     path("helpdesk/", include("helpdesk.urls")),
+    path("api/v1/", api.urls),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),
 ]

@@ -54,7 +54,7 @@ def _own_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
             )
         )
         .filter(row=1)
-        .values_list("organisation_id", "bank__year", "level", "published_at")
+        .values_list("organisation_id", "bank__year", "level", "published_at", "pk")
     )
     return {
         organisation_id: PublicationFact(
@@ -62,8 +62,9 @@ def _own_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
             level=level,
             published_at=published_at,
             published_on=timezone.localdate(published_at),
+            publication_id=publication_id,
         )
-        for organisation_id, year, level, published_at in rows
+        for organisation_id, year, level, published_at, publication_id in rows
     }
 
 
@@ -89,6 +90,7 @@ def _hq_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
             "publication__published_at",
             "publication__organisation__name",
             "publication__organisation__ods_code",
+            "publication_id",
         )
     )
     return {
@@ -99,8 +101,9 @@ def _hq_latest(organisation_ids: Sequence[int]) -> dict[int, PublicationFact]:
             published_on=timezone.localdate(published_at),
             via_hq_name=hq_name,
             via_hq_code=hq_code,
+            publication_id=publication_id,
         )
-        for organisation_id, year, level, published_at, hq_name, hq_code in rows
+        for organisation_id, year, level, published_at, hq_name, hq_code, publication_id in rows
     }
 
 

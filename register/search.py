@@ -53,7 +53,7 @@ CSV_ROW_LIMIT = 5000
 _PAGE_PARAM_MAX_LENGTH = 12
 
 # The organisation columns the public pages read (and the primary key); nothing else is loaded.
-_PUBLIC_COLUMNS = (
+PUBLIC_COLUMNS = (
     "ods_code",
     "name",
     "primary_sector",
@@ -158,7 +158,7 @@ def organisation_search(*, query: str) -> QuerySet[Organisation]:
     if not query:
         return Organisation.objects.none()
     code = normalise_ods_code(query)
-    organisations = Organisation.objects.only(*_PUBLIC_COLUMNS)
+    organisations = Organisation.objects.only(*PUBLIC_COLUMNS)
     if connection.vendor == "postgresql":
         query_folded = _folded(Value(query))
         organisations = organisations.alias(
@@ -295,7 +295,7 @@ def organisation_public_get(*, ods_code: str) -> Organisation | None:
         return None
     return (
         Organisation.objects.select_related("parent")
-        .only(*_PUBLIC_COLUMNS, *(f"parent__{column}" for column in _PUBLIC_COLUMNS))
+        .only(*PUBLIC_COLUMNS, *(f"parent__{column}" for column in PUBLIC_COLUMNS))
         .filter(ods_code=code)
         .first()
     )
@@ -367,7 +367,7 @@ def organisation_public_view(
     )
     branches = list(
         Organisation.objects.filter(parent=organisation)
-        .only(*_PUBLIC_COLUMNS)
+        .only(*PUBLIC_COLUMNS)
         .order_by("name", "ods_code")
     )
     branch_statuses = organisation_statuses(

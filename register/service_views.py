@@ -5,6 +5,7 @@ that takes a certificate's verification code to its page. Anyone may read them, 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_safe
 from helpdesk import selectors as helpdesk_selectors
 from organisations.access import Access, requires
 
+from .api_records import LOOKUP_LIMIT
 from .forms import VerifyForm
 from .service_pages import cookies_set, durations, helpdesk_contact
 
@@ -81,3 +83,16 @@ def certificate_verify_start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "register/verify_start.html", {"form": form}, status=400)
     return redirect("certificate-verify", code=form.cleaned_data["code"])
+
+
+@requires(Access.PUBLIC)
+@require_safe
+def api_guide(request: HttpRequest) -> HttpResponse:
+    """The API explained for the people who connect a system to it."""
+    return _page(
+        request,
+        "api_guide",
+        lookup_limit=LOOKUP_LIMIT,
+        rate_limit=settings.DSPT_RATE_LIMITS["api"],
+        site_url=settings.DSPT_SITE_URL.rstrip("/"),
+    )

@@ -21,6 +21,7 @@ urlpatterns = [
         views.certificate_verify,
         name="certificate-verify",
     ),
+    path("api/", service_views.api_guide, name="api-guide"),
     path("contact/", service_views.help_contact, name="help-contact"),
     path("news/", service_views.news, name="news"),
     path("ods-code/", service_views.ods_code_help, name="ods-code-help"),

@@ -186,6 +186,7 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "incident-pdf": [incident.pk],
         "incident-notification-retry": [incident.pk, notification.pk],
         "organisation-public": [organisation.ods_code],
+        "api-v1:organisation": [organisation.ods_code],
         "helpdesk:case": [organisation.ods_code],
         "helpdesk:case-activity": [organisation.ods_code],
         "helpdesk:publication-withdraw": [publication.pk],

@@ -364,6 +364,38 @@ MATRIX: dict[str, Row] = {
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
+    # The JSON API: the same for everyone. Search without a query and a lookup without a body
+    # are refused as bad requests; each operation answers only its own method.
+    "api-v1:organisation": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "api-v1:organisation-search": Row(
+        PUBLIC,
+        (400, 400, 400, 400, 400, 400, 400, 400, 400),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "api-v1:organisation-lookup": Row(
+        PUBLIC,
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+        (400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ),
+    "api-v1:openapi-json": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "api-v1:api-root": Row(
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "api-guide": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     "certificate-verify": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),

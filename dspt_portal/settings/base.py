@@ -292,6 +292,9 @@ CONTENT_SECURITY_POLICY = {
 DSPT_RATE_LIMITS = {
     "search": int(env_str("DSPT_RATE_LIMIT_SEARCH", "120")),
     "verify": int(env_str("DSPT_RATE_LIMIT_VERIFY", "30")),
+    # Systems call the API in bursts (a framework's 400 providers one by one); bulk lookups
+    # are there for more.
+    "api": int(env_str("DSPT_RATE_LIMIT_API", "600")),
 }
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
 # /health/ reports "degraded" past these (docs/deploy.md, "What to alert on"): free space on the
