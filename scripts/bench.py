@@ -74,6 +74,7 @@ TARGET_PUBLISH_QUERIES = 60
 TARGET_XLSX_MS = 500.0
 TARGET_CERTIFICATE_MS = 1500.0
 TARGET_LOAD_RPS = 200.0
+TARGET_API_LOOKUP_P95_MS = 5.0
 # Faults (the tests assert the behaviour; these are the times): the cache gives up on Redis after
 # a quarter of a second, the broker after two short tries; the import is bulk, not row by row.
 TARGET_REDIS_AWAY_MS = 1000.0
@@ -871,6 +872,13 @@ def pick_paths() -> dict:
         "status_site": [f"/organisations/{code}/" for code in published_sites],
         "status_branch": [f"/organisations/{branch}/"] if branch else [],
         "status_big_hq": [f"/organisations/{scale_data.BIG_HQ_CODE}/"],
+        "api_lookup": [
+            f"/api/v1/organisations/{code}"
+            for code in real_codes
+            + generated_codes
+            + published_sites
+            + ([branch] if branch else [])
+        ],
         "overview": [f"/assessment/{YEAR}/"],
         "evidence_item": [f"/assessment/{YEAR}/items/{ref}/" for ref in text_refs],
         "text_refs": text_refs,
@@ -919,6 +927,14 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
                 f"{p95:.1f} ms",
                 p95 <= TARGET_SEARCH_P95_MS and pages[name]["errors"] == 0,
             )
+    if "api_lookup" in pages:
+        p95 = pages["api_lookup"]["p95_ms"]
+        target(
+            "API lookup by code p95",
+            f"≤ {TARGET_API_LOOKUP_P95_MS:.0f} ms",
+            f"{p95:.1f} ms",
+            p95 <= TARGET_API_LOOKUP_P95_MS and pages["api_lookup"]["errors"] == 0,
+        )
     for name in ("status_site", "overview"):
         if name in pages:
             ratio = pages[name]["floor_ratio_p50"]
@@ -1176,6 +1192,7 @@ def main() -> int:
         page("status_site", paths["status_site"], note="published registered sites")
         page("status_branch", paths["status_branch"], note="a branch covered by its HQ")
         page("status_big_hq", paths["status_big_hq"], note="HQ page listing 500 branches")
+        page("api_lookup", paths["api_lookup"], note="JSON API, one organisation by code")
         page("overview", paths["overview"], signed_in=True, note="signed in, 51 items")
         page("evidence_item", paths["evidence_item"], signed_in=True, note="signed in")
         pages["save_answer"] = sample_save(

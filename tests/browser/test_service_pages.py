@@ -109,3 +109,14 @@ def test_every_page_in_the_footer_opens_and_passes_the_scan(page, scanner):
     expect(page.get_by_role("heading", level=1)).to_have_text("Find your organisation's ODS code")
 
     scanner.assert_clean()
+
+
+def test_someone_connecting_a_system_finds_the_api_guide_from_the_search(page, scanner):
+    page.goto("/search/")
+    click_through(page.get_by_role("link", name="Use the register's API"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Use the register in your own system")
+    scanner.scan(page, "API guide")
+    click_through(page.get_by_role("link", name="OpenAPI description"))
+    expect(page).to_have_url(re.compile(r"/api/v1/openapi\.json$"))
+    expect(page.locator("body")).to_contain_text('"openapi"')
+    scanner.assert_clean()
