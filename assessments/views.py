@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import Actor
+from dspt_portal.downloads import private_file_response
 from organisations.access import Access, requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
@@ -249,12 +250,6 @@ def document_download(request, document_id: int):
     except FileNotFoundError as error:
         logger.error("Document %s is missing from storage (%s)", document.pk, document.file.name)
         raise Http404("The file is missing") from error
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    return private_file_response(
+        stream, filename=document.original_name, content_type=document.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

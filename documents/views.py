@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
 from audit.services import Actor
+from dspt_portal.downloads import private_file_response
 from organisations.access import requires
 from organisations.roles import Permission
 from publishing.models import Publication
@@ -152,11 +153,7 @@ def document_job_file(request, job_id: int):
         stream = services.document_job_download(job=job, actor=Actor.from_request(request))
     except FileNotFoundError as error:
         raise Http404("The file is missing") from error
-    response = FileResponse(
-        stream, as_attachment=True, filename=job.file_name, content_type=job.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(stream, filename=job.file_name, content_type=job.content_type)
 
 
 @requires(Permission.PUBLISH)

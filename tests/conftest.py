@@ -109,3 +109,63 @@ def helpdesk_operator(db):
 def helpdesk_auditor(db):
     """Helpdesk staff who only read."""
     return _helpdesk_staff("al.auditor@helpdesk.example", "Al Auditor", "auditor")
+
+
+# --- S3-compatible object storage, served by moto on loopback ------------------------------------
+
+S3_REGION = "eu-west-2"
+S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3-compatible server (moto's standalone server) on a free loopback port, for the
+    whole run: the portal and boto3 speak HTTP to it exactly as to Amazon S3."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, settings):
+    """A new private bucket, and the portal's default storage pointed at it (as
+    DSPT_S3_BUCKET does in production); the boto3 client to look inside."""
+    import uuid
+
+    import boto3
+
+    bucket = f"dspt-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name=S3_REGION,
+        aws_access_key_id=S3_KEYS["access_key"],
+        aws_secret_access_key=S3_KEYS["secret_key"],
+    )
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    settings.DSPT_S3_BUCKET = bucket
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_endpoint,
+                "region_name": S3_REGION,
+                **S3_KEYS,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": settings.DSPT_S3_URL_SECONDS,
+                "file_overwrite": False,
+            },
+        },
+    }
+    return {"name": bucket, "client": client, "endpoint": s3_endpoint}

@@ -3,17 +3,20 @@
 The worker is a separate process using the test database; it is stopped by its pid at the end.
 """
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.db import connection
+from django.urls import reverse
 from pypdf import PdfReader
 
 from assessments import services as assessment_services
@@ -29,8 +32,8 @@ from .factories import answer_items, bank_build, incident_reported
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def worker(tmp_path):
+@contextlib.contextmanager
+def running_worker(tmp_path, extra_env: dict[str, str] | None = None):
     redis_url = os.environ.get("REDIS_URL")
     assert redis_url, "run the suite with `make test`, which starts Redis"
     # The same broker the app is already configured with: Celery caches its connection pool,
@@ -44,6 +47,7 @@ def worker(tmp_path):
         "DJANGO_SETTINGS_MODULE": "dspt_portal.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": broker,
+        **(extra_env or {}),
     }
     pidfile = tmp_path / "worker.pid"
     log = (tmp_path / "worker.log").open("w")
@@ -88,6 +92,28 @@ def worker(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture
+def worker(tmp_path):
+    with running_worker(tmp_path) as process:
+        yield process
+
+
+@pytest.fixture
+def s3_worker(tmp_path, s3_bucket):
+    """A worker whose settings come from the DSPT_S3_* environment, as in production."""
+    from .conftest import S3_KEYS, S3_REGION
+
+    env = {
+        "DSPT_S3_BUCKET": s3_bucket["name"],
+        "DSPT_S3_ENDPOINT_URL": s3_bucket["endpoint"],
+        "DSPT_S3_REGION": S3_REGION,
+        "DSPT_S3_ACCESS_KEY_ID": S3_KEYS["access_key"],
+        "DSPT_S3_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
+    }
+    with running_worker(tmp_path, env) as process:
+        yield process
 
 
 def wait_for(job: DocumentJob, timeout: float = 60) -> DocumentJob:
@@ -183,3 +209,36 @@ def test_a_real_worker_sends_an_incident_to_the_regulator(worker, organisation, 
         time.sleep(0.2)
     assert notification.state == IncidentNotification.State.SENT, notification.last_error
     assert notification.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_a_certificate_to_object_storage(
+    s3_worker, s3_bucket, organisation, administrator, client
+):
+    """Web and worker on different machines share files only through the bucket: the worker
+    (configured from the environment) writes there, the web side hands out a signed address."""
+    bank = bank_build(items_per_section=4)
+    assessment = assessment_services.assessment_get_or_create(organisation=organisation, bank=bank)
+    answer_items(assessment, administrator)
+    publication = services.publication_create(
+        assessment=assessment, level="met", site_ids=[], sequence=1, user=administrator
+    )
+    certificate = wait_for(
+        document_services.document_job_request(
+            organisation=organisation,
+            kind=DocumentJob.Kind.CERTIFICATE,
+            publication=publication,
+            user=administrator,
+        )
+    )
+    assert certificate.state == DocumentJob.State.READY, certificate.error_message
+    listing = s3_bucket["client"].list_objects_v2(Bucket=s3_bucket["name"])
+    assert [entry["Key"] for entry in listing["Contents"]] == [certificate.file.name]
+
+    client.force_login(administrator)
+    response = client.get(reverse("document-job-file", args=[certificate.pk]))
+    assert response.status_code == 302
+    with urllib.request.urlopen(response["Location"], timeout=10) as signed:
+        pdf = signed.read()
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert publication.verification_code in text

@@ -142,6 +142,32 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploaded evidence lives outside the web root and is only served through permission-checked views.
 MEDIA_ROOT = Path(env_str("DSPT_MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# Several web and worker machines share files through S3-compatible object storage: with a bucket
+# named, evidence, documents and uploads live there (private objects; a download is a redirect to
+# a signed address that works for DSPT_S3_URL_SECONDS). Without one, the private folder above.
+DSPT_S3_BUCKET = env_str("DSPT_S3_BUCKET", "")
+DSPT_S3_URL_SECONDS = int(env_str("DSPT_S3_URL_SECONDS", "60"))
+if DSPT_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DSPT_S3_BUCKET,
+            # Empty: Amazon S3 itself; otherwise any S3-compatible service's address.
+            "endpoint_url": env_str("DSPT_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("DSPT_S3_REGION", "eu-west-2"),
+            # Empty: the machine's own credentials (instance role, environment, ~/.aws).
+            "access_key": env_str("DSPT_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("DSPT_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("DSPT_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": DSPT_S3_URL_SECONDS,
+            # Two uploads with one name never replace each other.
+            "file_overwrite": False,
+            "addressing_style": env_str("DSPT_S3_ADDRESSING_STYLE", "") or None,
+        },
+    }
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("nhsuk",)
 CRISPY_TEMPLATE_PACK = "nhsuk"
 
