@@ -292,6 +292,8 @@ CONTENT_SECURITY_POLICY = {
 DSPT_RATE_LIMITS = {
     "search": int(env_str("DSPT_RATE_LIMIT_SEARCH", "120")),
     "verify": int(env_str("DSPT_RATE_LIMIT_VERIFY", "30")),
+    # The bulk status check: each request may look up 5,000 codes.
+    "bulk": int(env_str("DSPT_RATE_LIMIT_BULK", "20")),
 }
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
 # /health/ reports "degraded" past these (docs/deploy.md, "What to alert on"): free space on the
