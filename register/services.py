@@ -8,6 +8,7 @@ import io
 import logging
 import secrets
 import tempfile
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 OPEN_DATA_CHUNK = 2000
 
 
-def _write_register(raw, *, today: datetime.date) -> int:
+def _write_register(raw: IO[bytes], *, today: datetime.date) -> int:
     """The whole register as gzipped CSV into `raw`, a chunk of organisations at a time (two
     queries a chunk); the number of organisations written."""
     deadlines = publication_deadlines()
