@@ -42,6 +42,8 @@ ITEM_LEVEL_LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 NOT_PUBLISHED = "Not Published"
+# The toolkit replaced the Information Governance Toolkit in April 2018: no DSPT status is older.
+FIRST_DSPT_YEAR = "2018-19"
 
 # --- what the public register says when no current publication speaks for an organisation --------
 

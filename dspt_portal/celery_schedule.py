@@ -47,6 +47,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "options": {"expires": 50 * 60},
     },
+    # The open data file of the whole register (register/services.py), made each night; a run
+    # still queued the next night is dropped, the next one makes the file.
+    "build-open-data": {
+        "task": "register.build_open_data",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 60 * 60 * 23},
+    },
     # Proof for /health/ that beat, Redis and a worker all work (dspt_portal/tasks.py).
     "worker-heartbeat": {
         "task": "dspt_portal.worker_heartbeat",

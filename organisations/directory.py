@@ -615,6 +615,10 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+class CodeRejected(ValueError):
+    """A cell that holds no usable organisation code; the message says why, for a person."""
+
+
 def _valid_code(value: str) -> str:
     code = normalise_ods_code(value)
     try:
@@ -626,17 +630,33 @@ def _valid_code(value: str) -> str:
     return code
 
 
+def code_from_cell(value: object) -> str:
+    """The organisation code a spreadsheet or CSV cell holds, normalised and checked as the
+    directory import does: upper case, surrounding spaces gone, and all-digit codes that
+    spreadsheet software turned into numbers (`204`, `204.0` as a float) read back as text.
+    Raises CodeRejected with the reason otherwise (dates are the caller's to handle)."""
+    try:
+        if isinstance(value, bool):
+            raise _RowRejected(f"invalid code {value!r}: not an organisation code")
+        # Spreadsheet software turns all-digit codes (local authorities, `204`) into numbers.
+        if isinstance(value, int):
+            return _valid_code(str(value))
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise _RowRejected(f"invalid code {value!r}: a number, not an organisation code")
+            return _valid_code(str(int(value)))
+        return _valid_code(_text(value))
+    except _RowRejected as rejection:
+        raise CodeRejected(str(rejection)) from None
+
+
 def _export_code(value: object, raw_name: str) -> tuple[str, str | None]:
     """The row's code, and a warning when it had to be recovered from the name."""
-    if isinstance(value, bool):
-        raise _RowRejected(f"invalid code {value!r}: not an organisation code")
-    # Spreadsheet software turns all-digit codes (local authorities, `204`) into numbers.
-    if isinstance(value, int):
-        return _valid_code(str(value)), None
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise _RowRejected(f"invalid code {value!r}: a number, not an organisation code")
-        return _valid_code(str(int(value))), None
+    if isinstance(value, bool | int | float):
+        try:
+            return code_from_cell(value), None
+        except CodeRejected as rejection:
+            raise _RowRejected(str(rejection)) from None
 
     if isinstance(value, dt.date):
         shown = value.date() if isinstance(value, dt.datetime) else value

@@ -32,7 +32,6 @@ from .api_records import (
     lookup_code,
     organisation_records,
     organisations_by_code,
-    toolkit_status,
 )
 from .search import (
     PAGE_SIZE,
@@ -186,7 +185,7 @@ def _organisation(request: HttpRequest, record: OrganisationRecord) -> dict:
         "postcode": organisation.postcode,
         "hq": {"ods_code": parent.ods_code, "name": parent.name} if parent else None,
         "status": {
-            "text": toolkit_status(status),
+            "text": status.toolkit_text,
             "kind": status.kind.value,
             "out_of_date": status.out_of_date,
             "level": status.level or None,

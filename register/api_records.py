@@ -47,16 +47,6 @@ class OrganisationRecord:
     verification_code: str  # of the deciding publication's certificate; "" when it has none
 
 
-def toolkit_status(status: PublicStatus) -> str:
-    """The status in the toolkit's own words, "25/26 Standards Met" or "Not Published", without
-    the register page's "Out of date (…)" wrapping (out of date is a field of its own)."""
-    if status.year:
-        return f"{vocabulary.short_year(status.year)} {status.level}"
-    if status.from_directory:
-        return status.level
-    return vocabulary.NOT_PUBLISHED
-
-
 def _decided_by(status: PublicStatus) -> str | None:
     if status.from_directory:
         return DECIDED_BY_PREVIOUS_TOOLKIT

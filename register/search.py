@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -37,6 +37,7 @@ from publishing.coverage import PublicationFact, history_publications
 from publishing.models import Publication, PublicationSite
 from publishing.selectors import LATEST_FIRST, latest_publications
 
+from .exports import ExportOrganisation
 from .status import (
     CoverEnded,
     ListedSite,
@@ -57,6 +58,7 @@ PUBLIC_COLUMNS = (
     "ods_code",
     "name",
     "primary_sector",
+    "commissioner",
     "kind",
     "parent",
     "town",
@@ -120,6 +122,15 @@ class OrganisationPublicView:
     @property
     def has_withdrawn(self) -> bool:
         return any(entry.withdrawn_on for entry in self.history)
+
+
+def export_organisation(organisation: Organisation) -> ExportOrganisation:
+    return ExportOrganisation(
+        ods_code=organisation.ods_code,
+        name=organisation.name,
+        primary_sector=organisation.primary_sector,
+        commissioner=organisation.commissioner,
+    )
 
 
 # The query ---------------------------------------------------------------------------------------
@@ -283,6 +294,51 @@ def organisation_statuses(
         )
         for organisation in organisations
     }
+
+
+@dataclass(frozen=True)
+class StatusesByCode:
+    """The bulk status check's answer: the organisations found, in the order the codes were
+    given, and the codes the directory does not hold."""
+
+    results: list[OrganisationResult]
+    unknown: list[str]
+
+
+def organisation_statuses_by_code(
+    *, codes: Sequence[str], today: datetime.date | None = None
+) -> StatusesByCode:
+    """Each code's organisation and public status: four queries (organisations, banks, own and HQ
+    publications) however many codes, none when there are none. `codes` are normalised already
+    (register/bulk_input.py)."""
+    if not codes:
+        return StatusesByCode(results=[], unknown=[])
+    found = {
+        organisation.ods_code: organisation
+        for organisation in Organisation.objects.only(*PUBLIC_COLUMNS).filter(ods_code__in=codes)
+    }
+    organisations = [found[code] for code in codes if code in found]
+    statuses = organisation_statuses(organisations=organisations, today=today)
+    return StatusesByCode(
+        results=[OrganisationResult(org, statuses[org.pk]) for org in organisations],
+        unknown=[code for code in codes if code not in found],
+    )
+
+
+def organisations_for_export(*, chunk_size: int = 2000) -> Iterator[list[Organisation]]:
+    """Every organisation in the directory, by ODS code, a chunk at a time (never the whole
+    register in memory): keyset pages, so each chunk is one indexed query."""
+    last = ""
+    while True:
+        chunk = list(
+            Organisation.objects.only(*PUBLIC_COLUMNS)
+            .filter(ods_code__gt=last)
+            .order_by("ods_code")[:chunk_size]
+        )
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].ods_code
 
 
 # The public organisation page --------------------------------------------------------------------

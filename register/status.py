@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from assessments.vocabulary import (
+    FIRST_DSPT_YEAR,
+    NOT_PUBLISHED,
     NOT_REGISTERED,
     REGISTERED_NOT_PUBLISHED,
+    dspt_year_for,
     format_date,
     level_label,
     out_of_date_text,
+    short_year,
     status_text,
 )
-from publishing.coverage import PublicationFact, deciding_publication, is_current
+from publishing.coverage import PublicationFact, current_until, deciding_publication, is_current
 
 PUBLISHED_BY_ITSELF = "Published by the organisation itself"
 FROM_PREVIOUS_TOOLKIT = "Published in the previous toolkit"
@@ -52,6 +57,10 @@ class PublicStatus:
     via_hq_code: str = ""
     out_of_date: bool = False
     from_directory: bool = False  # the last known status comes from the old toolkit's export
+    # The status in the toolkit's export words, lapsed or not: "25/26 Standards Met",
+    # "18/19 Standards Met" (a directory record), or "Not Published". Exports carry this, with
+    # `out_of_date` in a column of its own (ADR 8).
+    toolkit_text: str = NOT_PUBLISHED
 
     @property
     def is_via_hq(self) -> bool:
@@ -82,6 +91,54 @@ def publication_source_text(*, via_hq_name: str = "", via_hq_code: str = "") -> 
     if via_hq_name or via_hq_code:
         return f"Covered by the publication of {_name_and_code(via_hq_name, via_hq_code)}"
     return PUBLISHED_BY_ITSELF
+
+
+# The toolkit's words for a directory record ---------------------------------------------------
+
+# "22/23 Standards Met": the later exports' (and this portal's) form.
+_YEAR_PREFIX = re.compile(r"^(\d{2})/(\d{2})\s+(\S.*)$")
+# "Standards Met (19-20)": the 2019 export's form for the then-new year.
+_YEAR_SUFFIX = re.compile(r"^(\S.*?)\s*\((\d{2})-(\d{2})\)$")
+
+
+def _year_from_short(start: str, end: str) -> str:
+    """ "19", "20" → "2019-20"; "" when the two are not consecutive years."""
+    if (int(start) + 1) % 100 != int(end):
+        return ""
+    return f"20{start}-{end}"
+
+
+def directory_status_year(status: str, published_on: datetime.date | None) -> tuple[str, str]:
+    """(status in the toolkit's export words, DSPT year) for a status the toolkit's export gave.
+
+    - "22/23 Standards Met" is kept, for 2022-23 (a later export, or this portal's own).
+    - "Standards Met (19-20)" becomes "19/20 Standards Met".
+    - An untagged status ("Standards Met", the 2019 export's form for its first year) is for the
+      DSPT year its date falls in, except that a date from April to June counts for the year just
+      ended: those months lead up to the usual 30 June deadline, and the 2019 export tagged the
+      new year's publications "(19-20)". Never before the toolkit's first year, 2018-19.
+    - Without a date an untagged status has no year and is kept as it is; "Not Published" and
+      blank give ("", "").
+    """
+    text = " ".join((status or "").split())
+    if not text or text.casefold() == NOT_PUBLISHED.casefold():
+        return "", ""
+    prefixed = _YEAR_PREFIX.match(text)
+    if prefixed:
+        # A year that is not one ("19/21") leaves the text as it is, with no year to lapse by.
+        return text, _year_from_short(prefixed.group(1), prefixed.group(2))
+    suffixed = _YEAR_SUFFIX.match(text)
+    if suffixed:
+        year = _year_from_short(suffixed.group(2), suffixed.group(3))
+        if year:
+            return f"{short_year(year)} {suffixed.group(1)}", year
+    if published_on is None:
+        return text, ""
+    month_shifted = published_on.replace(day=1)
+    if 4 <= month_shifted.month <= 6:
+        month_shifted = month_shifted.replace(year=month_shifted.year - 1)
+    year = max(dspt_year_for(month_shifted), FIRST_DSPT_YEAR)
+    return f"{short_year(year)} {text}", year
 
 
 # The rule ----------------------------------------------------------------------------------------
@@ -116,17 +173,28 @@ def public_status(
             via_hq_name=latest.via_hq_name,
             via_hq_code=latest.via_hq_code,
             out_of_date=not current,
+            toolkit_text=text,
         )
     directory_status = (directory_status or "").strip()
-    if directory_status and directory_published_on is not None:
-        # Results from the old toolkit (the 2019 export) have long since lapsed.
+    toolkit_text, year = directory_status_year(directory_status, directory_published_on)
+    if toolkit_text and directory_published_on is not None:
+        # The old toolkit's results (the 2019 export) have long since lapsed. A status imported
+        # with its year (another portal's export of this register) is current only while a known
+        # deadline says so: unknown deadlines never make an imported status current.
+        until = current_until(year=year, deadlines=deadlines) if year else None
+        current = until is not None and today <= until
         return PublicStatus(
-            kind=StatusKind.OUT_OF_DATE,
-            text=out_of_date_text(directory_status, directory_published_on),
+            kind=StatusKind.CURRENT if current else StatusKind.OUT_OF_DATE,
+            text=(
+                toolkit_text
+                if current
+                else out_of_date_text(directory_status, directory_published_on)
+            ),
             published_on=directory_published_on,
             level=directory_status,
-            out_of_date=True,
+            out_of_date=not current,
             from_directory=True,
+            toolkit_text=toolkit_text,
         )
     if registered:
         return PublicStatus(kind=StatusKind.REGISTERED_NOT_PUBLISHED, text=REGISTERED_NOT_PUBLISHED)

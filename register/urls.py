@@ -1,13 +1,17 @@
-"""The public register (no sign-in): organisation search, its CSV download, organisation pages,
-certificate checks, and the pages every public service has (linked from the footer)."""
+"""The public register (no sign-in): organisation search, its CSV download, the bulk status check,
+the open data file, organisation pages, certificate checks, and the pages every public service has
+(linked from the footer)."""
 
 from django.urls import path, re_path
 
-from . import service_views, views
+from . import bulk_views, service_views, views
 
 urlpatterns = [
     path("search/", views.organisation_search, name="organisation-search"),
     path("search.csv", views.organisation_search_csv, name="organisation-search-csv"),
+    path("check/bulk/", bulk_views.bulk_check, name="bulk-check"),
+    path("check/bulk/download/", bulk_views.bulk_check_download, name="bulk-check-download"),
+    path("open-data/dspt-register.csv.gz", bulk_views.open_data_download, name="open-data"),
     # Directory codes hold letters, digits, hyphens and (test accounts) spaces; lower case and
     # stray spaces are accepted here and redirected to the normalised address.
     re_path(

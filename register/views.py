@@ -7,7 +7,6 @@ answers, comments, documents, action plans or people.
 
 from __future__ import annotations
 
-import csv
 import io
 from urllib.parse import urlencode
 
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_safe
 
 from assessments.vocabulary import CERTIFICATE_LEVELS
 from dspt_portal.ratelimit import rate_limited
-from dspt_portal.spreadsheet import safe_cell
 from organisations.access import Access, requires
 from publishing import selectors as publishing_selectors
 from publishing.coverage import current_until, is_current
@@ -27,10 +25,12 @@ from publishing.models import Publication
 from publishing.site_rules import PUBLISHES_FOR_ITSELF
 
 from .certificate_codes import normalise_code
+from .exports import EXPORT_HEADER, export_row, write_csv_rows
 from .forms import SearchForm
 from .search import (
     CSV_ROW_LIMIT,
     OrganisationResult,
+    export_organisation,
     organisation_public_get,
     organisation_public_view,
     organisation_search_page,
@@ -38,8 +38,8 @@ from .search import (
     publication_cover_ended,
     publication_deadlines,
 )
+from .selectors import open_data_file_latest
 
-CSV_HEADER = ["Code", "Organisation Name", "Status", "Date Of Publication", "Primary Sector"]
 CSV_FILENAME = "dspt-organisation-search.csv"
 
 
@@ -75,12 +75,12 @@ def _page_links(query: str, page) -> list[dict]:
 def organisation_search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     if not form.is_bound:
-        return _search_page(request, form)
+        return _search_page(request, form, open_data=open_data_file_latest())
     if not form.is_valid():
         return _search_page(request, form, status=400)
     query = form.cleaned_data["q"]
     if not query:
-        return _search_page(request, form)
+        return _search_page(request, form, open_data=open_data_file_latest())
     results = organisation_search_page(query=query, page=request.GET.get("page"))
     page = results.page
     return _search_page(
@@ -104,18 +104,7 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_row(result: OrganisationResult) -> list[str]:
-    organisation, status = result.organisation, result.status
-    published_on = status.published_on.strftime("%d/%m/%Y") if status.published_on else ""
-    return [
-        safe_cell(cell)
-        for cell in (
-            organisation.ods_code,
-            organisation.name,
-            status.text,
-            published_on,
-            organisation.primary_sector,
-        )
-    ]
+    return export_row(export_organisation(result.organisation), result.status)
 
 
 @requires(Access.PUBLIC)
@@ -135,10 +124,8 @@ def organisation_search_csv(request: HttpRequest) -> HttpResponse:
     buffer = io.StringIO()
     # A byte-order mark, so Excel reads the file as UTF-8 (names carry accents).
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
     rows = organisation_search_rows(query=query, limit=CSV_ROW_LIMIT)
-    writer.writerows(_csv_row(result) for result in rows)
+    write_csv_rows(buffer, [EXPORT_HEADER, *(_csv_row(result) for result in rows)])
     response = HttpResponse(
         buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
     )

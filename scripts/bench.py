@@ -20,7 +20,8 @@
    In-process: publication_create for the 500-branch HQ (time and query count, rolled back),
    the document builders (manage.py bench_documents), and the times the fault tests leave out
    (they assert behaviour only): a rate-limited request and sending a document job with Redis
-   refusing connections or frozen, and importing the 2019 directory export (rolled back).
+   refusing connections or frozen, and importing the 2019 directory export (rolled back); the
+   bulk status check for 5,000 codes and the open data file of the whole register.
 5. Prints a table (each page also as a multiple of the floor) and writes bench-results.json.
 
 Options: --quick (10 s load test, 100 requests a page), --workers N, --small (a dry run on a
@@ -80,6 +81,9 @@ TARGET_API_LOOKUP_P95_MS = 5.0
 TARGET_REDIS_AWAY_MS = 1000.0
 TARGET_BROKER_AWAY_MS = 10_000.0
 TARGET_DIRECTORY_IMPORT_SECONDS = 60.0
+# The bulk status check: 5,000 codes read, looked up and laid out for download, in a few queries.
+TARGET_BULK_CHECK_MS = 2000.0
+TARGET_BULK_CHECK_QUERIES = 4
 
 
 # --- Small helpers -------------------------------------------------------------------------------
@@ -716,6 +720,69 @@ def measure_publishing(runs: int) -> dict:
     return result
 
 
+def measure_register_files(runs: int) -> dict:
+    """The bulk status check for 5,000 codes (4,900 in the directory, 100 not; reading them as
+    pasted, the lookup and the CSV download's rows) with its query count, and the open data file
+    of the whole register (made once; its row and file are removed again)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations.models import Organisation
+    from register import bulk_views
+    from register.bulk_input import BULK_ROW_LIMIT, bulk_codes_from_text
+    from register.models import OpenDataFile
+    from register.search import organisation_statuses_by_code
+    from register.services import open_data_file_build
+
+    known = list(
+        Organisation.objects.order_by("?").values_list("ods_code", flat=True)[
+            : BULK_ROW_LIMIT - 100
+        ]
+    )
+    pasted = "\n".join(
+        [code.lower() for code in known]
+        + [f"VZZ{n:03d}" for n in range(BULK_ROW_LIMIT - len(known))]
+    )
+
+    def one() -> tuple[float, int]:
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            parsed = bulk_codes_from_text(pasted)
+            statuses = organisation_statuses_by_code(codes=parsed.codes)
+            bulk_views._bulk_rows(statuses)
+            elapsed = (time.perf_counter() - started) * 1000
+        assert len(parsed.codes) == BULK_ROW_LIMIT
+        return elapsed, len(queries.captured_queries)
+
+    one()  # warm-up
+    timings, queries = [], set()
+    for _ in range(runs):
+        elapsed, count = one()
+        timings.append(elapsed)
+        queries.add(count)
+    timings.sort()
+    started = time.perf_counter()
+    record = open_data_file_build()
+    open_data_seconds = time.perf_counter() - started
+    result = {
+        "bulk_check_5000": {
+            "codes": BULK_ROW_LIMIT,
+            "runs": runs,
+            "median_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(percentile(timings, 0.95), 1),
+            "queries": max(queries),
+        },
+        "open_data": {
+            "organisations": record.organisations,
+            "bytes": record.size_bytes,
+            "seconds": round(open_data_seconds, 1),
+        },
+    }
+    record.file.delete(save=False)
+    OpenDataFile.objects.filter(pk=record.pk).delete()
+    return result
+
+
 class FrozenService:
     """A loopback port that takes connections (the kernel's backlog) and never answers: what a
     frozen (SIGSTOPped) Redis looks like to a client."""
@@ -1013,6 +1080,26 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
         lines.append(
             f"{name}: median {figures['median_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms"
         )
+    register_files = results.get("register_files") or {}
+    bulk = register_files.get("bulk_check_5000")
+    if bulk:
+        lines.append(
+            f"bulk status check, {bulk['codes']:,} codes: median {bulk['median_ms']:.0f} ms, "
+            f"p95 {bulk['p95_ms']:.0f} ms, {bulk['queries']} queries"
+        )
+        target(
+            f"bulk status check ({bulk['codes']:,} codes)",
+            f"≤ {TARGET_BULK_CHECK_MS:.0f} ms, ≤ {TARGET_BULK_CHECK_QUERIES} queries",
+            f"{bulk['median_ms']:.0f} ms median, {bulk['queries']} queries",
+            bulk["median_ms"] <= TARGET_BULK_CHECK_MS
+            and bulk["queries"] <= TARGET_BULK_CHECK_QUERIES,
+        )
+    open_data = register_files.get("open_data")
+    if open_data:
+        lines.append(
+            f"open data file: {open_data['organisations']:,} organisations, "
+            f"{open_data['bytes'] / 1_000_000:.1f} MB gzipped, {open_data['seconds']:.1f} s"
+        )
     faults = results.get("faults") or {}
     for name in ("refused", "frozen"):
         figures = faults.get(f"limited_request_redis_{name}")
@@ -1113,6 +1200,7 @@ def main() -> int:
             # every request here comes from one address.
             "DSPT_RATE_LIMIT_SEARCH": "1000000000",
             "DSPT_RATE_LIMIT_VERIFY": "1000000000",
+            "DSPT_RATE_LIMIT_BULK": "1000000000",
             # The benchmark administrator publishes without a phone; the gate itself costs
             # nothing measurable (one flag read).
             "DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS": "false",
@@ -1276,6 +1364,8 @@ def main() -> int:
         results["faults"] = measure_faults(runs=20)
         say("Publishing in-process (rolled back)")
         results["publishing"] = measure_publishing(runs=3 if options.quick else 5)
+        say("The register's files in-process: bulk check of 5,000 codes, open data file")
+        results["register_files"] = measure_register_files(runs=3 if options.quick else 10)
         if not options.no_documents:
             say("Document builders (manage.py bench_documents)")
             results["documents"] = measure_documents(runs=3 if options.quick else 10)

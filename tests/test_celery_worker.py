@@ -242,3 +242,29 @@ def test_a_real_worker_writes_a_certificate_to_object_storage(
         pdf = signed.read()
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert publication.verification_code in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_the_open_data_file(worker):
+    import gzip
+
+    from register.models import OpenDataFile
+    from register.tasks import build_open_data
+
+    from .factories import OrganisationFactory
+
+    assert not celery_app.conf.task_always_eager
+    OrganisationFactory(name="Langdale House", ods_code="VM8L1")
+    build_open_data.delay()
+    deadline = time.monotonic() + 60
+    while not OpenDataFile.objects.exists():
+        assert time.monotonic() < deadline, "no open data file after 60 s"
+        time.sleep(0.2)
+    record = OpenDataFile.objects.get()
+    try:
+        with record.file.open("rb") as stream:
+            text = gzip.decompress(stream.read()).decode("utf-8-sig")
+        assert text.splitlines()[1].startswith("VM8L1,Langdale House,Not Published")
+        assert record.organisations == 1
+    finally:
+        record.file.delete(save=False)

@@ -359,6 +359,24 @@ MATRIX: dict[str, Row] = {
         (302, 302, 302, 302, 302, 302, 302, 302, 302),
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
+    # The bulk status check: an empty form is refused with the reason (400).
+    "bulk-check": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ),
+    # Its download takes the checked codes by POST; a GET goes back to the form.
+    "bulk-check-download": Row(
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ),
+    # No open data file has been made in this world yet.
+    "open-data": Row(
+        PUBLIC,
+        (404, 404, 404, 404, 404, 404, 404, 404, 404),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     "organisation-public": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),

@@ -29,6 +29,7 @@ PURE_MODULES = {
     "documents/builders/certificate.py": "documents.builders.certificate",
     "documents/builders/action_plan.py": "documents.builders.action_plan",
     "register/status.py": "register.status",
+    "register/exports.py": "register.exports",
     "incidents/rules.py": "incidents.rules",
     "incidents/notify_rules.py": "incidents.notify_rules",
     "incidents/reminder_rules.py": "incidents.reminder_rules",

@@ -321,6 +321,8 @@ DSPT_RATE_LIMITS = {
     # Systems call the API in bursts (a framework's 400 providers one by one); bulk lookups
     # are there for more.
     "api": int(env_str("DSPT_RATE_LIMIT_API", "600")),
+    # The bulk status check: each request may look up 5,000 codes.
+    "bulk": int(env_str("DSPT_RATE_LIMIT_BULK", "20")),
 }
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
 # /health/ reports "degraded" past these (docs/deploy.md, "What to alert on"): free space on the

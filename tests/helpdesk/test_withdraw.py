@@ -208,7 +208,8 @@ def test_with_nothing_before_it_the_register_shows_not_published(
     _withdraw(only, operator)
     assert _public_status(client, organisation) == "Registered, not published"
     csv = client.get(reverse("organisation-search-csv"), {"q": "VAB12"}).content.decode()
-    assert "Registered, not published" in csv
+    assert "Not Published" in csv  # the toolkit's words in the CSV
+    assert "Standards Met" not in csv
 
 
 def test_an_hqs_withdrawn_publication_stops_deciding_its_branches(client, bank, operator):

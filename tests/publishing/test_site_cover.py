@@ -409,7 +409,8 @@ def test_an_hq_publication_from_before_the_site_registered_no_longer_speaks_for_
         row[0]: row
         for row in csv_rows(client.get(reverse("organisation-search-csv"), {"q": "Fellside"}))
     }
-    assert csv_body["VFL02"][2:4] == ["Registered, not published", ""]
+    # The CSV speaks the toolkit's words: nothing of its own published.
+    assert csv_body["VFL02"][2:4] == ["Not Published", ""]
     day = timezone.localdate(registered_at)
     text = " ".join(
         BeautifulSoup(

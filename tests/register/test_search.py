@@ -513,12 +513,15 @@ def test_the_csv_download(client, group, old_bank):
     assert response.content.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in response.content
     rows = csv_rows(response)
+    # The toolkit's export layout: its status words, and whether the status lapsed apart.
     assert rows[0] == [
         "Code",
         "Organisation Name",
         "Status",
         "Date Of Publication",
         "Primary Sector",
+        "Commissioner",
+        "Out Of Date",
     ]
     published_on = timezone.localdate(group["publication"].published_at)
     by_code = {row[0]: row for row in rows[1:]}
@@ -528,15 +531,21 @@ def test_the_csv_download(client, group, old_bank):
         "25/26 Standards Met",
         published_on.strftime("%d/%m/%Y"),
         "Social Care",
+        "",
+        "No",
     ]
-    assert by_code["VBR02"][2:4] == ["Not registered", ""]
-    assert by_code["VBR03"][2:4] == ["Registered, not published", ""]
+    assert by_code["VBR02"][2:] == ["Not Published", "", "Social Care", "", ""]
+    assert by_code["VBR03"][2:4] == ["Not Published", ""]
+    # The 2019 export's untagged status was for 2018-19 (published in the months before the
+    # deadline), and it has lapsed: said in its own column, never inside the status.
     assert by_code["VBR04"] == [
         "VBR04",
         "Branch Café",
-        "Out of date (last published Standards Met on 14 May 2019)",
+        "18/19 Standards Met",
         "14/05/2019",
         "Care Home",
+        "",
+        "Yes",
     ]
 
 
