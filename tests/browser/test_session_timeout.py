@@ -1,4 +1,4 @@
-"""In Chromium, with sessions shortened to 20 seconds: the warning comes before the session ends,
+"""In Chromium, with sessions shortened to 30 seconds: the warning comes before the session ends,
 is announced as a dialog with the focus on "Stay signed in", and staying works from the keyboard;
 someone who does not answer is signed out, saves anyway, signs in again and finds what they typed
 back on the item. After saving, the "saved" banner has the focus."""
@@ -14,13 +14,14 @@ from .conftest import PASSWORD, directory_organisation, load_bank, open_assessme
 
 pytestmark = pytest.mark.browser
 
-SHORT_SESSION = 20  # seconds
+SHORT_SESSION = 30  # seconds
+WARNING = 10  # seconds before the end
 ITEM = "/assessment/2025-26/items/1.1.5/"  # a text answer
 
 
 def short_sessions(settings, *, warning_seconds: int) -> None:
-    """From the next request on, sessions end after 20 idle seconds (the live server reads the
-    settings as each request comes)."""
+    """From the next request on, sessions end after SHORT_SESSION idle seconds (the live server
+    reads the settings as each request comes)."""
     settings.SESSION_COOKIE_AGE = SHORT_SESSION
     settings.DSPT_SESSION_WARNING_SECONDS = warning_seconds
 
@@ -36,9 +37,9 @@ def registered_administrator(new_page, ods_code: str, email: str):
 
 def test_the_warning_comes_in_time_and_staying_signed_in_works(new_page, settings, scanner):
     page = registered_administrator(new_page, "VJ301", "bea@birch.example")
-    # Warned 8 of the 20 seconds before the end: a second warning after staying then comes
-    # after the moment the first session would have ended.
-    short_sessions(settings, warning_seconds=8)
+    # Warned 10 of the 30 seconds before the end: a second warning after staying comes 10
+    # seconds after the moment the first session would have ended.
+    short_sessions(settings, warning_seconds=WARNING)
     page.goto(ITEM)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
@@ -74,7 +75,7 @@ def test_the_warning_comes_in_time_and_staying_signed_in_works(new_page, setting
 
 def test_signed_out_while_away_the_typed_answer_comes_back(new_page, settings, scanner):
     page = registered_administrator(new_page, "VJ302", "cal@birch.example")
-    short_sessions(settings, warning_seconds=10)
+    short_sessions(settings, warning_seconds=WARNING)
     page.goto(ITEM)
     typed = "Our manager leads; I was typing this when the phone rang."
     page.get_by_label("Your answer").fill(typed)
@@ -82,7 +83,7 @@ def test_signed_out_while_away_the_typed_answer_comes_back(new_page, settings, s
     expect(page.get_by_role("dialog", name="You will be signed out soon")).to_be_visible()
     ended = page.get_by_role("dialog", name="You have been signed out")
     expect(ended).to_be_visible()  # nobody answered the warning
-    expect(ended).to_contain_text("You did not use the portal for 20 seconds")
+    expect(ended).to_contain_text(f"You did not use the portal for {SHORT_SESSION} seconds")
     expect(ended).to_contain_text("we will ask you to sign in again and keep what you typed")
     ended.get_by_role("button", name="Stay on this page").click()
     expect(ended).to_be_hidden()
@@ -91,7 +92,9 @@ def test_signed_out_while_away_the_typed_answer_comes_back(new_page, settings, s
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     notice = page.locator("#idle-sign-out")
-    expect(notice).to_contain_text("You were signed out because you were inactive for 20 seconds.")
+    expect(notice).to_contain_text(
+        f"You were signed out because you were inactive for {SHORT_SESSION} seconds."
+    )
     expect(notice).to_contain_text("We kept what you typed")
     expect(notice).to_be_focused()
     scanner.scan(page, "Sign in after an idle sign-out")
