@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from audit.models import Event
 from audit.services import Actor, audit_record
 
-from . import mfa
+from . import mfa, sessions
 
 
 @receiver(user_logged_in)
@@ -16,6 +16,7 @@ def on_signed_in(sender, request, user, **kwargs):
         return
     if hasattr(request, "session"):
         request.session[mfa.PENDING_SESSION_KEY] = mfa.mfa_enabled(user=user)
+        sessions.signed_in_tidy(request.session, user_id=user.pk)
     audit_record(
         actor=Actor.from_request(request), user=user, event=Event.SIGNED_IN, organisation=None
     )

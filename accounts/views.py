@@ -5,31 +5,66 @@ from __future__ import annotations
 
 import base64
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from audit.services import Actor
 from organisations.access import Access, requires
 
-from . import mfa
+from . import mfa, sessions
 from .forms import CodeForm, ResetPasswordForm, ResetRequestForm, SignInForm
 
 # --- Signing in and out, and resetting a password ----------------------------------------------
 
-sign_in = requires(Access.PUBLIC)(
-    auth_views.LoginView.as_view(
-        template_name="accounts/sign_in.html",
-        authentication_form=SignInForm,
-        redirect_authenticated_user=True,
-    )
-)
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        idle = sessions.idle_sign_out_of(self.request.session)
+        if idle is not None:
+            context["idle_sign_out"] = {
+                "inactive_for": sessions.inactivity_text(settings.SESSION_COOKIE_AGE),
+                "kept": idle["kept"],
+            }
+        return context
+
+
+sign_in = requires(Access.PUBLIC)(SignInView.as_view())
 sign_out = requires(Access.PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
+
+
+# Public so that an ended session gets a plain 401 the page's script understands, not the
+# sign-in page; it checks for itself that someone is signed in, and extends nothing otherwise.
+@requires(Access.PUBLIC)
+@require_POST
+@never_cache
+def session_extend(request):
+    """The warning's "Stay signed in": the idle time starts again; says how long it now has."""
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"signed_in": False, "sign_in_url": reverse("sign-in")},
+            status=401,
+            headers={"WWW-Authenticate": 'Session realm="DSPT portal"'},
+        )
+    sessions.session_refresh(request.session, force=True)
+    return JsonResponse(
+        {"signed_in": True, "seconds_left": sessions.session_seconds_left(request.session)}
+    )
+
+
 password_reset = requires(Access.PUBLIC)(
     auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",

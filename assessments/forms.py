@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from dspt_portal.forms import NHSDateField
 
@@ -15,6 +17,14 @@ TEXT_MAX_LENGTH = 20_000
 COMMENTS_MAX_LENGTH = 10_000
 LOCATION_MAX_LENGTH = 2_000
 YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _answer_label(question: str) -> SafeString:
+    """The answer's label or legend, naming the item's question for someone moving from field
+    to field (a screen reader reads the legend or label, not the heading above it)."""
+    return format_html(
+        'Your answer<span class="nhsuk-u-visually-hidden"> to the question: {}</span>', question
+    )
 
 
 def _textarea(rows: int = 6) -> forms.Textarea:
@@ -65,7 +75,7 @@ class EvidenceForm(forms.Form):
             )
         elif answer_type == AnswerType.TEXT:
             fields["text"] = forms.CharField(
-                label="Your answer",
+                label=_answer_label(self.item.text),
                 max_length=TEXT_MAX_LENGTH,
                 widget=_textarea(),
                 error_messages={
@@ -75,7 +85,7 @@ class EvidenceForm(forms.Form):
             )
         elif answer_type in (AnswerType.YES_NO, AnswerType.YES_NO_TEXT):
             fields["choice"] = forms.ChoiceField(
-                label="Your answer",
+                label=_answer_label(self.item.text),
                 choices=YES_NO,
                 widget=forms.RadioSelect(attrs={"class": "nhsuk-radios--inline"}),
                 error_messages={
@@ -95,7 +105,7 @@ class EvidenceForm(forms.Form):
                 )
         elif answer_type == AnswerType.CHOICE:
             fields["choice"] = forms.ChoiceField(
-                label="Your answer",
+                label=_answer_label(self.item.text),
                 choices=[(o["value"], o["label"]) for o in self.item.options],
                 widget=forms.RadioSelect,
                 error_messages={
@@ -176,6 +186,15 @@ class EvidenceForm(forms.Form):
             ):
                 self.add_error("upload", "Upload a document or say where it is kept")
         return cleaned
+
+    def initial_from_post(self, data) -> dict:
+        """What a posted copy of this form held, as initial values: a form kept while its author
+        was signed out is shown again as typed, not yet checked (files cannot be kept)."""
+        return {
+            name: field.widget.value_from_datadict(data, {}, self.add_prefix(name))
+            for name, field in self.fields.items()
+            if not isinstance(field, forms.FileField)
+        }
 
     def answer_values(self) -> dict:
         """The value fields to save, blank for the ones this answer type does not use."""

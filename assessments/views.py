@@ -7,9 +7,9 @@ import logging
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.sessions import keeps_post_when_signed_out, post_take
 from audit.services import Actor
 from dspt_portal.downloads import private_file_response
 from organisations.access import Access, requires
@@ -98,6 +98,7 @@ def assessment_start(request, year: str):
     return redirect("assessment-overview", year=year)
 
 
+@keeps_post_when_signed_out
 @requires(Permission.VIEW_ORGANISATION, post=Permission.EDIT_EVIDENCE)
 def evidence_item(request, year: str, ref: str):
     assessment = _assessment(request, year)
@@ -118,6 +119,10 @@ def evidence_item(request, year: str, ref: str):
     form = EvidenceForm(item=item, answer=answer) if can_edit else None
     conflict = None
     status = 200
+    # What they typed here before being signed out for inactivity, given back once.
+    kept = post_take(request) if can_edit and request.method != "POST" else None
+    if kept is not None:
+        form = EvidenceForm(item=item, answer=answer, initial=form.initial_from_post(kept.data))
 
     if request.method == "POST":
         form = EvidenceForm(request.POST, request.FILES, item=item, answer=answer)
@@ -167,7 +172,8 @@ def evidence_item(request, year: str, ref: str):
                 _, following = view.neighbours(ref)
                 if "save_and_next" in request.POST and following is not None:
                     return redirect("evidence-item", year=year, ref=following.ref)
-                return redirect(reverse("assessment-overview", args=[year]) + f"#item-{item.ref}")
+                # No #item- fragment: the focus goes to the "saved" banner (base.html).
+                return redirect("assessment-overview", year=year)
         else:
             status = 400
 
@@ -183,6 +189,7 @@ def evidence_item(request, year: str, ref: str):
             "answer": conflict or answer,
             "form": form,
             "conflict": conflict,
+            "kept": kept,
             "can_edit": can_edit,
             "previous": previous,
             "following": following,

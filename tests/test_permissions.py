@@ -68,6 +68,12 @@ MATRIX: dict[str, Row] = {
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
         (302, 302, 302, 302, 302, 302, 302, 302, 302),
     ),
+    # The session warning's "Stay signed in": a 401 (not the sign-in page) once signed out.
+    "session-extend": Row(
+        PUBLIC,
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+        (401, 200, 200, 200, 200, 200, 200, 200, 200),
+    ),
     "password-reset": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),

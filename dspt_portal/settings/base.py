@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organisations.context_processors.current_organisation",
+                "accounts.context_processors.session_timeout",
             ],
         },
     },
@@ -267,6 +268,9 @@ SESSION_COOKIE_HTTPONLY = True
 # Signed-in sessions end after an hour without activity (refreshed by SessionIdleMiddleware).
 SESSION_COOKIE_AGE = 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Signed-in pages warn this long before the session ends, with a "Stay signed in" button
+# (static/js/session-timeout.js; WCAG 2.2.1 asks for at least 20 seconds to respond).
+DSPT_SESSION_WARNING_SECONDS = int(env_str("DSPT_SESSION_WARNING_SECONDS", "120"))
 
 # Five wrong passwords for one account from one address locks it there for 15 minutes.
 AXES_FAILURE_LIMIT = 5
