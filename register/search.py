@@ -65,6 +65,7 @@ _PUBLIC_COLUMNS = (
     "registered_at",
     "directory_status",
     "directory_published_on",
+    "commissioner",
 )
 
 
@@ -116,6 +117,8 @@ class OrganisationPublicView:
     status: PublicStatus
     history: list[HistoryEntry]
     branches: list[OrganisationResult]
+    # What the history was built from (withdrawn ones included): register/history.py reads it.
+    publications: tuple[PublicationFact, ...] = ()
 
     @property
     def has_withdrawn(self) -> bool:
@@ -321,6 +324,7 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
             "level",
             "published_at",
             "withdrawn_at",
+            "verification_code",
             "organisation_id",
             "bank__year",
             "organisation__name",
@@ -344,6 +348,7 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
                     if publication.withdrawn_at
                     else None
                 ),
+                verification_code=publication.verification_code,
             )
         )
     return facts
@@ -388,6 +393,7 @@ def organisation_public_view(
             for fact in facts
         ],
         branches=[OrganisationResult(branch, branch_statuses[branch.pk]) for branch in branches],
+        publications=tuple(facts),
     )
 
 

@@ -3,7 +3,7 @@ certificate checks, and the pages every public service has (linked from the foot
 
 from django.urls import path, re_path
 
-from . import service_views, views
+from . import area_and_badge_urls, service_views, views
 
 urlpatterns = [
     path("search/", views.organisation_search, name="organisation-search"),
@@ -29,3 +29,5 @@ urlpatterns = [
     path("privacy/", service_views.privacy, name="privacy"),
     path("terms/", service_views.terms, name="terms"),
 ]
+
+urlpatterns += area_and_badge_urls.urlpatterns

@@ -8,6 +8,7 @@ answers, comments, documents, action plans or people.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from urllib.parse import urlencode
 
@@ -26,8 +27,10 @@ from publishing.coverage import current_until, is_current
 from publishing.models import Publication
 from publishing.site_rules import PUBLISHES_FOR_ITSELF
 
+from .areas import area_slug
 from .certificate_codes import normalise_code
 from .forms import SearchForm
+from .history import certificate_code, status_by_year
 from .search import (
     CSV_ROW_LIMIT,
     OrganisationResult,
@@ -165,6 +168,13 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
             "view": view,
             "status": view.status,
             "publishes_for_itself_text": PUBLISHES_FOR_ITSELF,
+            "status_years": status_by_year(
+                view.publications, registered=organisation.is_registered
+            ),
+            "certificate_code": certificate_code(
+                view.publications, registered=organisation.is_registered
+            ),
+            "area_slug": area_slug(organisation.commissioner),
         },
     )
 
@@ -208,6 +218,7 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
                 "code": normalised,
                 "publication": publication,
                 "withdrawn_on": timezone.localdate(publication.withdrawn_at),
+                "checked_at": timezone.localtime(),
             },
         )
     today = timezone.localdate()
@@ -221,6 +232,7 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
         outcome = "out_of_date"
     else:
         outcome = "current"
+    valid_until = current_until(year=publication.bank.year, deadlines=deadlines)
     return render(
         request,
         "register/verify.html",
@@ -229,8 +241,12 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
             "code": normalised,
             "publication": publication,
             "later": later,
-            "current_until": current_until(year=publication.bank.year, deadlines=deadlines),
+            "current_until": valid_until,
+            "out_of_date_from": valid_until + datetime.timedelta(days=1) if valid_until else None,
+            "checked_at": timezone.localtime(),
             # An HQ's certificate does not speak for a site registered on its own.
             "cover_ended": publication_cover_ended(publication=publication),
+            # Who published: the organisation for itself, or an HQ for itself and its sites.
+            "sites_count": publication.site_links.count(),
         },
     )

@@ -364,6 +364,38 @@ MATRIX: dict[str, Row] = {
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
         (405, 405, 405, 405, 405, 405, 405, 405, 405),
     ),
+    # The status badge (cached, cookieless images) and the page giving its HTML.
+    "organisation-badge": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "organisation-badge-svg": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "organisation-badge-png": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    # Commissioning areas: every area, one area's figures, and its organisations as CSV.
+    "area-list": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "area-detail": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "area-csv": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     "certificate-verify": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
