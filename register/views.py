@@ -12,6 +12,7 @@ import datetime
 import io
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -197,6 +198,8 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("certificate-verify", code=normalised)
     publication = (
         Publication.objects.select_related("bank", "organisation")
+        # Who published: the organisation for itself, or an HQ for itself and its sites.
+        .annotate(sites_count=Count("site_links"))
         .filter(verification_code=normalised, level__in=CERTIFICATE_LEVELS)
         .first()
     )
@@ -246,7 +249,6 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
             "checked_at": timezone.localtime(),
             # An HQ's certificate does not speak for a site registered on its own.
             "cover_ended": publication_cover_ended(publication=publication),
-            # Who published: the organisation for itself, or an HQ for itself and its sites.
-            "sites_count": publication.site_links.count(),
+            "sites_count": publication.sites_count,
         },
     )
