@@ -43,6 +43,7 @@ class PublicationFact:
     via_hq_code: str = ""
     withdrawn_on: datetime.date | None = None  # set when the helpdesk withdrew it (UK date)
     publication_id: int | None = None  # which publication, for its certificate
+    verification_code: str = ""  # its certificate's code, where the reader needs it
 
     @property
     def is_via_hq(self) -> bool:

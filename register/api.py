@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import ValidationError
 
+from dspt_portal.cookieless import cookieless
 from dspt_portal.ratelimit import over_rate_limit
 from organisations.access import Access, requires
 
@@ -294,6 +295,9 @@ def organisations_matching(request: HttpRequest, parameters: Query[SearchParamet
 
 
 def _public_api(view):
+    # The answer is the same for everyone, signed in or not: no cookie and no "Vary: Cookie",
+    # so shared caches may keep it (dspt_portal/cookieless.py).
+    @cookieless
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         retry_after = over_rate_limit(request, "api")
@@ -304,11 +308,6 @@ def _public_api(view):
             response["Retry-After"] = str(retry_after)
             return response
         response = view(request, *args, **kwargs)
-        if not request.session.modified:
-            # The answer is the same for everyone, signed in or not: the middleware that read
-            # the session on the way in (who is asking) must not add "Vary: Cookie", which would
-            # stop shared caches from keeping it.
-            request.session.accessed = False
         if request.method in ("GET", "HEAD"):
             response["Access-Control-Allow-Origin"] = "*"
             if response.status_code == 200:

@@ -67,6 +67,7 @@ PUBLIC_COLUMNS = (
     "registered_at",
     "directory_status",
     "directory_published_on",
+    "commissioner",
 )
 
 
@@ -118,6 +119,8 @@ class OrganisationPublicView:
     status: PublicStatus
     history: list[HistoryEntry]
     branches: list[OrganisationResult]
+    # What the history was built from (withdrawn ones included): register/history.py reads it.
+    publications: tuple[PublicationFact, ...] = ()
 
     @property
     def has_withdrawn(self) -> bool:
@@ -377,6 +380,7 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
             "level",
             "published_at",
             "withdrawn_at",
+            "verification_code",
             "organisation_id",
             "bank__year",
             "organisation__name",
@@ -400,6 +404,7 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
                     if publication.withdrawn_at
                     else None
                 ),
+                verification_code=publication.verification_code,
             )
         )
     return facts
@@ -444,6 +449,7 @@ def organisation_public_view(
             for fact in facts
         ],
         branches=[OrganisationResult(branch, branch_statuses[branch.pk]) for branch in branches],
+        publications=tuple(facts),
     )
 
 

@@ -4,7 +4,7 @@ the open data file, organisation pages, certificate checks, and the pages every 
 
 from django.urls import path, re_path
 
-from . import bulk_views, service_views, views
+from . import area_and_badge_urls, bulk_views, service_views, views
 
 urlpatterns = [
     path("search/", views.organisation_search, name="organisation-search"),
@@ -34,3 +34,5 @@ urlpatterns = [
     path("privacy/", service_views.privacy, name="privacy"),
     path("terms/", service_views.terms, name="terms"),
 ]
+
+urlpatterns += area_and_badge_urls.urlpatterns

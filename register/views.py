@@ -7,9 +7,11 @@ answers, comments, documents, action plans or people.
 
 from __future__ import annotations
 
+import datetime
 import io
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,9 +26,11 @@ from publishing.coverage import current_until, is_current
 from publishing.models import Publication
 from publishing.site_rules import PUBLISHES_FOR_ITSELF
 
+from .areas import area_slug
 from .certificate_codes import normalise_code
 from .exports import EXPORT_HEADER, export_row, write_csv_rows
 from .forms import SearchForm
+from .history import certificate_code, status_by_year
 from .search import (
     CSV_ROW_LIMIT,
     OrganisationResult,
@@ -103,7 +107,8 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_row(result: OrganisationResult) -> list[str]:
+def csv_row(result: OrganisationResult) -> list[str]:
+    """A result as a row of the toolkit's export layout (the search and area downloads)."""
     return export_row(export_organisation(result.organisation), result.status)
 
 
@@ -125,7 +130,7 @@ def organisation_search_csv(request: HttpRequest) -> HttpResponse:
     # A byte-order mark, so Excel reads the file as UTF-8 (names carry accents).
     buffer.write("\ufeff")
     rows = organisation_search_rows(query=query, limit=CSV_ROW_LIMIT)
-    write_csv_rows(buffer, [EXPORT_HEADER, *(_csv_row(result) for result in rows)])
+    write_csv_rows(buffer, [EXPORT_HEADER, *(csv_row(result) for result in rows)])
     response = HttpResponse(
         buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
@@ -152,6 +157,13 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
             "view": view,
             "status": view.status,
             "publishes_for_itself_text": PUBLISHES_FOR_ITSELF,
+            "status_years": status_by_year(
+                view.publications, registered=organisation.is_registered
+            ),
+            "certificate_code": certificate_code(
+                view.publications, registered=organisation.is_registered
+            ),
+            "area_slug": area_slug(organisation.commissioner),
         },
     )
 
@@ -174,6 +186,8 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("certificate-verify", code=normalised)
     publication = (
         Publication.objects.select_related("bank", "organisation")
+        # Who published: the organisation for itself, or an HQ for itself and its sites.
+        .annotate(sites_count=Count("site_links"))
         .filter(verification_code=normalised, level__in=CERTIFICATE_LEVELS)
         .first()
     )
@@ -195,6 +209,7 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
                 "code": normalised,
                 "publication": publication,
                 "withdrawn_on": timezone.localdate(publication.withdrawn_at),
+                "checked_at": timezone.localtime(),
             },
         )
     today = timezone.localdate()
@@ -208,6 +223,7 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
         outcome = "out_of_date"
     else:
         outcome = "current"
+    valid_until = current_until(year=publication.bank.year, deadlines=deadlines)
     return render(
         request,
         "register/verify.html",
@@ -216,8 +232,11 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
             "code": normalised,
             "publication": publication,
             "later": later,
-            "current_until": current_until(year=publication.bank.year, deadlines=deadlines),
+            "current_until": valid_until,
+            "out_of_date_from": valid_until + datetime.timedelta(days=1) if valid_until else None,
+            "checked_at": timezone.localtime(),
             # An HQ's certificate does not speak for a site registered on its own.
             "cover_ended": publication_cover_ended(publication=publication),
+            "sites_count": publication.sites_count,
         },
     )

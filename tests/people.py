@@ -28,6 +28,7 @@ from organisations.services import (
     registration_start,
 )
 from publishing.models import Publication
+from register.areas import area_slug
 
 from .factories import (
     MembershipFactory,
@@ -98,6 +99,9 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         sha256="0" * 64,
     )
     document.file.save("policy.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    # Its commissioning area, so the area pages have one to show.
+    organisation.commissioner = f"NHS {organisation.name} Area ICB"
+    organisation.save(update_fields=["commissioner"])
     publication = Publication.objects.create(
         organisation=organisation,
         bank=bank,
@@ -187,6 +191,11 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "incident-notification-retry": [incident.pk, notification.pk],
         "organisation-public": [organisation.ods_code],
         "api-v1:organisation": [organisation.ods_code],
+        "organisation-badge": [organisation.ods_code],
+        "organisation-badge-svg": [organisation.ods_code],
+        "organisation-badge-png": [organisation.ods_code],
+        "area-detail": [area_slug(organisation.commissioner)],
+        "area-csv": [area_slug(organisation.commissioner)],
         "helpdesk:case": [organisation.ods_code],
         "helpdesk:case-activity": [organisation.ods_code],
         "helpdesk:publication-withdraw": [publication.pk],

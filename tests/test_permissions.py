@@ -620,6 +620,38 @@ MATRIX: dict[str, Row] = {
         (302, 403, 403, 405, 405, 405, 405, 403, 403),
         (302, 403, 403, 302, 302, 302, 404, 403, 403),
     ),
+    # The status badge (cached, cookieless images) and the page giving its HTML.
+    "organisation-badge": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "organisation-badge-svg": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "organisation-badge-png": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    # Commissioning areas: every area, one area's figures, and its organisations as CSV.
+    "area-list": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "area-detail": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
+    "area-csv": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     # Nobody here is an operator: on to sign-in, or two-factor.
     # Helpdesk staff only, always with a verified second factor; auditors read, never change.
     "helpdesk:home": Row(
