@@ -139,7 +139,7 @@ class NHSDateField(forms.MultiValueField):
         result = self._parse(value)
         if result is None:
             if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
+                raise self._error("required", DATE_PARTS)
             return None
         lowest, highest = self._limit(self.min_date), self._limit(self.max_date)
         if lowest and result < lowest:
@@ -150,7 +150,12 @@ class NHSDateField(forms.MultiValueField):
         return result
 
     def _parse(self, value) -> datetime.date | None:
-        """Turn [day, month, year] (or a date / ISO string) into a date; None when all empty."""
+        """Turn [day, month, year] (or a date / ISO string) into a date; None when all empty.
+
+        The message is the first problem found (missing parts, then parts that are not numbers,
+        then a short year, then a month or day out of range); the parts marked are every part
+        that is wrong, and all three when only the whole date is (31 February).
+        """
         if isinstance(value, datetime.datetime):
             return value.date()
         if isinstance(value, datetime.date):
@@ -163,10 +168,6 @@ class NHSDateField(forms.MultiValueField):
         if not any(values.values()):
             return None
 
-        missing = [part for part in DATE_PARTS if not values[part]]
-        if missing:
-            raise self._error("incomplete", missing, missing=_join_parts(missing))
-
         numbers = {}
         for part in DATE_PARTS:
             text = values[part]
@@ -174,17 +175,30 @@ class NHSDateField(forms.MultiValueField):
                 numbers[part] = _MONTHS[text.lower()]
             elif text.isdigit():
                 numbers[part] = int(text)
-        not_numbers = [part for part in DATE_PARTS if part not in numbers]
+        missing = [part for part in DATE_PARTS if not values[part]]
+        not_numbers = [part for part in DATE_PARTS if values[part] and part not in numbers]
+        out_of_range = []
+        if "year" in numbers and len(values["year"]) != 4:
+            out_of_range.append("year")
+        if "month" in numbers and not 1 <= numbers["month"] <= 12:
+            out_of_range.append("month")
+        if "day" in numbers and not 1 <= numbers["day"] <= 31:
+            out_of_range.append("day")
+        wrong = [p for p in DATE_PARTS if p in missing or p in not_numbers or p in out_of_range]
+
+        if missing:
+            raise self._error("incomplete", wrong, missing=_join_parts(missing))
         if not_numbers:
-            raise self._error("invalid", not_numbers)
-        if len(values["year"]) != 4:
-            raise self._error("year_length", ["year"])
-        if not 1 <= numbers["month"] <= 12:
-            raise self._error("invalid", ["month"])
+            raise self._error("invalid", wrong)
+        if "year" in out_of_range:
+            raise self._error("year_length", wrong)
+        if out_of_range:
+            raise self._error("invalid", wrong)
         try:
             return datetime.date(numbers["year"], numbers["month"], numbers["day"])
         except ValueError:
-            raise self._error("invalid", ["day"]) from None
+            # Each part is possible on its own (31, 2, 2027): the date as a whole is not.
+            raise self._error("invalid", DATE_PARTS) from None
 
     def has_changed(self, initial, data):
         if self.disabled:

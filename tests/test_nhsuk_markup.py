@@ -319,6 +319,43 @@ def test_date_input_marks_only_the_missing_part_as_in_error():
     assert soup.find(id="id_example_2")["value"] == "1980"
 
 
+@pytest.mark.parametrize(
+    ("day", "month", "year", "marked"),
+    [
+        pytest.param("", "", "", ["day", "month", "year"], id="nothing-typed"),
+        pytest.param("31", "2", "2027", ["day", "month", "year"], id="no-such-date"),
+        pytest.param("12", "3", "27", ["year"], id="short-year"),
+        pytest.param("12", "13", "2027", ["month"], id="month-out-of-range"),
+        pytest.param("32", "3", "2027", ["day"], id="day-out-of-range"),
+        pytest.param("1x", "3", "2027", ["day"], id="day-not-a-number"),
+        pytest.param("", "", "2027", ["day", "month"], id="day-and-month-missing"),
+        pytest.param("x", "", "27", ["day", "month", "year"], id="three-problems-at-once"),
+        pytest.param("12", "", "27", ["month", "year"], id="missing-month-and-short-year"),
+    ],
+)
+def test_date_input_marks_every_wrong_part_and_only_those(day, month, year, marked):
+    form = bound(BirthForm, {"example_0": day, "example_1": month, "example_2": year})
+    soup = BeautifulSoup(crispy_field(form, "example"), "html.parser")
+    inputs = soup.select(".nhsuk-date-input__input")
+    in_error = [
+        part
+        for part, tag in zip(("day", "month", "year"), inputs, strict=True)
+        if "nhsuk-input--error" in tag["class"]
+    ]
+    assert in_error == marked
+    assert [tag.get("aria-invalid") == "true" for tag in inputs] == [
+        part in marked for part in ("day", "month", "year")
+    ]
+    # The summary link goes to the first part marked.
+    first = {"day": 0, "month": 1, "year": 2}[marked[0]]
+    items = render(
+        "{% load nhsuk %}{% nhsuk_error_summary_items form as items %}"
+        "{% for i in items %}{{ i.href }}{% endfor %}",
+        {"form": bound(BirthForm, {"example_0": day, "example_1": month, "example_2": year})},
+    )
+    assert items.strip() == f"#id_example_{first}"
+
+
 def test_date_input_without_error_matches_the_package():
     form = BirthForm(initial={"example": datetime.date(1980, 3, 31)})
     form.fields["example"].help_text = ""
