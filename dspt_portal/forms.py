@@ -35,6 +35,30 @@ def as_page_heading(field: Field, size: str = "l") -> Field:
     return field
 
 
+def needed_in_some_cases(field: Field, hint: str) -> Field:
+    """A field that is not required on its own but is in some cases (one of two must be given,
+    or another answer makes it needed): the form's clean() enforces it, the label does not say
+    "(optional)", and ``hint`` says plainly when it is needed."""
+    field.nhsuk_needed_in_some_cases = True
+    field.help_text = hint
+    return field
+
+
+def reveal_when_chosen(form: forms.BaseForm, choice: str, value: str, *revealed: str) -> None:
+    """Show the ``revealed`` fields inside the ``choice`` radio's ``value`` option (the NHS.UK
+    conditional reveal), needed only when that option is chosen.
+
+    The template pack draws them under the option instead of in the form's own order. The form's
+    clean() must still require them when ``value`` is chosen and ignore them otherwise.
+    """
+    conditional = dict(getattr(form.fields[choice], "nhsuk_conditional", {}))
+    conditional[str(value)] = tuple(conditional.get(str(value), ())) + revealed
+    form.fields[choice].nhsuk_conditional = conditional
+    for name in revealed:
+        form.fields[name].nhsuk_revealed_by = choice
+        form.fields[name].nhsuk_needed_in_some_cases = True
+
+
 class NHSDateInput(forms.MultiWidget):
     """Day, month and year as three numeric text inputs (the NHS.UK date input).
 
