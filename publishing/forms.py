@@ -120,14 +120,15 @@ class ActionPlanForm(forms.Form):
         self.names = {item.ref: item_short_name(item.ref, item.text) for item in self.items}
         for item in self.items:
             entry = entries.get(item.ref)
-            name = _formattable(self.names[item.ref])
+            # "required" messages are shown as they are; the others are %-formatted.
+            plain, name = self.names[item.ref], _formattable(self.names[item.ref])
             self.fields[f"action_{item.ref}"] = forms.CharField(
                 label="Action to be taken",
                 max_length=ACTION_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 initial=entry.action if entry else "",
                 error_messages={
-                    "required": f"Enter the action to be taken for {name}",
+                    "required": f"Enter the action to be taken for {plain}",
                     "max_length": f"The action to be taken for {name} must be "
                     f"{ACTION_MAX_LENGTH:,} characters or fewer",
                 },
@@ -139,7 +140,7 @@ class ActionPlanForm(forms.Form):
                 # Someone else's name, usually: the browser must not offer the user's own.
                 widget=forms.TextInput(attrs={"autocomplete": "off"}),
                 error_messages={
-                    "required": f"Enter who is responsible for {name}",
+                    "required": f"Enter who is responsible for {plain}",
                     "max_length": f"The responsible person for {name} must be "
                     f"{PERSON_MAX_LENGTH} characters or fewer",
                 },

@@ -177,6 +177,10 @@ def test_a_percent_sign_in_a_requirement_does_not_break_its_messages(plan_client
         "The year of the target date for 1.1.3 (Are 95% of staff trained?) must include 4 numbers"
         in texts
     )
+    assert "Enter who is responsible for 1.1.3 (Are 95% of staff trained?)" in texts
+    texts = [text for text, _ in summary(plan_client.post(reverse("action-plan"), {}))]
+    assert "Enter the action to be taken for 1.1.3 (Are 95% of staff trained?)" in texts
+    assert "Enter a target date for 1.1.3 (Are 95% of staff trained?)" in texts
 
 
 @pytest.mark.django_db
