@@ -46,7 +46,8 @@ def needed_in_some_cases(field: Field, hint: str) -> Field:
 
 def reveal_when_chosen(form: forms.BaseForm, choice: str, value: str, *revealed: str) -> None:
     """Show the ``revealed`` fields inside the ``choice`` radio's ``value`` option (the NHS.UK
-    conditional reveal), needed only when that option is chosen.
+    conditional reveal, opened and closed by static/js/conditional-reveal.js), needed only when
+    that option is chosen. Radios only (a RadioSelect ``choice``).
 
     The template pack draws them under the option instead of in the form's own order. The form's
     clean() must still require them when ``value`` is chosen and ignore them otherwise.

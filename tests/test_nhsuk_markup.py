@@ -919,7 +919,7 @@ def test_a_revealed_field_is_drawn_inside_its_option_as_the_package_does():
         "nhsuk-radios__item",
     ]
     email = soup.find(id="id_contact_0")
-    assert email["data-aria-controls"] == children[1]["id"]
+    assert email["data-reveals"] == children[1]["id"]
     assert children[1].find(id="id_address") is not None
     assert len(soup.find_all(id="id_address")) == 1
     # Needed when revealed, so not "(optional)"; other optional fields still say so.
@@ -936,3 +936,16 @@ def test_the_chosen_options_reveal_is_open_without_the_script():
     html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": form})
     reveal = BeautifulSoup(html, "html.parser").find(id="conditional-id_contact_0")
     assert reveal["class"] == ["nhsuk-radios__conditional"]
+
+
+def test_the_reveal_script_comes_only_with_a_reveal():
+    def scripts(form) -> list[str]:
+        html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": form})
+        return [tag["src"] for tag in BeautifulSoup(html, "html.parser").find_all("script")]
+
+    assert scripts(RevealForm()) == ["/static/js/conditional-reveal.js"]
+    assert scripts(ContactForm()) == []
+    # Not the frontend's own attribute: its script would mark the radios aria-expanded.
+    html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": RevealForm()})
+    assert "aria-controls" not in html
+    assert "aria-expanded" not in html

@@ -294,8 +294,10 @@ class NHSField:
                 conditional = [self.field.form[name] for name in revealed.get(value, ())]
                 conditional_id = f"conditional-{option_id}" if conditional else ""
                 if conditional_id:
-                    # The frontend's radios script turns this into aria-controls/aria-expanded.
-                    input_attrs["data-aria-controls"] = conditional_id
+                    # Read by static/js/conditional-reveal.js. Not the frontend's own
+                    # data-aria-controls: its script marks radios aria-expanded, which they
+                    # may not have.
+                    input_attrs["data-reveals"] = conditional_id
                 input_attrs.update(option_attrs)
                 options.append(
                     {
@@ -311,6 +313,10 @@ class NHSField:
                     }
                 )
         return options
+
+    @property
+    def has_conditional(self) -> bool:
+        return any(option["conditional"] for option in self.options)
 
     @property
     def choices_classes(self) -> str:

@@ -141,7 +141,7 @@ def test_the_certificate_is_asked_for_inside_the_yes_answer(client, administrato
     client.force_login(administrator)
     soup = edit_page(client)
     yes = soup.find("input", attrs={"name": "cyber_essentials_plus", "value": "yes"})
-    reveal = soup.find(id=yes["data-aria-controls"])
+    reveal = soup.find(id=yes["data-reveals"])
     assert "nhsuk-radios__conditional" in reveal["class"]
     assert "nhsuk-radios__conditional--hidden" in reveal["class"]  # not chosen yet
     for field_id in CERTIFICATE_FIELDS:
@@ -153,7 +153,7 @@ def test_the_certificate_is_asked_for_inside_the_yes_answer(client, administrato
     assert not any("(optional)" in label for label in labels)
     for value in ("no", "not_sure"):
         other = soup.find("input", attrs={"name": "cyber_essentials_plus", "value": value})
-        assert not other.has_attr("data-aria-controls")
+        assert not other.has_attr("data-reveals")
 
 
 def test_a_yes_without_the_certificate_shows_the_reveal_open_with_its_errors(client, administrator):
@@ -178,7 +178,7 @@ def test_a_yes_without_the_certificate_shows_the_reveal_open_with_its_errors(cli
     }
     yes = soup.find("input", attrs={"name": "cyber_essentials_plus", "value": "yes"})
     assert yes.has_attr("checked")
-    reveal = soup.find(id=yes["data-aria-controls"])
+    reveal = soup.find(id=yes["data-reveals"])
     assert "nhsuk-radios__conditional--hidden" not in reveal["class"]
 
 
