@@ -8,7 +8,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from dspt_portal.forms import NHSDateField
+from dspt_portal.forms import NHSDateField, needed_in_some_cases
 
 from .models import Answer, AnswerType, EvidenceItem
 from .rules import ICO_REGISTRATION_NUMBER, check_answer_format
@@ -134,23 +134,38 @@ class EvidenceForm(forms.Form):
                 },
             )
         elif answer_type == AnswerType.DOCUMENT:
-            fields["upload"] = forms.FileField(
-                label="Upload a document",
-                required=False,
-                help_text="PDF, Word (DOCX), Excel (XLSX), OpenDocument (ODT, ODS), PNG or JPEG, "
-                "up to 10 MB.",
-                error_messages={"empty": "The selected file is empty"},
+            # One of the two is needed (clean() says so), unless a file is already kept.
+            has_file = self.answer is not None and self.answer.document_id is not None
+            kinds = (
+                "PDF, Word (DOCX), Excel (XLSX), OpenDocument (ODT, ODS), PNG or JPEG, up to 10 MB."
             )
-            fields["document_location"] = forms.CharField(
-                label="Or say where the document is kept",
-                required=False,
-                max_length=LOCATION_MAX_LENGTH,
-                help_text="For example, the policies folder in the manager's office.",
-                widget=_textarea(2),
-                error_messages={
-                    "max_length": f"Where it is kept must be {LOCATION_MAX_LENGTH:,} characters "
-                    "or fewer"
-                },
+            fields["upload"] = needed_in_some_cases(
+                forms.FileField(
+                    label="Upload a document",
+                    required=False,
+                    error_messages={"empty": "The selected file is empty"},
+                ),
+                f"Only to replace the current file. {kinds}"
+                if has_file
+                else f"Upload the document, or say below where it is kept. {kinds}",
+            )
+            fields["document_location"] = needed_in_some_cases(
+                forms.CharField(
+                    label="Or say where the document is kept",
+                    required=False,
+                    max_length=LOCATION_MAX_LENGTH,
+                    widget=_textarea(2),
+                    error_messages={
+                        "max_length": f"Where it is kept must be {LOCATION_MAX_LENGTH:,} "
+                        "characters or fewer"
+                    },
+                ),
+                (
+                    "Needed if you remove the current file and do not upload another. "
+                    if has_file
+                    else "Needed if you do not upload the document. "
+                )
+                + "For example, the policies folder in the manager's office.",
             )
             if self.answer is not None and self.answer.document_id:
                 fields["remove_document"] = forms.BooleanField(

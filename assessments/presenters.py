@@ -39,6 +39,22 @@ TAG_IN_PROGRESS = Tag("In progress", "nhsuk-tag--blue", keep_together=True)
 TAG_NOT_STARTED = Tag("Not started", "nhsuk-tag--blue", keep_together=True)
 
 
+SHORT_TITLE_CHARS = 30
+
+
+def item_short_name(ref: str, text: str) -> str:
+    """A requirement named briefly, for messages that must say which one they are about without
+    quoting all of it: ("1.2.3", "Staff are trained in data security every year") →
+    "1.2.3 (Staff are trained in data…)". Cut at a word, never inside one."""
+    words = " ".join(text.split())
+    if not words:
+        return ref
+    if len(words) > SHORT_TITLE_CHARS:
+        cut = words[: SHORT_TITLE_CHARS + 1].rsplit(" ", 1)[0] or words[:SHORT_TITLE_CHARS]
+        words = cut.rstrip(" ,;:.?!-–") + "…"
+    return f"{ref} ({words})"
+
+
 _YES_NO = {"yes": "Yes", "no": "No"}
 
 

@@ -35,6 +35,31 @@ def as_page_heading(field: Field, size: str = "l") -> Field:
     return field
 
 
+def needed_in_some_cases(field: Field, hint: str) -> Field:
+    """A field that is not required on its own but is in some cases (one of two must be given,
+    or another answer makes it needed): the form's clean() enforces it, the label does not say
+    "(optional)", and ``hint`` says plainly when it is needed."""
+    field.nhsuk_needed_in_some_cases = True
+    field.help_text = hint
+    return field
+
+
+def reveal_when_chosen(form: forms.BaseForm, choice: str, value: str, *revealed: str) -> None:
+    """Show the ``revealed`` fields inside the ``choice`` radio's ``value`` option (the NHS.UK
+    conditional reveal, opened and closed by static/js/conditional-reveal.js), needed only when
+    that option is chosen. Radios only (a RadioSelect ``choice``).
+
+    The template pack draws them under the option instead of in the form's own order. The form's
+    clean() must still require them when ``value`` is chosen and ignore them otherwise.
+    """
+    conditional = dict(getattr(form.fields[choice], "nhsuk_conditional", {}))
+    conditional[str(value)] = tuple(conditional.get(str(value), ())) + revealed
+    form.fields[choice].nhsuk_conditional = conditional
+    for name in revealed:
+        form.fields[name].nhsuk_revealed_by = choice
+        form.fields[name].nhsuk_needed_in_some_cases = True
+
+
 class NHSDateInput(forms.MultiWidget):
     """Day, month and year as three numeric text inputs (the NHS.UK date input).
 
@@ -139,7 +164,7 @@ class NHSDateField(forms.MultiValueField):
         result = self._parse(value)
         if result is None:
             if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
+                raise self._error("required", DATE_PARTS)
             return None
         lowest, highest = self._limit(self.min_date), self._limit(self.max_date)
         if lowest and result < lowest:
@@ -150,7 +175,12 @@ class NHSDateField(forms.MultiValueField):
         return result
 
     def _parse(self, value) -> datetime.date | None:
-        """Turn [day, month, year] (or a date / ISO string) into a date; None when all empty."""
+        """Turn [day, month, year] (or a date / ISO string) into a date; None when all empty.
+
+        The message is the first problem found (missing parts, then parts that are not numbers,
+        then a short year, then a month or day out of range); the parts marked are every part
+        that is wrong, and all three when only the whole date is (31 February).
+        """
         if isinstance(value, datetime.datetime):
             return value.date()
         if isinstance(value, datetime.date):
@@ -163,10 +193,6 @@ class NHSDateField(forms.MultiValueField):
         if not any(values.values()):
             return None
 
-        missing = [part for part in DATE_PARTS if not values[part]]
-        if missing:
-            raise self._error("incomplete", missing, missing=_join_parts(missing))
-
         numbers = {}
         for part in DATE_PARTS:
             text = values[part]
@@ -174,17 +200,30 @@ class NHSDateField(forms.MultiValueField):
                 numbers[part] = _MONTHS[text.lower()]
             elif text.isdigit():
                 numbers[part] = int(text)
-        not_numbers = [part for part in DATE_PARTS if part not in numbers]
+        missing = [part for part in DATE_PARTS if not values[part]]
+        not_numbers = [part for part in DATE_PARTS if values[part] and part not in numbers]
+        out_of_range = []
+        if "year" in numbers and len(values["year"]) != 4:
+            out_of_range.append("year")
+        if "month" in numbers and not 1 <= numbers["month"] <= 12:
+            out_of_range.append("month")
+        if "day" in numbers and not 1 <= numbers["day"] <= 31:
+            out_of_range.append("day")
+        wrong = [p for p in DATE_PARTS if p in missing or p in not_numbers or p in out_of_range]
+
+        if missing:
+            raise self._error("incomplete", wrong, missing=_join_parts(missing))
         if not_numbers:
-            raise self._error("invalid", not_numbers)
-        if len(values["year"]) != 4:
-            raise self._error("year_length", ["year"])
-        if not 1 <= numbers["month"] <= 12:
-            raise self._error("invalid", ["month"])
+            raise self._error("invalid", wrong)
+        if "year" in out_of_range:
+            raise self._error("year_length", wrong)
+        if out_of_range:
+            raise self._error("invalid", wrong)
         try:
             return datetime.date(numbers["year"], numbers["month"], numbers["day"])
         except ValueError:
-            raise self._error("invalid", ["day"]) from None
+            # Each part is possible on its own (31, 2, 2027): the date as a whole is not.
+            raise self._error("invalid", DATE_PARTS) from None
 
     def has_changed(self, initial, data):
         if self.disabled:

@@ -235,18 +235,26 @@ class ProfileForm(forms.ModelForm):
             "cyber_essentials_plus_certificate_number",
             "cyber_essentials_plus_expires_on",
         ]
-        help_texts = {
-            "cyber_essentials_plus_certificate_number": "Only if you have Cyber Essentials Plus.",
-        }
 
     def __init__(self, *args, **kwargs):
-        from dspt_portal.forms import NHSDateField
+        from dspt_portal.forms import NHSDateField, reveal_when_chosen
 
         super().__init__(*args, **kwargs)
         self.fields["cyber_essentials_plus_expires_on"] = NHSDateField(
             label="Cyber Essentials Plus expiry date",
-            help_text="Only if you have Cyber Essentials Plus. For example, 31 3 2027.",
+            help_text="For example, 31 3 2027.",
             required=False,
+        )
+        self.fields["cyber_essentials_plus_certificate_number"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false"}
+        )
+        # Asked, and needed, only when the answer is Yes.
+        reveal_when_chosen(
+            self,
+            "cyber_essentials_plus",
+            YesNoNotSure.YES,
+            "cyber_essentials_plus_certificate_number",
+            "cyber_essentials_plus_expires_on",
         )
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial.setdefault("version", self.instance.version)
@@ -260,11 +268,21 @@ class ProfileForm(forms.ModelForm):
             "data_protection_officer",
         ):
             self.fields[name].help_text = "Name of the person, if you have one."
-            self.fields[name].widget.attrs.setdefault("autocomplete", "name")
+            # Someone else's name, usually: the browser must not offer the user's own.
+            self.fields[name].widget.attrs.setdefault("autocomplete", "off")
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("cyber_essentials_plus") == YesNoNotSure.YES:
+        if cleaned.get("cyber_essentials_plus") != YesNoNotSure.YES:
+            # The certificate is only asked for with Yes: whatever is left in its fields (even a
+            # date that is not one) is ignored, and the profile keeps none.
+            for name, empty in (
+                ("cyber_essentials_plus_certificate_number", ""),
+                ("cyber_essentials_plus_expires_on", None),
+            ):
+                self.errors.pop(name, None)
+                cleaned[name] = empty
+        else:
             if not (cleaned.get("cyber_essentials_plus_certificate_number") or "").strip():
                 self.add_error(
                     "cyber_essentials_plus_certificate_number",

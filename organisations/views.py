@@ -33,6 +33,7 @@ from .models import Invitation, Membership
 from .roles import Permission, Role
 
 REGISTRATION_SESSION_KEY = "registration_ods_code"
+REGISTRATION_TYPED_KEY = "registration_typed_ods_code"
 
 
 @requires(Access.PUBLIC)
@@ -61,12 +62,18 @@ def _registration_organisation(request):
 @requires(Access.PUBLIC)
 @rate_limited("register")
 def register(request):
+    # Coming back to this step (the Back link, or the browser's Back button, which carries no
+    # code) shows the code that was typed.
+    typed = request.GET.get("code") or request.session.get(REGISTRATION_TYPED_KEY, "")
     form = OdsCodeForm(
         request.POST if request.method == "POST" else None,
-        initial={"ods_code": request.GET.get("code", "")},
+        initial={"ods_code": typed[: OdsCodeForm.base_fields["ods_code"].max_length]},
     )
     status = 200
     if request.method == "POST":
+        request.session[REGISTRATION_TYPED_KEY] = request.POST.get("ods_code", "").strip()[
+            : OdsCodeForm.base_fields["ods_code"].max_length
+        ]
         if form.is_valid():
             code = form.cleaned_data["ods_code"]
             organisation = selectors.organisation_get_by_code(ods_code=code)
@@ -116,6 +123,7 @@ def register_confirm(request):
                 actor=Actor.from_request(request),
             )
             request.session.pop(REGISTRATION_SESSION_KEY, None)
+            request.session.pop(REGISTRATION_TYPED_KEY, None)
             return render(
                 request,
                 "organisations/register_check_email.html",
@@ -161,6 +169,7 @@ def register_helpdesk(request):
                 actor=Actor.from_request(request),
             )
             request.session.pop(REGISTRATION_SESSION_KEY, None)
+            request.session.pop(REGISTRATION_TYPED_KEY, None)
             return render(
                 request,
                 "organisations/register_helpdesk_sent.html",

@@ -112,22 +112,22 @@ def _zip_problem(data: bytes) -> str | None:
     return None
 
 
-def _parse_date(value: object) -> tuple[date | None, str | None]:
-    """(the date, None) or (None, why not). Accepts real dates and text as DD/MM/YYYY."""
+def _parse_date(value: object) -> date | None:
+    """The date, or None when it is not one. Accepts real dates and text as DD/MM/YYYY."""
     if isinstance(value, datetime):
-        return value.date(), None
+        return value.date()
     if isinstance(value, date):
-        return value, None
+        return value
     shown = _text(value)
     for pattern, order in ((_TEXT_DATE_RE, (3, 2, 1)), (_ISO_DATE_RE, (1, 2, 3))):
         match = pattern.match(shown)
         if match:
             year, month, day = (int(match.group(i)) for i in order)
             try:
-                return date(year, month, day), None
+                return date(year, month, day)
             except ValueError:
-                return None, f"the target date '{shown}' is not a real date"
-    return None, f"the target date '{shown}' is not a date; enter it as DD/MM/YYYY"
+                return None
+    return None
 
 
 def parse_action_plan_xlsx(
@@ -280,9 +280,10 @@ def _check_rows(
         if not has_date:
             problem(f"enter a target date for {ref}")
         else:
-            target, why_not = _parse_date(raw_date)
+            target = _parse_date(raw_date)
             if target is None:
-                problem(why_not or "the target date is not a date")
+                # The same words as the page's form and the publish rules.
+                problem(f"the target date for {ref} must be a real date, written as DD/MM/YYYY")
             elif target <= today:
                 problem(f"the target date for {ref} must be in the future")
             elif target > latest:

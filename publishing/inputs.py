@@ -74,13 +74,13 @@ def action_plan_items(*, assessment: Assessment, today: date) -> list[EvidenceIt
 
 def action_plan_problems(
     *, items: Sequence[EvidenceItem], lines: Sequence[rules.ActionPlanLine], today: date
-) -> list[tuple[str, str]]:
-    """(ref, message) for each line the publishing rules would refuse, e.g. a date too far ahead."""
+) -> list[rules.Problem]:
+    """Each refusal the publishing rules would give the lines, e.g. a date too far ahead."""
     by_ref = {line.ref: line for line in lines}
-    problems = []
-    for item in items:
+    return [
+        problem
+        for item in items
         for problem in rules.action_plan_line_problems(
             assessment_selectors.rule_item(item), by_ref.get(item.ref), today
-        ):
-            problems.append((item.ref, problem.message))
-    return problems
+        )
+    ]

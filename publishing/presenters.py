@@ -131,3 +131,36 @@ def deadline_notice(
         last_status=status_text(latest.year, latest.level) if latest is not None else "",
         out_of_date_from=out_of_date_from,
     )
+
+
+@dataclass(frozen=True)
+class PublishedPlanLine:
+    """A line of a published action plan as people read it."""
+
+    ref: str
+    requirement: str
+    action: str
+    responsible_person: str
+    target_date: str  # "15 March 2027"
+
+
+def published_action_plan(lines: list[Mapping]) -> list[PublishedPlanLine]:
+    """The action plan stored with a publication (dates as ISO text), with its dates written as
+    everywhere else in the portal. A date that is not ISO text is shown as it was stored."""
+    shown = []
+    for line in lines:
+        stored = str(line.get("target_date") or "")
+        try:
+            target = format_date(datetime.date.fromisoformat(stored))
+        except ValueError:
+            target = stored
+        shown.append(
+            PublishedPlanLine(
+                ref=str(line.get("ref", "")),
+                requirement=str(line.get("requirement", "")),
+                action=str(line.get("action", "")),
+                responsible_person=str(line.get("responsible_person", "")),
+                target_date=target,
+            )
+        )
+    return shown

@@ -303,11 +303,10 @@ def action_plan(request):
             if all(f"{name}_{item.ref}" in data for name in ("action", "person", "date"))
         ]
         complete = [item for item in outstanding if any(line.ref == item.ref for line in lines)]
-        problems = inputs.action_plan_problems(
-            items=complete, lines=lines, today=timezone.localdate()
-        )
-        for ref, message in problems:
-            form.add_error(f"date_{ref}", message)
+        today = timezone.localdate()
+        problems = inputs.action_plan_problems(items=complete, lines=lines, today=today)
+        for problem in problems:
+            form.add_rule_problem(problem, today=today)
         if valid and not problems:
             services.action_plan_save(assessment=assessment, lines=lines, user=request.user)
             messages.success(request, "Your action plan has been saved.")
@@ -393,6 +392,7 @@ def publication_detail(request, publication_id: int):
             "publication": publication,
             "sites": publication.sites.order_by("name"),
             "sections": sections,
+            "action_plan": presenters.published_action_plan(publication.action_plan),
             "level_labels": LEVEL_LABELS,
             "evidence_url": reverse("assessment-overview", args=[publication.bank.year]),
         },

@@ -27,7 +27,7 @@ from django.template import engines
 from django.test import RequestFactory
 from django.urls import resolve
 
-from dspt_portal.forms import NHSDateField, NHSDateInput, as_page_heading
+from dspt_portal.forms import NHSDateField, NHSDateInput, as_page_heading, reveal_when_chosen
 from organisations.roles import Role
 
 from .markup import edges, fixture_html, package_fixtures, skeleton
@@ -319,6 +319,43 @@ def test_date_input_marks_only_the_missing_part_as_in_error():
     assert soup.find(id="id_example_2")["value"] == "1980"
 
 
+@pytest.mark.parametrize(
+    ("day", "month", "year", "marked"),
+    [
+        pytest.param("", "", "", ["day", "month", "year"], id="nothing-typed"),
+        pytest.param("31", "2", "2027", ["day", "month", "year"], id="no-such-date"),
+        pytest.param("12", "3", "27", ["year"], id="short-year"),
+        pytest.param("12", "13", "2027", ["month"], id="month-out-of-range"),
+        pytest.param("32", "3", "2027", ["day"], id="day-out-of-range"),
+        pytest.param("1x", "3", "2027", ["day"], id="day-not-a-number"),
+        pytest.param("", "", "2027", ["day", "month"], id="day-and-month-missing"),
+        pytest.param("x", "", "27", ["day", "month", "year"], id="three-problems-at-once"),
+        pytest.param("12", "", "27", ["month", "year"], id="missing-month-and-short-year"),
+    ],
+)
+def test_date_input_marks_every_wrong_part_and_only_those(day, month, year, marked):
+    form = bound(BirthForm, {"example_0": day, "example_1": month, "example_2": year})
+    soup = BeautifulSoup(crispy_field(form, "example"), "html.parser")
+    inputs = soup.select(".nhsuk-date-input__input")
+    in_error = [
+        part
+        for part, tag in zip(("day", "month", "year"), inputs, strict=True)
+        if "nhsuk-input--error" in tag["class"]
+    ]
+    assert in_error == marked
+    assert [tag.get("aria-invalid") == "true" for tag in inputs] == [
+        part in marked for part in ("day", "month", "year")
+    ]
+    # The summary link goes to the first part marked.
+    first = {"day": 0, "month": 1, "year": 2}[marked[0]]
+    items = render(
+        "{% load nhsuk %}{% nhsuk_error_summary_items form as items %}"
+        "{% for i in items %}{{ i.href }}{% endfor %}",
+        {"form": bound(BirthForm, {"example_0": day, "example_1": month, "example_2": year})},
+    )
+    assert items.strip() == f"#id_example_{first}"
+
+
 def test_date_input_without_error_matches_the_package():
     form = BirthForm(initial={"example": datetime.date(1980, 3, 31)})
     form.fields["example"].help_text = ""
@@ -338,10 +375,22 @@ class UploadForm(forms.Form):
     )
 
 
-def test_file_upload_matches_the_package():
+def test_file_upload_matches_the_package_without_its_script():
     html = crispy_field(bound(UploadForm, files={}), "example")
-    expected = skeleton(fixture_html("file-upload", "with error message and hint, without heading"))
+    package = fixture_html("file-upload", "with error message and hint, without heading")
+    # Everything but data-module: the package's script swaps the input for a button and points
+    # the label at the button, so the label would no longer be the file input's own.
+    expected = skeleton(package.replace(' data-module="nhsuk-file-upload"', ""))
+    assert 'data-module="nhsuk-file-upload"' in package
     assert skeleton(html) == expected
+
+
+def test_the_file_inputs_label_is_its_own_and_no_script_replaces_it():
+    soup = BeautifulSoup(crispy_field(bound(UploadForm, files={}), "example"), "html.parser")
+    file_input = soup.find("input", type="file")
+    label = soup.find("label")
+    assert label["for"] == file_input["id"]
+    assert soup.find(attrs={"data-module": True}) is None
 
 
 def test_clearable_file_input_names_the_current_file_without_linking_it():
@@ -356,7 +405,7 @@ def test_clearable_file_input_names_the_current_file_without_linking_it():
     clear = soup.find("input", type="checkbox")
     assert clear["name"] == "evidence-clear"
     assert soup.find("label", attrs={"for": clear["id"]}) is not None
-    upload = soup.find(attrs={"data-module": "nhsuk-file-upload"})
+    upload = soup.find("div", class_="nhsuk-file-upload")
     assert upload.find("input")["type"] == "file", "the upload group's first input is the file"
     assert upload.find("label").get_text(strip=True) == "Evidence (optional)"
 
@@ -840,3 +889,63 @@ def test_build_fails_clearly_without_node_modules(tmp_path, capsys):
     assert exit_info.value.code == 1
     assert "npm ci" in capsys.readouterr().err
     assert not builder.TARGET.exists()
+
+
+# Conditional reveal -------------------------------------------------------------------------------
+
+
+class RevealForm(forms.Form):
+    contact = forms.ChoiceField(
+        label="How do you want to be contacted about this?",
+        choices=[("email", "Email"), ("phone", "Phone")],
+        widget=forms.RadioSelect,
+    )
+    address = forms.EmailField(label="Email address", required=False)
+    notes = forms.CharField(label="Notes", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reveal_when_chosen(self, "contact", "email", "address")
+
+
+def test_a_revealed_field_is_drawn_inside_its_option_as_the_package_does():
+    html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": RevealForm()})
+    soup = BeautifulSoup(html, "html.parser")
+    radios = soup.select_one("div.nhsuk-radios")
+    children = [child for child in radios.children if getattr(child, "name", None)]
+    assert [" ".join(child["class"]) for child in children] == [
+        "nhsuk-radios__item",
+        "nhsuk-radios__conditional nhsuk-radios__conditional--hidden",
+        "nhsuk-radios__item",
+    ]
+    email = soup.find(id="id_contact_0")
+    assert email["data-reveals"] == children[1]["id"]
+    assert children[1].find(id="id_address") is not None
+    assert len(soup.find_all(id="id_address")) == 1
+    # Needed when revealed, so not "(optional)"; other optional fields still say so.
+    assert soup.find("label", attrs={"for": "id_address"}).get_text(strip=True) == "Email address"
+    assert soup.find("label", attrs={"for": "id_notes"}).get_text(strip=True) == "Notes (optional)"
+    # Every parent/child pair is one the package's conditional example uses.
+    allowed = edges(fixture_html("radios", "with conditional content"))
+    allowed |= edges(package_fixtures("input")[0]["html"])  # the revealed input itself
+    assert edges(str(radios)) - allowed == set()
+
+
+def test_the_chosen_options_reveal_is_open_without_the_script():
+    form = bound(RevealForm, {"contact": "email", "address": ""})
+    html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": form})
+    reveal = BeautifulSoup(html, "html.parser").find(id="conditional-id_contact_0")
+    assert reveal["class"] == ["nhsuk-radios__conditional"]
+
+
+def test_the_reveal_script_comes_only_with_a_reveal():
+    def scripts(form) -> list[str]:
+        html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": form})
+        return [tag["src"] for tag in BeautifulSoup(html, "html.parser").find_all("script")]
+
+    assert scripts(RevealForm()) == ["/static/js/conditional-reveal.js"]
+    assert scripts(ContactForm()) == []
+    # Not the frontend's own attribute: its script would mark the radios aria-expanded.
+    html = render("{% load crispy_forms_tags %}{{ form|crispy }}", {"form": RevealForm()})
+    assert "aria-controls" not in html
+    assert "aria-expanded" not in html

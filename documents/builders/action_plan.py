@@ -159,7 +159,7 @@ def _add_about_sheet(
         ("DSPT year", year),
         ("ODS code", ods_code),
         ("Organisation", organisation_name),
-        ("Downloaded", today.isoformat()),
+        ("Downloaded", format_date(today)),
     )
     for row_number, (key, value) in enumerate(rows, start=1):
         write_text(about.cell(row=row_number, column=1), key)

@@ -119,7 +119,11 @@ class NHSField:
     @property
     def label(self) -> str:
         label = str(self.field.label or "")
-        optional = not self.field.field.required and self.kind not in ("checkbox", "hidden")
+        optional = (
+            not self.field.field.required
+            and self.kind not in ("checkbox", "hidden")
+            and not getattr(self.field.field, "nhsuk_needed_in_some_cases", False)
+        )
         if optional and label and not label.rstrip().endswith("(optional)"):
             label += OPTIONAL_SUFFIX
         return label
@@ -266,6 +270,7 @@ class NHSField:
             str(k): v
             for k, v in (getattr(self.field.field, "nhsuk_choice_hints", None) or {}).items()
         }
+        revealed = getattr(self.field.field, "nhsuk_conditional", None) or {}
         options = []
         for _group, group_options, _index in self.widget.optgroups(self.name, values, attrs):
             for option in group_options:
@@ -286,6 +291,13 @@ class NHSField:
                 }
                 if hint_id:
                     input_attrs["aria-describedby"] = hint_id
+                conditional = [self.field.form[name] for name in revealed.get(value, ())]
+                conditional_id = f"conditional-{option_id}" if conditional else ""
+                if conditional_id:
+                    # Read by static/js/conditional-reveal.js. Not the frontend's own
+                    # data-aria-controls: its script marks radios aria-expanded, which they
+                    # may not have.
+                    input_attrs["data-reveals"] = conditional_id
                 input_attrs.update(option_attrs)
                 options.append(
                     {
@@ -294,9 +306,17 @@ class NHSField:
                         "hint": hint,
                         "hint_id": hint_id,
                         "input": format_html("<input{}>", flatatt(input_attrs)),
+                        "conditional": conditional,
+                        "conditional_id": conditional_id,
+                        # Shown without the script too when the option is the one chosen.
+                        "conditional_hidden": not option.get("selected"),
                     }
                 )
         return options
+
+    @property
+    def has_conditional(self) -> bool:
+        return any(option["conditional"] for option in self.options)
 
     @property
     def choices_classes(self) -> str:

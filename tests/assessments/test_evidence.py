@@ -2,6 +2,7 @@ import io
 import zipfile
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -273,6 +274,54 @@ def test_a_location_instead_of_a_file(client, member, bank):
     response = save(client, bank, "2.1.1", document_location="Blue folder, manager's office")
     assert response.status_code == 302
     assert answer("2.1.1").document_location == "Blue folder, manager's office"
+
+
+def item_page(client, bank, ref="2.1.1") -> BeautifulSoup:
+    client.post(reverse("assessment-start", args=[bank.year]))
+    return BeautifulSoup(client.get(item_url(bank, ref)).content, "html.parser")
+
+
+def document_fields(client, bank) -> dict[str, tuple[str, str]]:
+    """Each of the document item's two fields: its label and its hint."""
+    soup = item_page(client, bank)
+    found = {}
+    for field_id in ("id_upload", "id_document_location"):
+        label = soup.find("label", attrs={"for": field_id})
+        hint = soup.find(id=f"{field_id}-hint")
+        found[field_id] = (label.get_text(strip=True), hint.get_text(" ", strip=True))
+    return found
+
+
+def test_the_upload_and_where_kept_pair_says_which_is_needed_not_optional(client, member, bank):
+    client.force_login(member)
+    fields = document_fields(client, bank)
+    assert fields["id_upload"][0] == "Upload a document"
+    assert fields["id_document_location"][0] == "Or say where the document is kept"
+    assert fields["id_upload"][1].startswith("Upload the document, or say below where it is kept.")
+    assert fields["id_document_location"][1].startswith("Needed if you do not upload the document.")
+    # And the rule the hints describe: one or the other.
+    response = save(client, bank, "2.1.1")
+    assert response.status_code == 400
+    assert "Upload a document or say where it is kept" in response.content.decode()
+
+    # With a file kept, neither is needed: the hints say when they are.
+    assert upload(client, bank, "IG policy.pdf", PDF).status_code == 302
+    fields = document_fields(client, bank)
+    assert fields["id_upload"][1].startswith("Only to replace the current file.")
+    assert fields["id_document_location"][1].startswith(
+        "Needed if you remove the current file and do not upload another."
+    )
+    assert "(optional)" not in fields["id_upload"][0] + fields["id_document_location"][0]
+
+
+def test_the_file_input_is_labelled_by_its_own_label(client, member, bank):
+    client.force_login(member)
+    soup = item_page(client, bank)
+    file_input = soup.find("input", type="file")
+    assert soup.find("label", attrs={"for": file_input["id"]}).get_text(strip=True) == (
+        "Upload a document"
+    )
+    assert file_input.find_parent(attrs={"data-module": "nhsuk-file-upload"}) is None
 
 
 def exe_bytes():

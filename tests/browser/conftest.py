@@ -518,11 +518,11 @@ def open_assessment(page: Page) -> None:
 def choose_file(control, path: Path) -> None:
     """Chooses a file with a file input as a person would: click it, pick the file.
 
-    The NHS.UK file upload component replaces the input's look with a drop zone button, which the
-    label then names; clicking either opens the file chooser.
+    The label names the file input itself (no script swaps it for a button), so `control` is
+    found by its label; clicking it opens the file chooser.
     """
     page = control.page
-    page.wait_for_load_state("load")  # the component has run: the label names what to click
+    page.wait_for_load_state("load")
     with page.expect_file_chooser() as chooser:
         control.click()
     chooser.value.set_files(path)

@@ -81,6 +81,7 @@ def test_hidden_about_sheet_identifies_the_template():
     assert values["Version"] == "1"
     assert values["DSPT year"] == YEAR
     assert values["ODS code"] == ODS
+    assert values["Downloaded"] == "10 May 2026"  # as dates are written everywhere else
 
 
 def test_existing_plan_is_prefilled():

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
@@ -633,3 +634,54 @@ def test_requests_and_pending_registrations_are_listed_read_only_for_operators(r
     pending_admin = admin.site._registry[PendingRegistration]
     assert not pending_admin.has_add_permission(request)
     assert not pending_admin.has_change_permission(request)
+
+
+# --- Going back a step --------------------------------------------------------------------------
+
+
+def ods_field_value(response) -> str:
+    field = BeautifulSoup(response.content, "html.parser").find(id="id_ods_code")
+    return field.get("value", "")
+
+
+def test_going_back_from_step_two_shows_the_code_that_was_typed(client):
+    OrganisationFactory(ods_code="VM8L1", name="LANGDALE HOUSE LTD", primary_sector="Care Home")
+    assert start(client, " vm8l1 ").status_code == 302
+    confirm = BeautifulSoup(client.get(reverse("register-confirm")).content, "html.parser")
+    back = confirm.select_one("a.nhsuk-back-link")["href"]
+    # The Back link carries it; the browser's Back button (no code in the address) finds it too.
+    assert ods_field_value(client.get(back)) == "VM8L1"
+    assert ods_field_value(client.get(reverse("register"))) == "vm8l1"
+    # And the step-two form keeps what was typed there between visits, in the browser
+    # (static/js/keep-typed.js, tested in tests/browser/test_form_fields.py).
+    form = confirm.find("form", attrs={"data-keep-typed": True})
+    assert form["data-keep-typed"] == "register-confirm-VM8L1"
+    assert not form.has_attr("data-keep-typed-answered")
+    assert confirm.find("script", src=re.compile(r"keep-typed")) is not None
+
+
+def test_a_refused_code_is_shown_again_when_coming_back(client):
+    assert start(client, "NOPE1").status_code == 400
+    assert ods_field_value(client.get(reverse("register"))) == "NOPE1"
+
+
+def test_the_typed_code_is_forgotten_once_the_link_is_sent(client):
+    OrganisationFactory(ods_code="VM8L1", name="LANGDALE HOUSE LTD", primary_sector="Care Home")
+    assert ask_for_link(client, "VM8L1").status_code == 200
+    assert ods_field_value(client.get(reverse("register"))) == ""
+
+
+def test_an_answered_step_two_form_keeps_what_was_sent(client):
+    OrganisationFactory(ods_code="VM8L1", name="LANGDALE HOUSE LTD", primary_sector="Care Home")
+    start(client, "VM8L1")
+    response = client.post(reverse("register-confirm"), {"email": "not an address"})
+    assert response.status_code == 400
+    form = BeautifulSoup(response.content, "html.parser").find(
+        "form", attrs={"data-keep-typed": True}
+    )
+    assert form.has_attr("data-keep-typed-answered")
+
+
+def test_a_very_long_code_in_the_address_is_cut_to_the_fields_length(client):
+    response = client.get(reverse("register"), {"code": "A" * 5000})
+    assert len(ods_field_value(response)) == 64

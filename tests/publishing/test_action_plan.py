@@ -180,13 +180,13 @@ ALL_ROWS = ("6.2.1", "7.1.1", "8.2.1")
         ),
         pytest.param(
             {"G5": "31/02/2026"},
-            [(5, "Row 5: the target date '31/02/2026' is not a real date")],
+            [(5, "Row 5: the target date for 7.1.1 must be a real date, written as DD/MM/YYYY")],
             ("6.2.1", "8.2.1"),
             id="impossible-date",
         ),
         pytest.param(
             {"G5": "next June"},
-            [(5, "Row 5: the target date 'next June' is not a date; enter it as DD/MM/YYYY")],
+            [(5, "Row 5: the target date for 7.1.1 must be a real date, written as DD/MM/YYYY")],
             ("6.2.1", "8.2.1"),
             id="not-a-date",
         ),
@@ -305,7 +305,7 @@ def test_a_number_that_is_not_formatted_as_a_date_is_refused():
 
     result = parse(fill(build(), GOOD | {"G5": 46200}, edit=edit))
     assert [(p.row, p.message) for p in result.problems] == [
-        (5, "Row 5: the target date '46200' is not a date; enter it as DD/MM/YYYY")
+        (5, "Row 5: the target date for 7.1.1 must be a real date, written as DD/MM/YYYY")
     ]
 
 

@@ -289,7 +289,8 @@ def test_action_plan_dates_outside_the_next_year_are_refused(client, administrat
     response = client.post(reverse("action-plan"), data)
     assert response.status_code == 400
     assert (
-        "The target date for 1.1.3 must be within the next 12 months" in response.content.decode()
+        "The target date for 1.1.3 (Question 1.3) must be within the next 12 months"
+        in response.content.decode()
     )
     assert not ActionPlanEntry.objects.exists()
 
