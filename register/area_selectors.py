@@ -20,7 +20,7 @@ from publishing.models import Publication, PublicationSite
 
 from .areas import AreaFigures, AreaMember, area_figures, area_slug
 from .history import last_years
-from .search import _PUBLIC_COLUMNS, OrganisationResult, organisation_statuses
+from .search import PUBLIC_COLUMNS, OrganisationResult, organisation_statuses
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def area_page(*, area: Area, today: datetime.date | None = None) -> AreaPage:
     years = last_years(today)
     organisations = list(
         Organisation.objects.filter(commissioner__in=area.names)
-        .only(*_PUBLIC_COLUMNS)
+        .only(*PUBLIC_COLUMNS)
         .order_by("name", "ods_code")
     )
     statuses = organisation_statuses(organisations=organisations, today=today)
