@@ -48,8 +48,9 @@ from register.search import (
     normalise_query,
     organisation_search_page,
     publication_deadlines,
+    status_from_facts,
 )
-from register.status import PublicStatus, public_status
+from register.status import PublicStatus
 
 from .rules import FailedSignIns, locked_out_until
 
@@ -166,14 +167,7 @@ def _coverages(organisations: list[Organisation], *, today: datetime.date) -> di
         facts = latest[organisation.pk]
         deciding = deciding_publication(facts, registered=organisation.is_registered)
         coverages[organisation.pk] = Coverage(
-            status=public_status(
-                publications=facts,
-                registered=organisation.is_registered,
-                directory_status=organisation.directory_status,
-                directory_published_on=organisation.directory_published_on,
-                deadlines=deadlines,
-                today=today,
-            ),
+            status=status_from_facts(organisation, facts, deadlines=deadlines, today=today),
             deciding=deciding,
             hq_publication_set_aside=deciding is None and any(fact.is_via_hq for fact in facts),
         )

@@ -259,10 +259,12 @@ def looks_like_social_care_headquarters(code: str) -> bool:
 # --- Detecting and decoding ----------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
+def csv_text(data: bytes) -> str | None:
+    """The text of a CSV file as spreadsheet software saves it (UTF-8 with or without a byte-order
+    mark, or Windows cp1252); None when the bytes are not text at all (a binary file)."""
     # NUL bytes never occur in a CSV; they are the quickest tell of a binary file.
     if b"\x00" in data[:65536]:
-        raise _not_csv_or_xlsx()
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -270,10 +272,17 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            raise _not_csv_or_xlsx() from None
+            return None
     sample = text[:65536]
     control = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f")
     if control > len(sample) // 100:
+        return None
+    return text
+
+
+def _decode(data: bytes) -> str:
+    text = csv_text(data)
+    if text is None:
         raise _not_csv_or_xlsx()
     return text
 

@@ -23,8 +23,8 @@ from publishing.coverage import current_until, deciding_publication
 from publishing.models import Publication
 from publishing.selectors import latest_publications
 
-from .search import PUBLIC_COLUMNS, normalise_query, publication_deadlines
-from .status import PublicStatus, public_status
+from .search import PUBLIC_COLUMNS, normalise_query, publication_deadlines, status_from_facts
+from .status import PublicStatus
 
 # How many codes one bulk lookup may ask for.
 LOOKUP_LIMIT = 500
@@ -70,14 +70,7 @@ def organisation_records(
     for organisation in organisations:
         facts = latest[organisation.pk]
         deciding = deciding_publication(facts, registered=organisation.is_registered)
-        status = public_status(
-            publications=facts,
-            registered=organisation.is_registered,
-            directory_status=organisation.directory_status,
-            directory_published_on=organisation.directory_published_on,
-            deadlines=deadlines,
-            today=today,
-        )
+        status = status_from_facts(organisation, facts, deadlines=deadlines, today=today)
         decided[organisation.pk] = (status, deciding)
     with_certificate = {
         deciding.publication_id

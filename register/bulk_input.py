@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import openpyxl
 
-from organisations.directory import CodeRejected, code_from_cell
+from organisations.directory import CodeRejected, code_from_cell, csv_text
 from organisations.ods import ODS_CODE_MAX_LENGTH
 
 BULK_ROW_LIMIT = 5000
@@ -240,19 +240,8 @@ def _unreadable() -> BulkInputError:
 
 
 def _decode(data: bytes) -> str:
-    if b"\x00" in data[:65536]:
-        raise _unreadable()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" as cp1252 unless told "CSV UTF-8".
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise _unreadable() from None
-    sample = text[:65536]
-    control = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f")
-    if control > len(sample) // 100:
+    text = csv_text(data)
+    if text is None:
         raise _unreadable()
     return text
 

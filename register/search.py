@@ -260,13 +260,15 @@ def publication_deadlines() -> dict[str, datetime.date]:
     return dict(QuestionBank.objects.values_list("year", "publication_deadline"))
 
 
-def _status_of(
+def status_from_facts(
     organisation: Organisation,
     publications: Iterable[PublicationFact],
     *,
     deadlines: Mapping[str, datetime.date],
     today: datetime.date,
 ) -> PublicStatus:
+    """The public status rule applied to an organisation row and the publications that may speak
+    for it (`latest_publications` gives them)."""
     return public_status(
         publications=publications,
         registered=organisation.is_registered,
@@ -292,7 +294,7 @@ def organisation_statuses(
         deadlines = publication_deadlines()
     latest = latest_publications(organisation_ids=[org.pk for org in organisations])
     return {
-        organisation.pk: _status_of(
+        organisation.pk: status_from_facts(
             organisation, latest[organisation.pk], deadlines=deadlines, today=today
         )
         for organisation in organisations
@@ -436,7 +438,7 @@ def organisation_public_view(
     )
     return OrganisationPublicView(
         organisation=organisation,
-        status=_status_of(organisation, facts, deadlines=deadlines, today=today),
+        status=status_from_facts(organisation, facts, deadlines=deadlines, today=today),
         history=[
             HistoryEntry(
                 year=fact.year,
