@@ -411,9 +411,11 @@ def settle(page: Page) -> None:
 
 
 def expect_document_ready(page: Page) -> None:
-    """After asking for a document: its page says it is ready (the document was made while the
-    request waited)."""
-    expect(page.get_by_role("status")).to_contain_text("Ready", timeout=DOCUMENT_TIMEOUT_MS)
+    """After asking for a document: its page says it is ready and offers the download (the
+    document was made while the request waited)."""
+    job = page.locator("#document-job")
+    expect(job).to_contain_text("Ready", timeout=DOCUMENT_TIMEOUT_MS)
+    expect(job.get_by_role("button", name=re.compile(r"^Download "))).to_be_visible()
 
 
 def expect_success(page: Page, text: str) -> None:
