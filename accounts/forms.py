@@ -53,3 +53,31 @@ class CodeForm(forms.Form):
             }
         ),
     )
+
+
+class RecoveryCodeForm(forms.Form):
+    """A recovery code: letters and digits, so a full keyboard, and nothing that would
+    "correct" it."""
+
+    recovery_code = forms.CharField(
+        label="Recovery code",
+        max_length=32,
+        help_text="One of the recovery codes you saved when you set up two-factor "
+        "authentication: 8 letters and numbers. Each code works once.",
+        error_messages={"required": "Enter a recovery code"},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "inputmode": "text",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "class": "nhsuk-input--width-10",
+            }
+        ),
+    )
+
+
+def too_many_attempts(seconds: int) -> str:
+    """The message when wrong codes mean the next one cannot be checked yet."""
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many attempts – wait {seconds} {unit}, then try again"

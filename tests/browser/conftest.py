@@ -219,7 +219,8 @@ def page(new_page) -> Page:
 
 # --- Accessibility ------------------------------------------------------------------------------
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# WCAG A and AA, and axe's best practices (landmarks, one main heading, ...) as well.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 _axe = Axe()
 
