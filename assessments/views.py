@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import Actor
+from dspt_portal.downloads import attachment_header
 from organisations.access import Access, requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
@@ -255,6 +256,7 @@ def document_download(request, document_id: int):
         filename=document.original_name,
         content_type=document.content_type,
     )
+    response["Content-Disposition"] = attachment_header(document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -43,5 +43,5 @@ def test_role_with_article(role, text):
 
 
 def test_an_unknown_role_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="owner"):
         role_with_article("owner")
