@@ -143,8 +143,8 @@ def document_job(request, job_id: int):
     return render(request, "documents/document_job.html", _job_state(job))
 
 
-@require_GET
 @requires(Permission.VIEW_ORGANISATION)
+@require_GET
 def document_job_status(request, job_id: int):
     """What the job page's script asks every two seconds: the state, the sentence to announce and
     the state's part of the page, so the page changes in place without reloading."""
