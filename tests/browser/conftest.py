@@ -336,6 +336,8 @@ def answer_with_services(*, ods_code: str, email: str, levels=("approaching", "m
             continue
         if item.answer_type == "choice":
             values = {"choice": item.options[0]["value"]}
+        elif item.answer_format:  # an ICO registration number, checked when saved again
+            values = {"text": "ZA046070"}
         else:
             values = SERVICE_VALUES[item.answer_type]
         existing = Answer.objects.filter(assessment=assessment, item=item).first()
