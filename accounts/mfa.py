@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import math
+from dataclasses import dataclass
+from datetime import datetime
 
 import segno
 from django.db import transaction
-from django_otp import devices_for_user
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -118,29 +121,71 @@ def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user).count()
 
 
-def mfa_check(*, user: User, token: str):
-    """The device that accepts `token` (an app code or a recovery code), or None."""
+@dataclass(frozen=True)
+class CodeCheck:
+    """What checking a code found: the device that accepted it, or, when none did, how many
+    seconds are left before another try is allowed (0 when the code was simply wrong)."""
+
+    device: TOTPDevice | StaticDevice | None = None
+    wait_seconds: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.device is not None
+
+
+def is_app_code(token: str) -> bool:
+    """An authenticator app shows 6 digits; a recovery code is 8 letters and digits (base 32).
+    Each kind goes only to its own device, so a wrong one of one kind does not slow down the
+    other."""
+    return len(token) <= 6 and token.isdigit()
+
+
+def seconds_to_wait(*, locked_until: datetime, now: datetime) -> int:
+    """Whole seconds until `locked_until`, rounded up: "wait 2 seconds" is never too short."""
+    return max(1, math.ceil((locked_until - now).total_seconds()))
+
+
+def mfa_check(*, user: User, token: str) -> CodeCheck:
+    """Checks an app code or a recovery code against the person's own devices of that kind.
+
+    After a wrong code, django-otp makes the next try on that device wait (1, 2, 4, 8 ...
+    seconds); a code tried before then is refused without being looked at, and the result says
+    how long is left, so the person is told to wait rather than that a right code is wrong."""
     token = "".join(token.split()).lower()
     if not token or len(token) > 32:
-        return None
-    for device in devices_for_user(user, confirmed=True):
-        if device.verify_token(token):
-            return device
-    return None
+        return CodeCheck()
+    model = TOTPDevice if is_app_code(token) else StaticDevice
+    waits = []
+    for device in model.objects.filter(user=user, confirmed=True):
+        wait = throttle_wait(device)
+        if wait:
+            waits.append(wait)
+        elif device.verify_token(token):
+            return CodeCheck(device=device)
+    return CodeCheck(wait_seconds=min(waits) if waits else 0)
 
 
-def mfa_verify(*, user: User, token: str, actor: Actor | None = None):
-    """The second step of signing in: the device that accepts `token`, or None. Either outcome
-    is recorded (a used recovery code is spent in the same transaction)."""
+def throttle_wait(device: TOTPDevice | StaticDevice) -> int:
+    """Seconds before `device` will look at another code after wrong ones (0: it will now)."""
+    allowed, refusal = device.verify_is_allowed()
+    if allowed or not refusal or not refusal.get("locked_until"):
+        return 0
+    return seconds_to_wait(locked_until=refusal["locked_until"], now=timezone.now())
+
+
+def mfa_verify(*, user: User, token: str, actor: Actor | None = None) -> CodeCheck:
+    """The second step of signing in: which device accepts `token`, if any. Either outcome is
+    recorded (a used recovery code is spent in the same transaction)."""
     with transaction.atomic():
-        device = mfa_check(user=user, token=token)
+        check = mfa_check(user=user, token=token)
         audit_record(
             actor=actor,
-            event=Event.MFA_VERIFIED if device is not None else Event.MFA_FAILED,
+            event=Event.MFA_VERIFIED if check.accepted else Event.MFA_FAILED,
             user=user,
             organisation=None,
         )
-    return device
+    return check
 
 
 def mfa_remove(*, user: User, actor: Actor | None = None) -> None:

@@ -21,7 +21,14 @@ from audit.services import Actor
 from organisations.access import Access, requires
 
 from . import mfa, sessions
-from .forms import CodeForm, ResetPasswordForm, ResetRequestForm, SignInForm
+from .forms import (
+    CodeForm,
+    RecoveryCodeForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+    too_many_attempts,
+)
 
 # --- Signing in and out, and resetting a password ----------------------------------------------
 
@@ -152,11 +159,16 @@ def mfa_setup(request):
     if request.method == "POST":
         if form.is_valid():
             device = mfa.mfa_setup_device_store(device=device)
-            codes = mfa.mfa_confirm(
-                user=user,
-                device=device,
-                token=form.cleaned_data["code"],
-                actor=Actor.from_request(request),
+            wait = mfa.throttle_wait(device)
+            codes = (
+                None
+                if wait
+                else mfa.mfa_confirm(
+                    user=user,
+                    device=device,
+                    token=form.cleaned_data["code"],
+                    actor=Actor.from_request(request),
+                )
             )
             if codes is not None:
                 _keep_this_session(request)
@@ -169,7 +181,9 @@ def mfa_setup(request):
                 )
             form.add_error(
                 "code",
-                "The code is not right. Check the time on your phone is set "
+                too_many_attempts(wait)
+                if wait
+                else "The code is not right. Check the time on your phone is set "
                 "automatically, then enter the code the app shows now",
             )
         status = 400
@@ -188,31 +202,57 @@ def mfa_setup(request):
     )
 
 
+WRONG_CODE = "The code is not right. Enter the code the app shows now"
+WRONG_RECOVERY_CODE = "The recovery code is not right, or it has been used"
+
+
+def _code_forms(request):
+    """The app code form and the recovery code form of one page, and the one that was sent
+    (None on GET). A recovery code has its own field: the app code field asks phones for a
+    number pad, on which a recovery code's letters cannot be typed."""
+    data = request.POST if request.method == "POST" else None
+    by_recovery = data is not None and "recovery_code" in data
+    form = CodeForm(None if by_recovery else data)
+    recovery_form = RecoveryCodeForm(data if by_recovery else None)
+    sent = None if data is None else (recovery_form if by_recovery else form)
+    return form, recovery_form, sent
+
+
+def _code_refused(sent, check: mfa.CodeCheck) -> None:
+    field = "recovery_code" if isinstance(sent, RecoveryCodeForm) else "code"
+    if check.wait_seconds:
+        sent.add_error(field, too_many_attempts(check.wait_seconds))
+    else:
+        sent.add_error(field, WRONG_RECOVERY_CODE if field == "recovery_code" else WRONG_CODE)
+
+
+def _token(sent) -> str:
+    return sent.cleaned_data.get("recovery_code") or sent.cleaned_data.get("code") or ""
+
+
 @requires(Access.SIGNED_IN)
 def mfa_verify(request):
-    form = CodeForm(request.POST if request.method == "POST" else None)
-    form.fields[
-        "code"
-    ].help_text = (
-        "The 6-digit code your authenticator app shows now, or one of your recovery codes."
-    )
+    form, recovery_form, sent = _code_forms(request)
     status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            device = mfa.mfa_verify(
-                user=request.user,
-                token=form.cleaned_data["code"],
-                actor=Actor.from_request(request),
+    if sent is not None:
+        if sent.is_valid():
+            check = mfa.mfa_verify(
+                user=request.user, token=_token(sent), actor=Actor.from_request(request)
             )
-            if device is not None:
-                _verified(request, device)
+            if check.accepted:
+                _verified(request, check.device)
                 return redirect(_next_url(request))
-            form.add_error("code", "The code is not right. Enter the code the app shows now")
+            _code_refused(sent, check)
         status = 400
     return render(
         request,
         "accounts/mfa_verify.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {
+            "form": sent or form,
+            "code_form": form,
+            "recovery_form": recovery_form,
+            "next": request.GET.get("next", ""),
+        },
         status=status,
     )
 
@@ -236,15 +276,21 @@ def mfa_remove(request):
     refused = _change_refused(request)
     if refused is not None:
         return refused
-    form = CodeForm(request.POST if request.method == "POST" else None)
+    form, recovery_form, sent = _code_forms(request)
     status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            if mfa.mfa_check(user=request.user, token=form.cleaned_data["code"]) is not None:
+    if sent is not None:
+        if sent.is_valid():
+            check = mfa.mfa_check(user=request.user, token=_token(sent))
+            if check.accepted:
                 mfa.mfa_remove(user=request.user, actor=Actor.from_request(request))
                 _keep_this_session(request)
                 messages.success(request, "Two-factor authentication has been turned off.")
                 return redirect("account")
-            form.add_error("code", "The code is not right. Enter the code the app shows now")
+            _code_refused(sent, check)
         status = 400
-    return render(request, "accounts/mfa_remove.html", {"form": form}, status=status)
+    return render(
+        request,
+        "accounts/mfa_remove.html",
+        {"form": sent or form, "code_form": form, "recovery_form": recovery_form},
+        status=status,
+    )

@@ -15,6 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, F, ProtectedError
 
+from dspt_portal.wording import counted
+
 from .bank import BankDefinition, BankError, ItemDefinition
 from .models import Answer, EvidenceItem, QuestionBank, Section
 
@@ -219,7 +221,10 @@ class _Load:
             gone = [option["value"] for option in current.options if option["value"] not in kept]
             if gone:
                 dropped_options[current.pk] = gone
-                concerns[current.pk] = f"{item.ref}: option(s) {', '.join(gone)} removed"
+                concerns[current.pk] = (
+                    f"{item.ref}: {'option' if len(gone) == 1 else 'options'} "
+                    f"{', '.join(gone)} removed"
+                )
         if not concerns:
             return []
         counts = dict(
@@ -231,8 +236,8 @@ class _Load:
             # Only the answers that chose a removed option are affected.
             counts[item_id] = Answer.objects.filter(item_id=item_id, choice__in=values).count()
         return [
-            f"{message}; {counts[item_id]} existing answer(s) may no longer fit and should be "
-            f"checked"
+            f"{message}; {counted(counts[item_id], 'existing answer')} may no longer fit and "
+            "should be checked"
             for item_id, message in concerns.items()
             if counts.get(item_id)
         ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.models import Event
 from audit.services import Actor, audit_record
+from dspt_portal.wording import counted
 from organisations.models import Organisation, User
 
 from .models import Answer, AnswerRevision, Assessment, Document, EvidenceItem, QuestionBank
@@ -266,7 +267,7 @@ def evidence_orphans_remove(
                 storage.delete(name)
                 removed.append(name)
     if removed:
-        logger.warning("Removed %s evidence file(s) no document refers to", len(removed))
+        logger.warning("Removed %s no document refers to", counted(len(removed), "evidence file"))
     return removed
 
 

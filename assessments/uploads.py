@@ -520,7 +520,14 @@ def _read_every_member(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo])
 # written. Other format characters go, above all the bidirectional overrides that make
 # "invoice\u202efdp.exe" display as "invoiceexe.pdf".
 _KEPT_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
-_FORBIDDEN_CHARACTERS = frozenset('/\\:*?"<>|')
+# Quotes are kept: 'Policy "final".pdf' is a name people give files, and downloads carry it whole
+# (dspt_portal/downloads.py).
+_FORBIDDEN_CHARACTERS = frozenset("/\\:*?<>|")
+# Browsers send a file name in a form with these three characters percent-encoded (the HTML
+# standard's multipart/form-data encoding), so 'Policy "final".pdf' arrives as
+# "Policy %22final%22.pdf". Nothing else is encoded: a literal "%20" stays as it is.
+_FORM_ESCAPES = {"%22": '"', "%0A": "\n", "%0D": "\r"}
+_FORM_ESCAPE = re.compile("|".join(_FORM_ESCAPES), re.IGNORECASE)
 _WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x85")
 _PATH_SEPARATORS = re.compile(r"[/\\]")
 _DRIVE_PREFIX = re.compile(r"^[A-Za-z]:")
@@ -551,7 +558,8 @@ def _name_for(raw_name: str, kind: _Kind) -> tuple[str, str]:
 
 
 def _clean_name(raw_name: str) -> str:
-    text = unicodedata.normalize("NFC", raw_name)
+    text = _FORM_ESCAPE.sub(lambda match: _FORM_ESCAPES[match.group(0).upper()], raw_name)
+    text = unicodedata.normalize("NFC", text)
     kept = []
     for character in text:
         category = unicodedata.category(character)

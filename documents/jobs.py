@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from dspt_portal.wording import counted
 from incidents import exports as incident_exports
 
 from . import selectors
@@ -160,7 +161,7 @@ def document_jobs_fail_abandoned(*, now: datetime | None = None) -> int:
                 updated_at=now,
             )
     if marked:
-        logger.warning("Marked %s abandoned document job(s) failed", marked)
+        logger.warning("Marked %s failed", counted(marked, "abandoned document job"))
     return marked
 
 

@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("publish/action-plan.xlsx", views.action_plan_download, name="action-plan-download"),
     path("documents/jobs/<int:job_id>/", views.document_job, name="document-job"),
+    path(
+        "documents/jobs/<int:job_id>/status/",
+        views.document_job_status,
+        name="document-job-status",
+    ),
     path("documents/jobs/<int:job_id>/file/", views.document_job_file, name="document-job-file"),
     path("documents/jobs/<int:job_id>/retry/", views.document_job_retry, name="document-job-retry"),
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from assessments import selectors as assessment_selectors
 from audit.services import Actor
@@ -115,15 +116,56 @@ def certificate_download(request, publication_id: int):
     return _request_document(request, kind=DocumentJob.Kind.CERTIFICATE, publication=publication)
 
 
+def _job_state(job: DocumentJob) -> dict:
+    """What the job's page shows of its state, for the page and for the script that follows it."""
+    stale = jobs.job_is_stale(job)
+    return {"job": job, "stale": stale, "state_text": _state_text(job, stale=stale)}
+
+
+def _state_text(job: DocumentJob, *, stale: bool) -> str:
+    """The one sentence the page's live region announces when the state changes."""
+    if job.state == DocumentJob.State.READY:
+        return "Your document is ready."
+    if job.state == DocumentJob.State.FAILED:
+        return "Sorry, your document could not be made."
+    if stale:
+        return "Your document is taking too long."
+    if job.state == DocumentJob.State.RUNNING:
+        return f"Your document is being made: {job.progress}% done."
+    return "Your document is waiting to be made."
+
+
 @requires(Permission.VIEW_ORGANISATION)
 def document_job(request, job_id: int):
     job = _job(request, job_id)
     withdrawn = _certificate_refused(job)
     if withdrawn is not None:
         return _certificate_withdrawn(request, withdrawn)
-    return render(
-        request, "documents/document_job.html", {"job": job, "stale": jobs.job_is_stale(job)}
+    return render(request, "documents/document_job.html", _job_state(job))
+
+
+@requires(Permission.VIEW_ORGANISATION)
+@require_GET
+def document_job_status(request, job_id: int):
+    """What the job page's script asks every two seconds: the state, the sentence to announce and
+    the state's part of the page, so the page changes in place without reloading."""
+    job = _job(request, job_id)
+    if _certificate_refused(job) is not None:
+        raise Http404("This publication was withdrawn")
+    context = _job_state(job)
+    response = JsonResponse(
+        {
+            "state": job.state,
+            "finished": job.is_finished or context["stale"],
+            "percent": job.progress,
+            "text": context["state_text"],
+            "html": render_to_string(
+                "documents/_document_job_state.html", context, request=request
+            ),
+        }
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @requires(Permission.VIEW_ORGANISATION)

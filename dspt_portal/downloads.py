@@ -1,4 +1,4 @@
-"""Handing a private stored file to the person who may have it.
+"""Handing a private stored file to the person who may have it, under the name people see.
 
 From the local private folder the web worker streams it. From S3-compatible object storage the
 worker sends the browser to a signed address instead, good for DSPT_S3_URL_SECONDS and for this
@@ -8,12 +8,30 @@ web worker, and the address is useless to anyone who finds it a minute later.
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import quote
+
 from django.conf import settings
 from django.core.files import File
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
-from django.utils.http import content_disposition_header
 
 NO_STORE = "private, no-store"
+
+
+def attachment_header(filename: str) -> str:
+    """`attachment` with the name twice (RFC 6266): `filename*=UTF-8''…` percent-encoded, which
+    every current browser reads, so quotes and accents arrive as they are; and before it a plain
+    ASCII `filename="…"` for anything older, with what it cannot carry simplified or left out."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = (
+        "".join(
+            "'" if character == '"' else character
+            for character in fallback
+            if character.isprintable() and character != "\\"
+        ).strip()
+        or "download"
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _signed_url(stream: File, *, filename: str, content_type: str) -> str | None:
@@ -28,7 +46,7 @@ def _signed_url(stream: File, *, filename: str, content_type: str) -> str | None
     return storage.url(
         stream.name,
         parameters={
-            "ResponseContentDisposition": content_disposition_header(True, filename),
+            "ResponseContentDisposition": attachment_header(filename),
             "ResponseContentType": content_type,
             "ResponseCacheControl": NO_STORE,
         },
@@ -43,9 +61,8 @@ def private_file_response(stream: File, *, filename: str, content_type: str) -> 
         stream.close()
         response: HttpResponse = HttpResponseRedirect(url)
     else:
-        response = FileResponse(
-            stream, as_attachment=True, filename=filename, content_type=content_type
-        )
+        response = FileResponse(stream, content_type=content_type)
+        response["Content-Disposition"] = attachment_header(filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = NO_STORE
     return response

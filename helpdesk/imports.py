@@ -22,6 +22,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connectio
 from django.utils import timezone
 
 from documents.jobs import ABANDONED_FACTOR, Staleness, StorageUnavailable
+from dspt_portal.wording import counted
 from organisations.directory import DirectoryFileError, read_directory_file
 from organisations.directory_import import ImportReport, directory_import
 
@@ -234,5 +235,5 @@ def import_jobs_fail_abandoned(*, now: datetime | None = None) -> int:
             state=ImportJob.State.FAILED, error=FAILED_MESSAGE, finished_at=now, updated_at=now
         )
     if marked:
-        logger.warning("Marked %s abandoned import job(s) failed", marked)
+        logger.warning("Marked %s failed", counted(marked, "abandoned import job"))
     return marked

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from audit.models import Event
 from audit.services import Actor, audit_record
+from dspt_portal.wording import counted
 from organisations.models import Membership
 
 from . import notify_rules, rules
@@ -297,7 +298,7 @@ def notifications_fail_abandoned(*, now: dt.datetime | None = None) -> int:
             ):
                 marked += 1
     if marked:
-        logger.warning("Marked %s abandoned incident notification(s) failed", marked)
+        logger.warning("Marked %s failed", counted(marked, "abandoned incident notification"))
     return marked
 
 

@@ -23,6 +23,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
 }
 
+
+def role_with_article(role: str) -> str:
+    """The role as it reads in a sentence: "a viewer", "a member", "an administrator"."""
+    name = Role(role).label.lower()
+    article = "an" if name[0] in "aeiou" else "a"
+    return f"{article} {name}"
+
+
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.VIEWER: "Can view the assessment but not change it.",
     Role.MEMBER: "Can view the assessment and add and edit evidence.",

@@ -13,6 +13,7 @@ from assessments import selectors as assessment_selectors
 from assessments.models import Assessment
 from audit.models import Event
 from audit.services import Actor, audit_record
+from dspt_portal.wording import counted
 from organisations import selectors as organisation_selectors
 from organisations.models import Organisation, User
 
@@ -240,7 +241,7 @@ def publication_create(
             event=Event.PUBLISHED,
             user=user,
             organisation=organisation,
-            detail=f"{publication.status_text}, {len(chosen)} other site(s)",
+            detail=f"{publication.status_text}, {counted(len(chosen), 'other site')}",
         )
         return publication
 

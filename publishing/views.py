@@ -15,6 +15,7 @@ from assessments import selectors as assessment_selectors
 from assessments.vocabulary import LEVEL_LABELS
 from audit.services import Actor
 from dspt_portal.spreadsheet import safe_cell
+from dspt_portal.wording import counted
 from organisations.access import requires
 from organisations.roles import Permission
 from organisations.selectors import profile_get
@@ -245,7 +246,7 @@ def publish_summary(request):
                 status = 400
             else:
                 request.session.pop(SESSION_KEY, None)
-                covered = f" and {len(chosen)} site(s)" if chosen else ""
+                covered = f" and {counted(len(chosen), 'site')}" if chosen else ""
                 messages.success(
                     request,
                     f"You have published {publication.status_text} for "

@@ -181,6 +181,7 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "publication-download": [publication.pk],
         "certificate-download": [publication.pk],
         "document-job": [job.pk],
+        "document-job-status": [job.pk],
         "document-job-file": [job.pk],
         "document-job-retry": [job.pk],
         "certificate-verify": [publication.verification_code],

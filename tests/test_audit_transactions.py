@@ -64,7 +64,7 @@ def test_publishing_records_its_event_with_who_and_from_where(client, ready_to_p
     assert event.organisation == publication.organisation
     assert event.user == publication.published_by
     assert event.ip_address == "127.0.0.1"
-    assert event.detail == "25/26 Standards Met, 0 other site(s)"
+    assert event.detail == "25/26 Standards Met, 0 other sites"
 
 
 def test_a_failing_audit_write_leaves_no_publication(client, ready_to_publish, audit_fails_for):

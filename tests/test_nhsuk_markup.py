@@ -663,7 +663,10 @@ def test_page_for_someone_signed_out():
     assert main["id"] == "maincontent"
     assert main["class"] == ["nhsuk-main-wrapper"]
     assert main.parent["class"] == ["nhsuk-width-container"]
-    assert main.find_previous_sibling("a")["class"] == ["nhsuk-back-link"]
+    # The Back link comes first inside <main>, so it is inside a landmark (axe rule "region").
+    assert main.find_previous_sibling("a") is None
+    assert main.find("a")["class"] == ["nhsuk-back-link"]
+    assert main.find(True) is main.find("a", class_="nhsuk-back-link")
     header = soup.find("header")
     service = header.find(class_="nhsuk-header__service-name")
     assert service.get_text(strip=True) == "Data Security and Protection Toolkit"

@@ -312,6 +312,12 @@ MATRIX: dict[str, Row] = {
         (302, 403, 200, 200, 200, 200, 404, 403, 403),
         (302, 403, 200, 200, 200, 200, 404, 403, 403),
     ),
+    # The JSON the job page's script asks for: the organisation's people only.
+    "document-job-status": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
     "document-job-file": Row(
         VIEW,
         (302, 403, 200, 200, 200, 200, 404, 403, 403),
@@ -843,6 +849,7 @@ OBJECT_URLS = (
     "publication-download",
     "certificate-download",
     "document-job",
+    "document-job-status",
     "document-job-file",
     "document-job-retry",
     "incident-detail",

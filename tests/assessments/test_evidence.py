@@ -269,6 +269,23 @@ def test_a_document_is_stored_privately_and_downloaded_through_a_check(
     assert client.get(url).status_code == 302
 
 
+def test_a_name_with_quotes_is_shown_and_downloaded_as_it_is(client, member, bank, private_media):
+    client.force_login(member)
+    # A browser sends 'Policy "final" – v2.pdf' with its quotes percent-encoded (HTML's rule).
+    assert upload(client, bank, "Policy %22final%22 – v2.pdf", PDF).status_code == 302
+    document = Document.objects.get()
+    assert document.original_name == 'Policy "final" – v2.pdf'
+    page = client.get(item_url(bank, "2.1.1")).content.decode()
+    assert "Policy &quot;final&quot; – v2.pdf" in page
+    assert "%22" not in page
+
+    response = client.get(reverse("document-download", args=[document.pk]))
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"Policy 'final'  v2.pdf\"; "
+        "filename*=UTF-8''Policy%20%22final%22%20%E2%80%93%20v2.pdf"
+    )
+
+
 def test_a_location_instead_of_a_file(client, member, bank):
     client.force_login(member)
     response = save(client, bank, "2.1.1", document_location="Blue folder, manager's office")

@@ -359,7 +359,7 @@ def test_changing_an_answered_choice_warns_about_its_answers(tmp_path):
     output = run(edited(tmp_path, edit))
 
     assert (
-        "Check: 8.1.4: option(s) unsupported-managed removed; 1 existing answer(s) may no "
+        "Check: 8.1.4: option unsupported-managed removed; 1 existing answer may no "
         "longer fit and should be checked"
     ) in output
     assert item("8.2.1").depends_on_answers == ["unsupported"]

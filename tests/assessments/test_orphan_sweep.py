@@ -85,7 +85,7 @@ def test_the_command_removes_orphans_and_refuses_an_age_under_an_hour(media, cap
     assert orphan.exists()
     call_command("evidence_remove_orphans")
     assert not orphan.exists()
-    assert "1 orphan evidence file(s) removed" in capsys.readouterr().out
+    assert "1 orphan evidence file removed" in capsys.readouterr().out
 
 
 def test_the_threshold_is_an_hour():

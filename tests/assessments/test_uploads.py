@@ -840,7 +840,11 @@ def test_other_compression_methods_are_refused():
         ("report .pdf", "report.pdf"),
         ("Policy v1.2", "Policy v1.2.pdf"),
         ("Minutes 12.03.2025", "Minutes 12.03.2025.pdf"),
-        ('what?*<>|":now.pdf', "whatnow.pdf"),
+        ('what?*<>|":now.pdf', 'what"now.pdf'),
+        # A browser's form encoding of a quote and a line break; nothing else is decoded.
+        ("Policy %22final%22.pdf", 'Policy "final".pdf'),
+        ("Two%0Alines%0d.pdf", "Two lines.pdf"),
+        ("100%20 sure.pdf", "100%20 sure.pdf"),
         ("  lots \t of   space  .pdf", "lots of space.pdf"),
         ("REPORT.PDF", "REPORT.PDF"),
         ("Politique de sécurité.pdf", "Politique de sécurité.pdf"),
@@ -961,7 +965,7 @@ def test_random_names_are_always_made_safe():
         assert checked.extension == "pdf"
         assert not safe.startswith((".", " "))
         assert "  " not in safe
-        assert not set(safe) & set('/\\:*?"<>|')
+        assert not set(safe) & set("/\\:*?<>|")  # quotes are kept: they are part of names
         assert unicodedata.is_normalized("NFC", safe)
         for character in safe:
             category = unicodedata.category(character)

@@ -219,7 +219,8 @@ def page(new_page) -> Page:
 
 # --- Accessibility ------------------------------------------------------------------------------
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# WCAG A and AA, and axe's best practices (landmarks, one main heading, ...) as well.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 _axe = Axe()
 
@@ -419,9 +420,11 @@ def settle(page: Page) -> None:
 
 
 def expect_document_ready(page: Page) -> None:
-    """After asking for a document: its page says it is ready (the document was made while the
-    request waited)."""
-    expect(page.get_by_role("status")).to_contain_text("Ready", timeout=DOCUMENT_TIMEOUT_MS)
+    """After asking for a document: its page says it is ready and offers the download (the
+    document was made while the request waited)."""
+    job = page.locator("#document-job")
+    expect(job).to_contain_text("Ready", timeout=DOCUMENT_TIMEOUT_MS)
+    expect(job.get_by_role("button", name=re.compile(r"^Download "))).to_be_visible()
 
 
 def expect_success(page: Page, text: str) -> None:

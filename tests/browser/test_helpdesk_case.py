@@ -87,7 +87,7 @@ def operator_sign_in(page, key: bytes, next_url: str) -> None:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     click_through(page.locator("main").get_by_role("button", name="Sign in"))
     expect(page.get_by_role("heading", name="Enter your code", level=1)).to_be_visible()
-    page.get_by_label("Code").fill(f"{totp(key):06d}")
+    page.get_by_label("Code", exact=True).fill(f"{totp(key):06d}")
     click_through(page.locator("main").get_by_role("button", name="Continue"))
 
 

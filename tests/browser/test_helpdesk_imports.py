@@ -57,7 +57,7 @@ def test_an_operator_uploads_a_directory_file_and_downloads_the_rejected_rows(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    page.get_by_label("Code").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_label("Code", exact=True).fill(f"{totp(device.bin_key):06d}")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Directory and question bank uploads")).to_be_visible()
     scanner.scan(page, "Uploads, none yet")

@@ -54,7 +54,7 @@ def test_an_operator_withdraws_a_publication(new_page, scanner):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     click_through(page.locator("main").get_by_role("button", name="Sign in"))
     expect(page.get_by_role("heading", name="Enter your code", level=1)).to_be_visible()
-    page.get_by_label("Code").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_label("Code", exact=True).fill(f"{totp(device.bin_key):06d}")
     click_through(page.locator("main").get_by_role("button", name="Continue"))
     expect(page.get_by_role("heading", name="Helpdesk", level=1)).to_be_visible()
     click_through(page.get_by_role("link", name="Find a publication"))

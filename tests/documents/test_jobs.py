@@ -1,5 +1,6 @@
 import ast
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -329,7 +330,8 @@ def test_a_stuck_job_page_offers_try_again(
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Being made" in page
     assert "Try again" not in page
-    assert 'http-equiv="refresh"' in page
+    assert 'http-equiv="refresh"' not in page
+    assert "Check again" in page
     # Try again on a job still within its time changes nothing (a forged or stale form).
     with django_capture_on_commit_callbacks(execute=True) as sent:
         client.post(reverse("document-job-retry", args=[job.pk]))
@@ -340,7 +342,7 @@ def test_a_stuck_job_page_offers_try_again(
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Taking too long" in page
     assert "Try again" in page
-    assert 'http-equiv="refresh"' not in page
+    assert "Check again" not in page
     assert "Being made" not in page
     with django_capture_on_commit_callbacks(execute=True) as sent:
         response = client.post(reverse("document-job-retry", args=[job.pk]))
@@ -531,3 +533,75 @@ def test_no_import_cycle_between_jobs_and_tasks(module):
         elif isinstance(node, ast.Import):
             imported.update(alias.name.removeprefix("documents.") for alias in node.names)
     assert not imported & forbidden
+
+
+def test_a_job_page_without_script_never_reloads_itself_and_offers_check_again(
+    client, member, publication, administrator
+):
+    job = certificate_job(publication, administrator, state=DocumentJob.State.QUEUED)
+    client.force_login(member)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "http-equiv" not in page
+    assert "Queued" in page
+    assert "js/job-status.js" in page
+    # "Check again" is a plain GET of the same page: it works without script.
+    assert re.search(
+        rf'<form method="get" action="{re.escape(job.get_absolute_url())}">\s*'
+        r'<button[^>]*type="submit">Check again</button>',
+        page,
+    )
+    assert f'data-job-status-url="{reverse("document-job-status", args=[job.pk])}"' in page
+
+
+def test_the_status_follows_the_job_and_gives_its_part_of_the_page(
+    client, member, publication, administrator
+):
+    job = certificate_job(publication, administrator, state=RUNNING)
+    DocumentJob.objects.filter(pk=job.pk).update(progress=40)
+    client.force_login(member)
+    url = reverse("document-job-status", args=[job.pk])
+
+    response = client.get(url)
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    status = response.json()
+    assert (status["state"], status["finished"], status["percent"]) == ("running", False, 40)
+    assert status["text"] == "Your document is being made: 40% done."
+    assert "Being made" in status["html"]
+
+    DocumentJob.objects.filter(pk=job.pk).update(
+        state=READY, file_name="certificate.pdf", finished_at=timezone.now()
+    )
+    status = client.get(url).json()
+    assert (status["state"], status["finished"]) == ("ready", True)
+    assert status["text"] == "Your document is ready."
+    # The script moves focus to the element marked data-job-focus: the download link.
+    assert re.search(r'<a [^>]*href="[^"]*/file/"[^>]*data-job-focus', status["html"])
+    assert "Download certificate.pdf" in status["html"]
+
+    DocumentJob.objects.filter(pk=job.pk).update(
+        state=DocumentJob.State.FAILED, error_message="Sorry, we could not make this document."
+    )
+    status = client.get(url).json()
+    assert (status["state"], status["finished"]) == ("failed", True)
+    assert "Try again" in status["html"]
+    assert "data-job-focus" not in status["html"]
+
+
+def test_a_stale_job_status_is_finished_and_offers_try_again(
+    client, member, publication, administrator
+):
+    job = stuck(certificate_job(publication, administrator), 6 * MINUTE)
+    client.force_login(member)
+    status = client.get(reverse("document-job-status", args=[job.pk])).json()
+    assert status["finished"] is True
+    assert status["text"] == "Your document is taking too long."
+    assert "Try again" in status["html"]
+
+
+def test_another_organisations_job_status_is_not_found(
+    client, outsider, publication, administrator
+):
+    job = certificate_job(publication, administrator)
+    client.force_login(outsider)
+    assert client.get(reverse("document-job-status", args=[job.pk])).status_code == 404

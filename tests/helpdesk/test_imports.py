@@ -536,12 +536,14 @@ def test_a_running_import_shows_its_progress_and_can_be_checked_without_script(
     )
     page = operator_client.get(reverse("helpdesk:import", args=[job.pk])).content.decode()
     assert re.search(
-        r'<progress class="app-progress" id="import-progress-bar" max="100" value="68"', page
+        r'<progress class="app-progress" id="import-progress-bar" data-job-progress '
+        r'max="100" value="68"',
+        page,
     )
     assert "Saving the organisations: 12,000 of 31,970 rows" in page
     assert "Check again" in page
     assert "http-equiv" not in page  # no meta refresh
-    assert "js/import-job.js" in page
+    assert "js/job-status.js" in page
 
     status = operator_client.get(reverse("helpdesk:import-status", args=[job.pk])).json()
     assert status == {

@@ -39,6 +39,7 @@ def test_an_administrator_invites_a_new_person_who_creates_an_account(
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["new.person@care.example"]
     assert organisation.name in mail.outbox[-1].subject
+    assert "as a viewer." in mail.outbox[-1].body
     link = last_link()
     invitation = Invitation.objects.get()
     assert link.split("/")[2] not in invitation.token_hash  # only a hash is stored
@@ -50,11 +51,14 @@ def test_an_administrator_invites_a_new_person_who_creates_an_account(
     page = client.get(link)
     assert page.status_code == 200
     assert "Create your account" in page.content.decode()
+    assert "as a viewer." in page.content.decode()
     response = client.post(link, NEW_ACCOUNT)
     assert response.status_code == 302
     person = User.objects.get(email="new.person@care.example")
     assert Membership.objects.get(user=person, organisation=organisation).role == Role.VIEWER
-    assert organisation.name in client.get(reverse("home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert organisation.name in home
+    assert "You are a viewer of this organisation." in home
 
 
 def test_an_invitation_for_an_existing_account_adds_the_membership(

@@ -97,7 +97,10 @@ def test_an_hq_publishes_for_some_of_its_branches(client, administrator, assessm
     assert "Branch 0" in summary
     assert "Branch 2" in summary
     assert "Branch 1" not in summary
-    client.post(reverse("publish-summary"), {"level": "met", "sequence": "1"})
+    published = client.post(
+        reverse("publish-summary"), {"level": "met", "sequence": "1"}, follow=True
+    ).content.decode()
+    assert f"{organisation.name} and 2 sites." in published  # never "2 site(s)"
     publication = Publication.objects.get()
     assert set(publication.sites.values_list("pk", flat=True)) == {branches[0].pk, branches[2].pk}
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments import services
+from dspt_portal.wording import counted
 
 
 class Command(BaseCommand):
@@ -31,4 +32,4 @@ class Command(BaseCommand):
         removed = services.evidence_orphans_remove(min_age=timedelta(minutes=min_age_minutes))
         for name in removed:
             self.stdout.write(f"removed {name}")
-        self.stdout.write(f"{len(removed)} orphan evidence file(s) removed")
+        self.stdout.write(f"{counted(len(removed), 'orphan evidence file')} removed")
