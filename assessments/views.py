@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.sessions import keeps_post_when_signed_out, post_take
 from audit.services import Actor
-from dspt_portal.downloads import private_file_response
+from dspt_portal.downloads import stored_file_response
 from organisations.access import Access, requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
@@ -257,6 +257,6 @@ def document_download(request, document_id: int):
     except FileNotFoundError as error:
         logger.error("Document %s is missing from storage (%s)", document.pk, document.file.name)
         raise Http404("The file is missing") from error
-    return private_file_response(
+    return stored_file_response(
         stream, filename=document.original_name, content_type=document.content_type
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments import selectors as assessment_selectors
 from audit.services import Actor
-from dspt_portal.downloads import private_file_response
+from dspt_portal.downloads import stored_file_response
 from organisations.access import requires
 from organisations.roles import Permission
 from publishing.models import Publication
@@ -195,7 +195,7 @@ def document_job_file(request, job_id: int):
         stream = services.document_job_download(job=job, actor=Actor.from_request(request))
     except FileNotFoundError as error:
         raise Http404("The file is missing") from error
-    return private_file_response(stream, filename=job.file_name, content_type=job.content_type)
+    return stored_file_response(stream, filename=job.file_name, content_type=job.content_type)
 
 
 @requires(Permission.PUBLISH)

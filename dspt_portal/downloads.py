@@ -34,7 +34,9 @@ def attachment_header(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def _signed_url(stream: File, *, filename: str, content_type: str) -> str | None:
+def _signed_url(
+    stream: File, *, filename: str, content_type: str, cache_control: str
+) -> str | None:
     """The signed address of `stream`'s object when it lives in object storage, else None."""
     if not settings.DSPT_S3_BUCKET:
         return None
@@ -48,21 +50,28 @@ def _signed_url(stream: File, *, filename: str, content_type: str) -> str | None
         parameters={
             "ResponseContentDisposition": attachment_header(filename),
             "ResponseContentType": content_type,
-            "ResponseCacheControl": NO_STORE,
+            "ResponseCacheControl": cache_control,
         },
         expire=settings.DSPT_S3_URL_SECONDS,
     )
 
 
-def private_file_response(stream: File, *, filename: str, content_type: str) -> HttpResponse:
-    """A download of `stream` (opened by the service that recorded the download) as `filename`."""
-    url = _signed_url(stream, filename=filename, content_type=content_type)
+def stored_file_response(
+    stream: File, *, filename: str, content_type: str, cache_control: str = NO_STORE
+) -> HttpResponse:
+    """A download of `stream` (opened by the caller, which recorded the download where it is
+    private) as `filename`. `cache_control` is the file's own: a redirect to a signed address is
+    never kept, as the address stops working within a minute."""
+    url = _signed_url(
+        stream, filename=filename, content_type=content_type, cache_control=cache_control
+    )
     if url is not None:
         stream.close()
         response: HttpResponse = HttpResponseRedirect(url)
+        response["Cache-Control"] = NO_STORE
     else:
         response = FileResponse(stream, content_type=content_type)
         response["Content-Disposition"] = attachment_header(filename)
+        response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = NO_STORE
     return response

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import io
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from dspt_portal.downloads import stored_file_response
 from dspt_portal.ratelimit import rate_limited
 from organisations.access import Access, requires
 
@@ -112,8 +113,7 @@ def bulk_check_download(request: HttpRequest) -> HttpResponse:
 @rate_limited("search")
 @require_safe
 def open_data_download(request: HttpRequest) -> HttpResponse:
-    """The latest open data file, streamed from storage as it is (the web worker builds
-    nothing)."""
+    """The latest open data file as it was stored (the web worker builds nothing)."""
     record = open_data_file_latest()
     if record is None:
         raise Http404("The open data file has not been made yet")
@@ -121,11 +121,11 @@ def open_data_download(request: HttpRequest) -> HttpResponse:
         stream = record.file.open("rb")
     except FileNotFoundError as error:
         raise Http404("The open data file is missing") from error
-    response = FileResponse(
+    # From object storage, a redirect to a signed address: the bytes never pass through the web
+    # worker (dspt_portal/downloads.py).
+    return stored_file_response(
         stream,
-        as_attachment=True,
         filename=record.download_name,
         content_type="application/gzip",
+        cache_control="public, max-age=3600",
     )
-    response["Cache-Control"] = "public, max-age=3600"
-    return response

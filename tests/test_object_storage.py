@@ -143,3 +143,24 @@ def test_without_a_bucket_files_stay_in_the_private_folder_and_stream(
     response = client.get(reverse("document-download", args=[document.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
+
+
+def test_the_open_data_file_is_built_into_the_bucket_and_handed_out_signed(client, s3_bucket):
+    import gzip
+
+    from register.services import open_data_file_build
+
+    from .factories import OrganisationFactory
+
+    OrganisationFactory(ods_code="VM8L1", name="Langdale House")
+    record = open_data_file_build()
+    assert object_names(s3_bucket) == [record.file.name]
+
+    response = client.get(reverse("open-data"))
+    assert response.status_code == 302
+    assert response["Cache-Control"] == "private, no-store"  # the address dies in a minute
+    query = assert_signed_for_a_minute(response["Location"], s3_bucket)
+    assert query["response-cache-control"] == ["public, max-age=3600"]
+    body, headers = follow(response["Location"])
+    assert headers["Content-Disposition"].startswith("attachment")
+    assert "VM8L1,Langdale House" in gzip.decompress(body).decode("utf-8-sig")
