@@ -58,8 +58,9 @@ def _may_report(incident: Incident) -> bool:
     user = incident.created_by
     if user is None or not user.is_active or not user.email:
         return False
+    # A suspended registration's people have no access, so nothing asks them to report.
     membership = Membership.objects.filter(
-        user=user, organisation_id=incident.organisation_id
+        user=user, organisation_id=incident.organisation_id, suspended_at__isnull=True
     ).first()
     return membership is not None and membership_has_permission(
         membership, Permission.EDIT_EVIDENCE

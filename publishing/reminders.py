@@ -128,12 +128,17 @@ def _banks() -> _Banks | None:
 
 
 def _candidates(today: datetime.date):
-    """Registered, open organisations with at least one active administrator."""
+    """Registered, open organisations with at least one active administrator. A suspended
+    registration gets nothing: its people have no access until the helpdesk reinstates it."""
     administrators = Membership.objects.filter(
-        organisation=OuterRef("pk"), role=Role.ADMINISTRATOR, user__is_active=True
+        organisation=OuterRef("pk"),
+        role=Role.ADMINISTRATOR,
+        user__is_active=True,
+        suspended_at__isnull=True,
     )
     return (
         Organisation.objects.filter(registration_state=Organisation.RegistrationState.REGISTERED)
+        .filter(suspended_at__isnull=True)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
         .filter(Exists(administrators))
         .only(*_ORGANISATION_COLUMNS)
@@ -188,12 +193,14 @@ def _already_sent(
 
 
 def _administrators(organisation_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
-    """organisation id -> [(full name, email)] of its active administrators. One query."""
+    """organisation id -> [(full name, email)] of its active, not suspended administrators. One
+    query."""
     rows = (
         Membership.objects.filter(
             organisation_id__in=organisation_ids,
             role=Role.ADMINISTRATOR,
             user__is_active=True,
+            suspended_at__isnull=True,
         )
         .order_by("organisation_id", "user__email")
         .values_list("organisation_id", "user__full_name", "user__email")

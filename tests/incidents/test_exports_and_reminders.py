@@ -177,6 +177,14 @@ def test_no_reminder_for_a_submitted_report_or_someone_who_left(organisation, me
     assert not IncidentReminder.objects.filter(incident=draft).exists()
 
 
+def test_no_reminder_while_the_registration_is_suspended(organisation, member):
+    incident_draft(organisation, member, discovered_at=timezone.now() - dt.timedelta(hours=50))
+    Membership.objects.filter(user=member).update(suspended_at=timezone.now())
+    assert reminders.reminders_send().sent == {"hours_48": 0, "hours_66": 0}
+    Membership.objects.filter(user=member).update(suspended_at=None)  # reinstated
+    assert reminders.reminders_send().sent == {"hours_48": 1, "hours_66": 0}
+
+
 def test_a_failed_reminder_is_tried_again_next_run(organisation, member, monkeypatch):
     from django.core.mail import EmailMessage
 

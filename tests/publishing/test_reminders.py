@@ -593,3 +593,21 @@ def test_the_reminders_page_needs_signing_in(client, db):
     response = client.get(reverse("reminder-list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("sign-in"))
+
+
+def test_a_suspended_registration_and_suspended_people_get_no_reminders(banks):
+    suspended_at = at(day(90))
+    suspended = RegisteredOrganisationFactory(
+        ods_code="VSUS1", name="Disputed House", suspended_at=suspended_at
+    )
+    admin_of(suspended, "disputed@care.example", suspended_at=suspended_at)
+    open_one = RegisteredOrganisationFactory(ods_code="VOPN1", name="Open House")
+    admin_of(open_one, "open@care.example")
+    admin_of(open_one, "left@care.example", suspended_at=suspended_at)
+
+    reminders_send(today=day(60))
+
+    assert sent_kinds() == {("VOPN1", "days_60", "2025-26")}
+    assert sorted(address for message in mail.outbox for address in message.to) == [
+        "open@care.example"
+    ]
