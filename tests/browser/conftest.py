@@ -542,7 +542,7 @@ def fill_answer(page: Page, *, upload: Path | None = None, choice: str | None = 
                 "The policies folder in the manager's office"
             )
         return "document"
-    if form.get_by_role("group", name="Date").count():
+    if form.get_by_role("group", name="Date", exact=True).count():
         form.get_by_label("Day").fill("1")
         form.get_by_label("Month").fill("4")
         form.get_by_label("Year").fill("2025")

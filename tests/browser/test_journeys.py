@@ -210,7 +210,9 @@ def test_an_hq_publishes_standards_met_for_two_of_three_branches_and_its_certifi
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "This certificate is genuine and current"
     )
-    expect(page.locator("main")).to_contain_text("Juniper Care Group (AJ01)")
+    details = page.locator("#certificate-details")
+    expect(details).to_contain_text("Juniper Care Group")
+    expect(details).to_contain_text("AJ01")
 
 
 def test_a_viewer_cannot_change_anything_and_a_person_in_two_organisations_switches(new_page):
