@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("incidents/", include("incidents.urls")),
     path("helpdesk/", include("helpdesk.urls")),
+    path("training/", include("training.urls")),
+    path("evidence/", include("evidence.urls")),
     path("api/v1/", api.urls),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "documents",
     "register",
     "helpdesk",
+    "training",
+    "evidence",
     # Demo and scale data for development and benchmarks, built through the real rules.
     "devdata",
 ]
