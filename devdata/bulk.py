@@ -43,8 +43,10 @@ class BulkTable:
         for name, model_field in by_attname.items():
             if name in self.fields:
                 continue
-            if model_field.primary_key or (
-                getattr(model_field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+            if (
+                model_field.primary_key
+                or model_field.generated
+                or getattr(model_field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
             ):
                 continue  # the database fills it in
             if getattr(model_field, "auto_now", False) or getattr(

@@ -95,10 +95,10 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 @dataclass(frozen=True)
 class ScaleSpec:
-    organisations: int = 100_000  # in the whole directory, real ones included
-    headquarters: int = 2_000
-    assessments: int = 25_000  # registered organisations, each with a 2025-26 assessment
-    publications: int = 40_000
+    organisations: int = 300_000  # in the whole directory, real ones included
+    headquarters: int = 6_000
+    assessments: int = 75_000  # registered organisations, each with a 2025-26 assessment
+    publications: int = 120_000
     big_hq_branches: int = 500
     max_branches: int = 500
     # HQs (besides BIG_HQ_CODE) with max_branches branches: "a few with 500".

@@ -14,6 +14,7 @@ from django.utils.crypto import salted_hmac
 
 from .ods import DIRECTORY_CODE_MAX_LENGTH, normalise_ods_code, validate_directory_code
 from .roles import Role
+from .search_name import search_name_expression
 
 
 class PrimarySector(models.TextChoices):
@@ -160,6 +161,12 @@ class Organisation(models.Model):
         validators=[validate_directory_code],
     )
     name = models.CharField(max_length=255)
+    # The name trimmed, unaccented and in lower case, kept by the database (search_name.py).
+    search_name = models.GeneratedField(
+        expression=search_name_expression(),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
     primary_sector = models.CharField(max_length=64, choices=PrimarySector.choices, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SITE)
     parent = models.ForeignKey(
@@ -212,6 +219,11 @@ class Organisation(models.Model):
                 condition=Q(registration_state="directory") | Q(registered_at__isnull=False),
                 name="organisation_registered_has_date",
             ),
+        ]
+        indexes = [
+            # The public search's alphabetical order (and names starting with the query); the
+            # trigram index for names containing it is made by migration 0007 (PostgreSQL only).
+            models.Index(fields=["search_name", "ods_code"], name="organisation_search_name"),
         ]
 
     def __str__(self) -> str:

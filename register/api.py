@@ -38,6 +38,7 @@ from .search import (
     PAGE_SIZE,
     PUBLIC_COLUMNS,
     SEARCH_MAX_LENGTH,
+    SEARCH_RESULT_LIMIT,
     normalise_query,
     organisation_search,
 )
@@ -110,7 +111,14 @@ class Organisation(Schema):
 
 class SearchResults(Schema):
     query: str
-    total: int
+    total: int = Field(
+        description=f"How many organisations match, counted up to {SEARCH_RESULT_LIMIT:,} "
+        "(see more)."
+    )
+    more: bool = Field(
+        description=f"More than {SEARCH_RESULT_LIMIT:,} organisations match: only the first "
+        f"{SEARCH_RESULT_LIMIT:,} can be paged through; search for more of the name."
+    )
     page: int
     pages: int
     per_page: int
@@ -270,12 +278,12 @@ def organisations_matching(request: HttpRequest, parameters: Query[SearchParamet
     query = normalise_query(parameters.q)
     if not query:
         return Status(400, {"detail": "Give a name or ODS code to search for in q"})
-    paginator = Paginator(
-        organisation_search(query=query)
-        .select_related("parent")
-        .only(*PUBLIC_COLUMNS, "parent__ods_code", "parent__name"),
-        PAGE_SIZE,
+    matches = organisation_search(query=query).refine(
+        lambda organisations: organisations.select_related("parent").only(
+            *PUBLIC_COLUMNS, "parent__ods_code", "parent__name"
+        )
     )
+    paginator = Paginator(matches, PAGE_SIZE)
     page = paginator.get_page(parameters.page)
     records = organisation_records(organisations=list(page.object_list))
     return Status(
@@ -283,6 +291,7 @@ def organisations_matching(request: HttpRequest, parameters: Query[SearchParamet
         {
             "query": query,
             "total": paginator.count,
+            "more": matches.more,
             "page": page.number,
             "pages": paginator.num_pages,
             "per_page": PAGE_SIZE,

@@ -58,9 +58,9 @@ def _decided_by(status: PublicStatus) -> str | None:
 def organisation_records(
     *, organisations: Sequence[Organisation], today: datetime.date | None = None
 ) -> list[OrganisationRecord]:
-    """Records in the order given, in four queries whatever their number (banks, own and HQ
-    publications, certificate codes), and none for an empty list. The organisations must have
-    their HQ loaded (`organisations_by_code` does)."""
+    """Records in the order given, in three queries whatever their number (banks, the own and
+    HQ latest publications, certificate codes), and none for an empty list. The organisations
+    must have their HQ loaded (`organisations_by_code` does)."""
     if not organisations:
         return []
     today = today or timezone.localdate()

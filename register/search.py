@@ -20,19 +20,19 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Lower, Trim
+from django.db.models import Count, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from assessments import vocabulary
 from assessments.models import QuestionBank
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
+from organisations.search_name import AFTER_EVERYTHING, folded
 from publishing.coverage import PublicationFact, history_publications
 from publishing.models import Publication, PublicationSite
 from publishing.selectors import LATEST_FIRST, latest_publications
@@ -71,14 +71,6 @@ PUBLIC_COLUMNS = (
 )
 
 
-class DsptUnaccent(Func):
-    """``dspt_unaccent(text)``: unaccent declared IMMUTABLE (migration publishing/0002), so it can
-    sit in an index expression. PostgreSQL only."""
-
-    function = "dspt_unaccent"
-    output_field = TextField()
-
-
 @dataclass(frozen=True)
 class OrganisationResult:
     organisation: Organisation
@@ -90,6 +82,7 @@ class SearchPage:
     query: str
     page: Page  # page.object_list holds the Organisation rows of this page
     results: list[OrganisationResult]
+    more: bool = False  # more organisations match than the SEARCH_RESULT_LIMIT counted
 
     @property
     def total(self) -> int:
@@ -156,50 +149,148 @@ def normalise_query(value: object) -> str:
     return "".join(cleaned).strip()
 
 
-def _folded(expression) -> Func:
-    """The expression the trigram index is built on: lower(dspt_unaccent(…))."""
-    return Lower(DsptUnaccent(expression))
+# At most this many results are counted and listed: past it the page says "more than 1,000" and
+# asks for more of the name. Nobody reads page 41, and counting every one of 130,000 names
+# containing "care" cost more than everything else on the page.
+SEARCH_RESULT_LIMIT = 1000
 
 
-def organisation_search(*, query: str) -> QuerySet[Organisation]:
-    """Organisations matching `query`, best first.
+@dataclass
+class OrganisationMatches:
+    """The organisations a query matches, best first: the organisation whose ODS code it is,
+    then names starting with it, then names containing it elsewhere, alphabetical (by the folded
+    name, then code) within each part.
 
-    Matches an organisation whose name contains the query anywhere, or whose ODS code equals the
-    query (upper-cased). Order: the exact ODS code first, then names starting with the query,
-    then the rest; alphabetical within each. An empty query matches nothing.
+    Each part is read on its own in the order of the (search_name, ods_code) index, so a page of
+    results reads a page of rows rather than sorting every match. Ready for Django's Paginator:
+    `count()` (at most `limit`; `more` says when there were more) and slicing. Counting takes two
+    queries (the code and the names starting with the query together, then the rest, which is
+    skipped when the first two fill the limit); a slice one query for each part it reaches.
+    """
+
+    base: QuerySet[Organisation] | None = None
+    conditions: tuple[Q, ...] = ()  # the parts, in order; each excludes the ones before it
+    limit: int = SEARCH_RESULT_LIMIT
+    _counts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def parts(self) -> tuple[QuerySet[Organisation], ...]:
+        if self.base is None:
+            return ()
+        return tuple(
+            self.base.filter(condition).order_by(*self._order(number))
+            for number, condition in enumerate(self.conditions)
+        )
+
+    def _order(self, part: int) -> tuple:
+        """Names starting with the query come in index order (a range of the B-tree). Names
+        containing it: in index order too when they are many (the scan soon meets enough of
+        them), but sorted after the trigram index finds them when they are few (at most the
+        limit): walking the whole B-tree in search of nine names took a quarter of a second.
+        lower() of the already folded name sorts alike but is no index's order."""
+        if part < 2 or self.more:
+            return ("search_name", "ods_code")
+        return (Lower("search_name"), "ods_code")
+
+    def refine(
+        self, change: Callable[[QuerySet[Organisation]], QuerySet[Organisation]]
+    ) -> OrganisationMatches:
+        """The same matches with `change` applied to the query (select_related, only)."""
+        if self.base is None:
+            return self
+        return replace(self, base=change(self.base), _counts=None)
+
+    def _part_counts(self) -> list[int]:
+        """How many rows each part holds, counted no further than one past the limit in all."""
+        if self._counts is None:
+            self._counts = self._count_parts()
+        return self._counts
+
+    def _count_parts(self) -> list[int]:
+        if self.base is None:
+            return []
+        enough = self.limit + 1
+        code, starts, rest = self.conditions
+        first = (
+            self.base.filter(code | starts)
+            .order_by()
+            .values("pk", "ods_code", "search_name")[:enough]
+        )
+        counted = (
+            Organisation.objects.filter(pk__in=first.values("pk"))
+            .order_by()
+            .aggregate(
+                code=Count("pk", filter=code),
+                starts=Count("pk", filter=starts),
+            )
+        )
+        counts = [counted["code"], counted["starts"]]
+        room = enough - sum(counts)
+        counts.append(self.base.filter(rest).order_by()[:room].count() if room > 0 else 0)
+        return counts
+
+    @property
+    def more(self) -> bool:
+        """More organisations match than are counted and listed."""
+        return sum(self._part_counts()) > self.limit
+
+    def count(self) -> int:
+        return min(sum(self._part_counts()), self.limit)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Organisation]:
+        return iter(self[0 : self.count()])
+
+    def __getitem__(self, key: slice) -> list[Organisation]:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("OrganisationMatches takes a plain slice")
+        start = max(key.start or 0, 0)
+        stop = min(self.count() if key.stop is None else key.stop, self.count())
+        rows: list[Organisation] = []
+        for part, size in zip(self.parts, self._part_counts(), strict=True):
+            if start >= stop:
+                break
+            if start >= size:
+                start -= size
+                stop -= size
+                continue
+            found = list(part[start : min(stop, size)])
+            rows.extend(found)
+            stop -= start + len(found)
+            start = 0
+        return rows
+
+
+def organisation_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> OrganisationMatches:
+    """Organisations matching `query`, best first (OrganisationMatches says the order).
+
+    Matches an organisation whose ODS code equals the query (upper-cased) or whose name contains
+    it, ignoring case and (PostgreSQL) accents. An empty query matches nothing.
+
+    The query is folded by the same expression as the stored name; PostgreSQL works it out once
+    while planning (it is IMMUTABLE), so the indexes serve every condition.
     """
     query = normalise_query(query)
     if not query:
-        return Organisation.objects.none()
+        return OrganisationMatches(limit=limit)
     code = normalise_ods_code(query)
-    organisations = Organisation.objects.only(*PUBLIC_COLUMNS)
-    if connection.vendor == "postgresql":
-        query_folded = _folded(Value(query))
-        organisations = organisations.alias(
-            # Exactly the indexed expression, so the planner can use the trigram index.
-            name_folded=_folded(F("name")),
-            # Imported names sometimes start with a space (" LANGDALE HOUSE LTD").
-            name_sort=_folded(Trim("name")),
-        )
-        name_matches = Q(name_folded__contains=query_folded)
-        name_starts = Q(name_sort__startswith=query_folded)
-    else:
-        organisations = organisations.alias(
-            name_trimmed=Trim("name"), name_sort=Lower(Trim("name"))
-        )
-        name_matches = Q(name__icontains=query)
-        name_starts = Q(name_trimmed__istartswith=query)
-    return (
-        organisations.filter(name_matches | Q(ods_code=code))
-        .alias(
-            rank=Case(
-                When(ods_code=code, then=Value(0)),
-                When(name_starts, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("rank", "name_sort", "ods_code")
+    folded_query = folded(Value(query))
+    is_code = Q(ods_code=code)
+    starts = Q(
+        search_name__gte=folded_query,
+        search_name__lt=Concat(folded_query, Value(AFTER_EVERYTHING), output_field=TextField()),
+    )
+    contains = Q(search_name__contains=folded_query)
+    return OrganisationMatches(
+        base=Organisation.objects.only(*PUBLIC_COLUMNS),
+        conditions=(
+            is_code,
+            starts & ~is_code,
+            contains & ~Q(search_name__startswith=folded_query) & ~is_code,
+        ),
+        limit=limit,
     )
 
 
@@ -216,13 +307,15 @@ def _page_number(value: object) -> int:
 def organisation_search_page(
     *, query: str, page: object = 1, per_page: int = PAGE_SIZE, today: datetime.date | None = None
 ) -> SearchPage:
-    """One page of results with their statuses, in a fixed number of queries (count, rows,
-    banks, own publications, HQ publications) whatever the page holds.
+    """One page of results with their statuses, in a bounded number of queries whatever the page
+    holds: two counts, one read for each of the three parts the page reaches, then the banks and
+    the publications (two).
 
     `page` may be anything a visitor typed: non-numbers give page 1, numbers past the end the
     last page.
     """
-    paginator = Paginator(organisation_search(query=query), per_page)
+    matches = organisation_search(query=query)
+    paginator = Paginator(matches, per_page)
     page_obj = paginator.get_page(_page_number(page))
     organisations = list(page_obj.object_list)
     page_obj.object_list = organisations
@@ -231,6 +324,7 @@ def organisation_search_page(
         query=normalise_query(query),
         page=page_obj,
         results=[OrganisationResult(org, statuses[org.pk]) for org in organisations],
+        more=matches.more,
     )
 
 
@@ -241,7 +335,7 @@ def organisation_search_rows(
 
     Statuses are worked out in chunks so no single query carries thousands of parameters (SQLite
     refuses more than a few thousand)."""
-    organisations = list(organisation_search(query=query)[:limit])
+    organisations = organisation_search(query=query, limit=limit)[:limit]
     deadlines = publication_deadlines()
     results: list[OrganisationResult] = []
     chunk_size = 500
@@ -313,9 +407,9 @@ class StatusesByCode:
 def organisation_statuses_by_code(
     *, codes: Sequence[str], today: datetime.date | None = None
 ) -> StatusesByCode:
-    """Each code's organisation and public status: four queries (organisations, banks, own and HQ
-    publications) however many codes, none when there are none. `codes` are normalised already
-    (register/bulk_input.py)."""
+    """Each code's organisation and public status: three queries (organisations, banks, the own
+    and HQ latest publications) however many codes, none when there are none. `codes` are
+    normalised already (register/bulk_input.py)."""
     if not codes:
         return StatusesByCode(results=[], unknown=[])
     found = {
@@ -417,7 +511,7 @@ def organisation_public_view(
 ) -> OrganisationPublicView:
     """Status, publication history and (for an HQ) branches with their own statuses.
 
-    Five queries: banks, history, branches, and the branches' own and HQ publications.
+    Four queries: banks, history, branches, and the branches' own and HQ latest publications.
     The history leaves out HQ publications made after the organisation registered (they never
     covered it) and marks withdrawn ones; the status rule (coverage.deciding_publications)
     decides from the rest, never from a withdrawn one.

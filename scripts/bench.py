@@ -7,7 +7,7 @@
 1. Makes sure PostgreSQL and Redis listen on loopback (scripts/services.sh start; stopped again
    afterwards only if this run started them).
 2. Uses its own database, dspt_bench: migrates it and generates the national-scale data set once
-   (manage.py generate_scale_data: 100,000 organisations, 25,000 assessments, 40,000 publications).
+   (manage.py generate_scale_data: 300,000 organisations, 75,000 assessments, 120,000 publications).
 3. Starts gunicorn (2 sync workers, like docker-compose.yml) on a free loopback port with the
    production settings (a throwaway secret key, static files collected into a temporary folder and
    served by WhiteNoise, Redis as cache), plus the floor view (dspt_portal/bench_views.py).
@@ -67,14 +67,19 @@ DB_USER = DB_PASSWORD = "dspt"
 HOST = "127.0.0.1"
 YEAR = "2025-26"
 
-# Targets for this machine (2 cores); see docs/deploy.md and the issue.
-TARGET_SEARCH_P95_MS = 50.0
-TARGET_PAGE_FLOOR_RATIO = 3.0
+# Targets for this machine (2 cores) at 300,000 organisations; see docs/deploy.md.
+TARGET_SEARCH_P95_MS = 20.0
+# An organisation's public page, the assessment overview and an evidence item, against the floor.
+TARGET_PAGE_FLOOR_RATIO = 5.0
 TARGET_PUBLISH_MS = 1000.0
 TARGET_PUBLISH_QUERIES = 60
 TARGET_XLSX_MS = 500.0
 TARGET_CERTIFICATE_MS = 1500.0
-TARGET_LOAD_RPS = 200.0
+# The certificate for an HQ publication listing 500 sites.
+TARGET_CERTIFICATE_HQ_MS = 1000.0
+TARGET_LOAD_RPS = 400.0
+# The status badge and the API lookup by code under load (wrk, 2 gunicorn workers).
+TARGET_CHEAP_LOAD_RPS = 1000.0
 TARGET_API_LOOKUP_P95_MS = 5.0
 # Faults (the tests assert the behaviour; these are the times): the cache gives up on Redis after
 # a quarter of a second, the broker after two short tries; the import is bulk, not row by row.
@@ -82,8 +87,10 @@ TARGET_REDIS_AWAY_MS = 1000.0
 TARGET_BROKER_AWAY_MS = 10_000.0
 TARGET_DIRECTORY_IMPORT_SECONDS = 60.0
 # The bulk status check: 5,000 codes read, looked up and laid out for download, in a few queries.
-TARGET_BULK_CHECK_MS = 2000.0
+TARGET_BULK_CHECK_MS = 1000.0
 TARGET_BULK_CHECK_QUERIES = 4
+# The open data file of the whole register (300,000 organisations).
+TARGET_OPEN_DATA_SECONDS = 30.0
 
 
 # --- Small helpers -------------------------------------------------------------------------------
@@ -939,6 +946,10 @@ def pick_paths() -> dict:
         "status_site": [f"/organisations/{code}/" for code in published_sites],
         "status_branch": [f"/organisations/{branch}/"] if branch else [],
         "status_big_hq": [f"/organisations/{scale_data.BIG_HQ_CODE}/"],
+        "badge": [
+            f"/organisations/{code}/badge.svg"
+            for code in real_codes + published_sites + ([branch] if branch else [])
+        ],
         "api_lookup": [
             f"/api/v1/organisations/{code}"
             for code in real_codes
@@ -1002,7 +1013,7 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             f"{p95:.1f} ms",
             p95 <= TARGET_API_LOOKUP_P95_MS and pages["api_lookup"]["errors"] == 0,
         )
-    for name in ("status_site", "overview"):
+    for name in ("status_site", "overview", "evidence_item"):
         if name in pages:
             ratio = pages[name]["floor_ratio_p50"]
             target(
@@ -1037,7 +1048,12 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
         )
     documents = results.get("documents") or {}
     for name, figures in documents.items():
-        limit = TARGET_XLSX_MS if "xlsx" in name else TARGET_CERTIFICATE_MS
+        if "xlsx" in name:
+            limit = TARGET_XLSX_MS
+        elif "500" in name:
+            limit = TARGET_CERTIFICATE_HQ_MS
+        else:
+            limit = TARGET_CERTIFICATE_MS
         target(
             name,
             f"≤ {limit:.0f} ms",
@@ -1052,8 +1068,22 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             f"{load['requests_per_second']:.0f} req/s, {load['errors']} errors",
             load["requests_per_second"] >= TARGET_LOAD_RPS and load["errors"] == 0,
         )
+    for name, kind in (("badge", "status badge"), ("api_lookup", "API lookup")):
+        figures = results.get("load", {}).get(name)
+        if figures:
+            target(
+                f"{kind} load ({figures['seconds']} s, wrk, 2 workers)",
+                f"≥ {TARGET_CHEAP_LOAD_RPS:.0f} req/s, no errors",
+                f"{figures['requests_per_second']:.0f} req/s, {figures['errors']} errors",
+                figures["requests_per_second"] >= TARGET_CHEAP_LOAD_RPS and figures["errors"] == 0,
+            )
     lines.append("")
-    for name, kind in (("floor", "floor"), ("search", "public search")):
+    for name, kind in (
+        ("floor", "floor"),
+        ("search", "public search"),
+        ("badge", "status badge"),
+        ("api_lookup", "API lookup"),
+    ):
         figures = results.get("load", {}).get(name)
         if figures:
             lines.append(
@@ -1099,6 +1129,12 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
         lines.append(
             f"open data file: {open_data['organisations']:,} organisations, "
             f"{open_data['bytes'] / 1_000_000:.1f} MB gzipped, {open_data['seconds']:.1f} s"
+        )
+        target(
+            f"open data file ({open_data['organisations']:,} organisations)",
+            f"≤ {TARGET_OPEN_DATA_SECONDS:.0f} s",
+            f"{open_data['seconds']:.1f} s",
+            open_data["seconds"] <= TARGET_OPEN_DATA_SECONDS,
         )
     faults = results.get("faults") or {}
     for name in ("refused", "frozen"):
@@ -1170,7 +1206,7 @@ def main() -> int:
     requests = options.requests or (100 if options.quick else 200)
     duration = options.duration or (10 if options.quick else 30)
     database = options.database + ("_small" if options.small else "")
-    organisations = 600 if options.small else 100_000
+    organisations = 600 if options.small else 300_000
 
     services = Services()
     folder = Path(tempfile.mkdtemp(prefix="dspt-bench-"))
@@ -1281,6 +1317,7 @@ def main() -> int:
         page("status_branch", paths["status_branch"], note="a branch covered by its HQ")
         page("status_big_hq", paths["status_big_hq"], note="HQ page listing 500 branches")
         page("api_lookup", paths["api_lookup"], note="JSON API, one organisation by code")
+        page("badge", paths["badge"], note="status badge SVG, cookieless")
         page("overview", paths["overview"], signed_in=True, note="signed in, 51 items")
         page("evidence_item", paths["evidence_item"], signed_in=True, note="signed in")
         pages["save_answer"] = sample_save(
@@ -1349,6 +1386,16 @@ def main() -> int:
             folder=folder,
             gunicorn_pid=gunicorn.process.pid,
         )
+        for name in ("badge", "api_lookup"):
+            say(f"Load test: wrk on {name} for {min(duration, 15)} s")
+            results["load"][name] = wrk_load(
+                wrk,
+                port=port,
+                paths=paths[name],
+                seconds=min(duration, 15),
+                folder=folder,
+                gunicorn_pid=gunicorn.process.pid,
+            )
         say(f"Load test: wrk on the floor for {min(duration, 10)} s")
         results["load"]["floor"] = wrk_load(
             wrk,

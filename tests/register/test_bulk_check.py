@@ -333,8 +333,8 @@ def test_5000_codes_take_four_queries(db):
         statuses = organisation_statuses_by_code(codes=codes)
     assert len(statuses.results) == 30
     assert len(statuses.unknown) == BULK_ROW_LIMIT - 30
-    # Organisations, banks, own publications, HQ publications: whatever the number of codes.
-    assert len(queries.captured_queries) == 4
+    # Organisations, banks, the own and HQ latest publications: whatever the number of codes.
+    assert len(queries.captured_queries) == 3
 
 
 def test_the_check_is_rate_limited(client, db, settings):
