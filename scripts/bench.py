@@ -917,8 +917,12 @@ def pick_paths() -> dict:
         .values_list("ods_code", flat=True)
         .first()
     )
+    # The branches the HQ may publish for: not those registered on their own.
     big_hq_branch_ids = list(
-        Organisation.objects.filter(parent__ods_code=scale_data.BIG_HQ_CODE)
+        Organisation.objects.filter(
+            parent__ods_code=scale_data.BIG_HQ_CODE,
+            registration_state=Organisation.RegistrationState.DIRECTORY,
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -930,6 +934,8 @@ def pick_paths() -> dict:
     text_refs = list(
         __import__("assessments.models", fromlist=["EvidenceItem"])
         .EvidenceItem.objects.filter(bank__year=YEAR, answer_type="text")
+        # 1.1.1 takes an ICO registration number, not the benchmark's sentence.
+        .exclude(ref="1.1.1")
         .order_by("position")
         .values_list("ref", flat=True)[:4]
     )
