@@ -61,6 +61,10 @@ class Event(models.TextChoices):
     INCIDENT_NOTICE_FAILED = "incident_notice_failed", "Incident report could not be sent"
     INCIDENT_NOTICE_RETRIED = "incident_notice_retried", "Incident report sent again"
     INCIDENT_REMINDER_SENT = "incident_reminder_sent", "Incident draft reminder emailed"
+    QUIZ_LINK_CREATED = "quiz_link_created", "Frontline quiz link made"
+    QUIZ_LINK_EMAILED = "quiz_link_emailed", "Frontline quiz link emailed"
+    QUIZ_LINK_REVOKED = "quiz_link_revoked", "Frontline quiz link revoked"
+    QUIZ_FINISHED = "quiz_finished", "Frontline quiz finished"
 
 
 class AuditEvent(models.Model):

@@ -275,3 +275,29 @@ def incident_reported(organisation, user=None, *, submitted_at=None, **answers):
     )
     incident.refresh_from_db()
     return incident
+
+
+def quiz_link_build(organisation, created_by, *, name: str = "Priya Carer"):
+    """A staff member of `organisation` with a new frontline quiz link: (staff member, link,
+    the link's secret)."""
+    from training.models import StaffMember
+    from training.quiz_services import quiz_link_create
+
+    staff_member = StaffMember.objects.create(
+        organisation=organisation, name=name, job_title="Care assistant"
+    )
+    link, token = quiz_link_create(
+        organisation=organisation, staff_member=staff_member, created_by=created_by
+    )
+    return staff_member, link, token
+
+
+def quiz_page_choices(quiz, page: int, *, wrong: int = 0) -> dict[str, str]:
+    """A quiz page's form data: the right option for each question, except the first `wrong`
+    of them, which get a wrong one."""
+    choices = {}
+    for number, question in enumerate(quiz.page(page).questions):
+        right = question.answer
+        wrong_option = next(key for key in question.option_keys if key != right)
+        choices[f"q-{question.key}"] = wrong_option if number < wrong else right
+    return choices

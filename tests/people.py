@@ -29,6 +29,8 @@ from organisations.services import (
 )
 from publishing.models import Publication
 from register.areas import area_slug
+from training.models import StaffMember
+from training.quiz_services import quiz_link_create
 
 from .factories import (
     MembershipFactory,
@@ -160,7 +162,21 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         full_name="Someone Asking",
         reason="Someone else registered our care home",
     )
+    # The frontline quiz: a person on the staff list with an unused link.
+    quiz_staff_member = StaffMember.objects.create(
+        organisation=organisation, name="Sam Quizzed", job_title="Care assistant"
+    )
+    quiz_link, quiz_token = quiz_link_create(
+        organisation=organisation, staff_member=quiz_staff_member, created_by=administrator
+    )
     return {
+        "quiz-staff": [quiz_staff_member.pk],
+        "quiz-link-create": [quiz_staff_member.pk],
+        "quiz-link-email": [quiz_link.pk],
+        "quiz-link-revoke": [quiz_link.pk],
+        "quiz-take-start": [quiz_token],
+        "quiz-take-page": [quiz_token, 1],
+        "quiz-take-result": [quiz_token],
         "helpdesk:request": [registration_request.pk],
         "helpdesk:suspend": [organisation.ods_code],
         "helpdesk:reinstate": [organisation.ods_code],

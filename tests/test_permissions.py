@@ -699,6 +699,53 @@ MATRIX: dict[str, Row] = {
         (302, 403, 403, 403, 403, 403, 403, 302, 403),
         needs_to_change=HELPDESK_ACT,
     ),
+    # The frontline quiz, the manager's side: results for everyone in the organisation; links
+    # made, emailed and revoked by those who may add evidence. Making or emailing a link needs a
+    # session that passed two-factor authentication, members' too (302 to set it up).
+    "quiz-results": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "quiz-staff": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "quiz-link-create": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 200, 404, 403, 403),
+    ),
+    # The form posted without the link's secret: refused with the error summary.
+    "quiz-link-email": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 400, 404, 403, 403),
+    ),
+    "quiz-link-revoke": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    # The taker's pages: public, opened by the link's secret alone (like invitation-accept, but
+    # anyone holding the link takes the quiz). A POST without the form's signed field is refused;
+    # the questions and the result wait for the quiz to be started and finished.
+    "quiz-take-start": Row(
+        PUBLIC,
+        (200, 200, 200, 200, 200, 200, 200, 200, 200),
+        (400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ),
+    "quiz-take-page": Row(
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+    ),
+    "quiz-take-result": Row(
+        PUBLIC,
+        (302, 302, 302, 302, 302, 302, 302, 302, 302),
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ),
     "admin:index": Row(
         OPERATOR,
         (302, 302, 302, 302, 302, 302, 302, 302, 302),
@@ -856,6 +903,10 @@ OBJECT_URLS = (
     "incident-step",
     "incident-check",
     "incident-submitted",
+    "quiz-staff",
+    "quiz-link-create",
+    "quiz-link-email",
+    "quiz-link-revoke",
 )
 
 

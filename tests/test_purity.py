@@ -37,6 +37,7 @@ PURE_MODULES = {
     "incidents/notify_rules.py": "incidents.notify_rules",
     "incidents/reminder_rules.py": "incidents.reminder_rules",
     "incidents/log_rules.py": "incidents.log_rules",
+    "training/quiz_rules.py": "training.quiz_rules",
     "documents/builders/incident_log.py": "documents.builders.incident_log",
     "documents/builders/incident_report.py": "documents.builders.incident_report",
 }

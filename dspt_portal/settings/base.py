@@ -331,6 +331,8 @@ DSPT_RATE_LIMITS = {
     "api": int(env_str("DSPT_RATE_LIMIT_API", "600")),
     # The bulk status check: each request may look up 5,000 codes.
     "bulk": int(env_str("DSPT_RATE_LIMIT_BULK", "20")),
+    # Unknown frontline quiz links: a person mistypes a link now and then, nobody 20 a minute.
+    "quiz-link": int(env_str("DSPT_RATE_LIMIT_QUIZ_LINK", "20")),
 }
 DSPT_RATE_LIMITS_ENABLED = env_bool("DSPT_RATE_LIMITS_ENABLED", True)
 # /health/ reports "degraded" past these (docs/deploy.md, "What to alert on"): free space on the
@@ -359,3 +361,8 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The frontline quiz (training/): its questions are data (fixtures/frontline-quiz.yaml, checked
+# at start-up), and a personal quiz link works for this many days unless used or revoked.
+DSPT_QUIZ_FILE = Path(env_str("DSPT_QUIZ_FILE", str(BASE_DIR / "fixtures" / "frontline-quiz.yaml")))
+DSPT_QUIZ_LINK_DAYS = int(env_str("DSPT_QUIZ_LINK_DAYS", "14"))
