@@ -61,6 +61,12 @@ class Event(models.TextChoices):
     INCIDENT_NOTICE_FAILED = "incident_notice_failed", "Incident report could not be sent"
     INCIDENT_NOTICE_RETRIED = "incident_notice_retried", "Incident report sent again"
     INCIDENT_REMINDER_SENT = "incident_reminder_sent", "Incident draft reminder emailed"
+    LIBRARY_DOCUMENT_ADDED = "library_document_added", "Document added to the evidence library"
+    LIBRARY_VERSION_ADDED = "library_version_added", "New version of a library document uploaded"
+    LIBRARY_DOCUMENT_CHANGED = "library_document_changed", "Library document's details changed"
+    LIBRARY_DOCUMENT_REVIEWED = "library_document_reviewed", "Library document confirmed current"
+    LIBRARY_DOCUMENT_USED = "library_document_used", "Library document used for evidence items"
+    LIBRARY_DOCUMENT_DELETED = "library_document_deleted", "Library document deleted"
 
 
 class AuditEvent(models.Model):
