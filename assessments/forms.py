@@ -156,10 +156,16 @@ class EvidenceForm(forms.Form):
                     error_messages={"empty": "The selected file is empty"},
                 ),
                 (
-                    f"Only to use a different document. It goes into your evidence library. {kinds}"
+                    "Only to replace the current file. It goes into your evidence library as a "
+                    "new document (to update a document everywhere it is used, upload a new "
+                    f"version in the library instead). {kinds}"
                     if current
-                    else "Upload the document, choose one from your library, or say below where "
-                    f"it is kept. It goes into your evidence library. {kinds}"
+                    else (
+                        "Upload the document, choose one from your library, or say below where "
+                        if self.library_documents
+                        else "Upload the document, or say below where "
+                    )
+                    + f"it is kept. It goes into your evidence library. {kinds}"
                 ),
             )
             choices = [
@@ -192,9 +198,9 @@ class EvidenceForm(forms.Form):
                     },
                 ),
                 (
-                    "Needed if you remove the current document and do not choose another. "
+                    "Needed if you remove the current file and do not upload another. "
                     if current
-                    else "Needed if you do not upload or choose a document. "
+                    else "Needed if you do not upload the document. "
                 )
                 + "For example, the policies folder in the manager's office.",
             )
