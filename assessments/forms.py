@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from dspt_portal.forms import NHSDateField, needed_in_some_cases
+from evidence.models import LibraryDocument
 
 from .models import Answer, AnswerType, EvidenceItem
 from .rules import ICO_REGISTRATION_NUMBER, check_answer_format
@@ -34,9 +36,17 @@ def _textarea(rows: int = 6) -> forms.Textarea:
 class EvidenceForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, item: EvidenceItem, answer: Answer | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        item: EvidenceItem,
+        answer: Answer | None = None,
+        library_documents: Sequence[LibraryDocument] = (),
+        **kwargs,
+    ):
         self.item = item
         self.answer = answer
+        self.library_documents = {str(document.pk): document for document in library_documents}
         initial = kwargs.pop("initial", None) or {}
         if answer is not None:
             initial = {
@@ -134,8 +144,8 @@ class EvidenceForm(forms.Form):
                 },
             )
         elif answer_type == AnswerType.DOCUMENT:
-            # One of the two is needed (clean() says so), unless a file is already kept.
-            has_file = self.answer is not None and self.answer.document_id is not None
+            # One of them is needed (clean() says so), unless a document is already linked.
+            current = self.answer.library_document if self.answer is not None else None
             kinds = (
                 "PDF, Word (DOCX), Excel (XLSX), OpenDocument (ODT, ODS), PNG or JPEG, up to 10 MB."
             )
@@ -145,10 +155,37 @@ class EvidenceForm(forms.Form):
                     required=False,
                     error_messages={"empty": "The selected file is empty"},
                 ),
-                f"Only to replace the current file. {kinds}"
-                if has_file
-                else f"Upload the document, or say below where it is kept. {kinds}",
+                (
+                    "Only to replace the current file. It goes into your evidence library as a "
+                    "new document (to update a document everywhere it is used, upload a new "
+                    f"version in the library instead). {kinds}"
+                    if current
+                    else (
+                        "Upload the document, choose one from your library, or say below where "
+                        if self.library_documents
+                        else "Upload the document, or say below where "
+                    )
+                    + f"it is kept. It goes into your evidence library. {kinds}"
+                ),
             )
+            choices = [
+                (key, document.title)
+                for key, document in self.library_documents.items()
+                if current is None or document.pk != current.pk
+            ]
+            if choices:
+                fields["library_document"] = needed_in_some_cases(
+                    forms.ChoiceField(
+                        label="Or choose from your library",
+                        required=False,
+                        choices=[("", "Choose a document"), *choices],
+                        error_messages={
+                            "invalid_choice": "Choose one of the documents in your library"
+                        },
+                    ),
+                    "A document your organisation already keeps, such as a policy that serves "
+                    "several items.",
+                )
             fields["document_location"] = needed_in_some_cases(
                 forms.CharField(
                     label="Or say where the document is kept",
@@ -162,14 +199,14 @@ class EvidenceForm(forms.Form):
                 ),
                 (
                     "Needed if you remove the current file and do not upload another. "
-                    if has_file
+                    if current
                     else "Needed if you do not upload the document. "
                 )
                 + "For example, the policies folder in the manager's office.",
             )
-            if self.answer is not None and self.answer.document_id:
+            if current is not None:
                 fields["remove_document"] = forms.BooleanField(
-                    label=f"Remove the current file ({self.answer.document.original_name})",
+                    label=f"Remove {current.title} from this answer (your library keeps it)",
                     required=False,
                 )
         else:
@@ -185,21 +222,41 @@ class EvidenceForm(forms.Form):
             raise forms.ValidationError(checked.error)
         return checked.value
 
+    def clean_library_document(self) -> LibraryDocument | None:
+        key = self.cleaned_data.get("library_document") or ""
+        return self.library_documents.get(key) if key else None
+
     def clean(self):
         cleaned = super().clean()
         if self.item.answer_type == AnswerType.DOCUMENT:
+            if cleaned.get("upload") and cleaned.get("library_document"):
+                self.add_error(
+                    "library_document",
+                    "Upload a file or choose one from your library, not both",
+                )
             keeps_current = (
                 self.answer is not None
-                and self.answer.document_id is not None
+                and self.answer.library_document_id is not None
                 and not cleaned.get("remove_document")
             )
             has_location = bool((cleaned.get("document_location") or "").strip())
             if (
-                not (cleaned.get("upload") or has_location or keeps_current)
+                not (
+                    cleaned.get("upload")
+                    or cleaned.get("library_document")
+                    or has_location
+                    or keeps_current
+                )
                 and not self.has_error("upload")
                 and not self.has_error("document_location")
+                and not self.has_error("library_document")
             ):
-                self.add_error("upload", "Upload a document or say where it is kept")
+                self.add_error(
+                    "upload",
+                    "Upload a document, choose one from your library or say where it is kept"
+                    if "library_document" in self.fields
+                    else "Upload a document or say where it is kept",
+                )
         return cleaned
 
     def initial_from_post(self, data) -> dict:

@@ -155,7 +155,10 @@ def _document_path(instance: Document, filename: str) -> str:
 
 
 class Document(models.Model):
-    """An uploaded evidence file, kept privately and served only through a permission check."""
+    """An uploaded evidence file, kept privately and served only through a permission check.
+
+    Each is one version of a document in the organisation's library (evidence.LibraryDocument);
+    answers link to the library document, which shows its newest version."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="documents"
@@ -169,9 +172,19 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    library_document = models.ForeignKey(
+        "evidence.LibraryDocument", on_delete=models.CASCADE, related_name="versions"
+    )
+    version_number = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library_document", "version_number"],
+                name="document_version_unique_in_library_document",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
@@ -184,8 +197,14 @@ class AnswerFields(models.Model):
     choice = models.CharField(max_length=64, blank=True)  # yes / no, or a choice item's option
     date = models.DateField(null=True, blank=True)
     number = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    document = models.ForeignKey(
-        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    # The library document this answer uses (its newest version is the file shown); the
+    # library's delete refuses while an answer uses it (evidence.services).
+    library_document = models.ForeignKey(
+        "evidence.LibraryDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     document_location = models.TextField(blank=True)
     comments = models.TextField(blank=True)
@@ -195,7 +214,7 @@ class AnswerFields(models.Model):
         "choice",
         "date",
         "number",
-        "document_id",
+        "library_document_id",
         "document_location",
         "comments",
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from organisations.models import Organisation
 
 from . import presenters, rules
-from .models import Answer, Assessment, EvidenceItem, Level, QuestionBank, Section
+from .models import Answer, Assessment, Document, EvidenceItem, Level, QuestionBank, Section
 
 
 def bank_latest() -> QuestionBank | None:
@@ -28,7 +29,9 @@ def bank_items(*, bank: QuestionBank) -> list[EvidenceItem]:
 
 
 def answers_by_ref(*, assessment: Assessment) -> dict[str, Answer]:
-    answers = assessment.answers.select_related("item", "updated_by", "document")
+    answers = assessment.answers.select_related(
+        "item", "updated_by", "library_document__current_version"
+    )
     return {answer.item.ref: answer for answer in answers}
 
 
@@ -66,7 +69,7 @@ def rule_answer(answer: Answer) -> rules.AnswerValues:
         choice=answer.choice,
         date=answer.date,
         number=answer.number,
-        has_document=answer.document_id is not None,
+        has_document=answer.library_document_id is not None,
         document_location=answer.document_location,
         needs_review=answer.needs_review,
     )
@@ -153,12 +156,33 @@ def assessment_view(*, assessment: Assessment, on: datetime.date | None = None) 
 
 
 def answer_history(*, answer: Answer):
-    return answer.revisions.select_related("saved_by", "document").order_by("-version")
+    return answer.revisions.select_related(
+        "saved_by", "library_document__current_version"
+    ).order_by("-version")
 
 
 def document_get(*, organisation: Organisation, document_id: int):
     """Raises Document.DoesNotExist for another organisation's document."""
     return organisation.documents.get(pk=document_id)
+
+
+def storage_used(*, organisation: Organisation) -> int:
+    """Bytes of every stored file (every version of every library document) of the organisation."""
+    total = Document.objects.filter(organisation=organisation).aggregate(total=Sum("size"))
+    return int(total["total"] or 0)
+
+
+def library_documents_to_choose(*, organisation: Organisation) -> list:
+    """The organisation's library documents, by title, for "Choose from your library"."""
+    return list(organisation.library_documents.select_related("current_version"))
+
+
+def document_name(answer: Answer | None) -> str:
+    """The file name of the newest version of the answer's library document, or ""."""
+    if answer is None or answer.library_document is None:
+        return ""
+    version = answer.library_document.current_version
+    return version.original_name if version is not None else answer.library_document.title
 
 
 def assessment_summary(*, organisation: Organisation) -> dict:

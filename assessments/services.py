@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
@@ -16,8 +18,11 @@ from django.utils import timezone
 from audit.models import Event
 from audit.services import Actor, audit_record
 from dspt_portal.wording import counted
+from evidence import rules as library_rules
+from evidence.models import LibraryDocument
 from organisations.models import Organisation, User
 
+from . import selectors
 from .models import Answer, AnswerRevision, Assessment, Document, EvidenceItem, QuestionBank
 from .uploads import CheckedUpload
 
@@ -29,6 +34,17 @@ class StorageUnavailable(Exception):
 
     Nothing was saved: no file is left behind and the answer is as it was.
     """
+
+
+class QuotaExceeded(Exception):
+    """Storing the file would take the organisation past its storage allowance; nothing was
+    saved. `message` is the sentence to show."""
+
+    def __init__(self, *, used: int, quota: int):
+        self.used = used
+        self.quota = quota
+        self.message = library_rules.quota_message(used=used, quota=quota)
+        super().__init__(self.message)
 
 
 class AnswerConflict(Exception):
@@ -122,71 +138,162 @@ def answer_save(
     user: User,
     new_document: NewDocument | None = None,
     remove_document: bool = False,
+    library_document: LibraryDocument | None = None,
 ) -> Answer:
     """Saves an answer unless someone else saved it after `expected_version` was read.
 
     `values` holds the value fields (text, choice, date, number, document_location, comments).
-    An uploaded document is stored and linked in the same transaction; if anything fails the file
-    is removed again, so nothing is half-saved.
+    The answer's document is a library document: `library_document` links one the organisation
+    already has; `new_document` puts an uploaded file in the library (titled from its name,
+    within the organisation's storage allowance, else QuotaExceeded) and links it, in the same
+    transaction: if anything fails the file is removed again, so nothing is half-saved;
+    `remove_document` unlinks it (the library keeps it). Anything else keeps the link as it was.
     """
-    stored_name = None
+    if (
+        library_document is not None
+        and library_document.organisation_id != assessment.organisation_id
+    ):
+        raise ValueError("A library document of another organisation")
+    with files_removed_on_failure() as written, transaction.atomic():
+        answer = (
+            Answer.objects.select_for_update(of=("self",))
+            .select_related("item", "updated_by", "library_document__current_version")
+            .filter(assessment=assessment, item=item)
+            .first()
+        )
+        # With no saved answer there is nothing anyone could overwrite.
+        if answer is not None and answer.version != expected_version:
+            raise AnswerConflict(answer)
+        now = timezone.now()
+        if answer is None:
+            answer = Answer(assessment=assessment, item=item, version=0)
+        for name, value in values.items():
+            setattr(answer, name, value)
+        if new_document is not None:
+            answer.library_document = library_document_store(
+                organisation=assessment.organisation,
+                title=library_rules.title_from_file_name(new_document.checked.safe_name),
+                new=new_document,
+                user=user,
+                written=written,
+            )
+        elif library_document is not None:
+            answer.library_document = library_document
+        elif remove_document:
+            answer.library_document = None
+        answer.version += 1
+        answer.updated_by = user
+        answer.updated_at = now
+        # Saving is looking at it again: a carried-forward answer counts once reviewed.
+        answer.needs_review = False
+        try:
+            with transaction.atomic():
+                answer.save()
+        except IntegrityError as error:
+            # Someone else saved the first answer to this item at the same moment.
+            existing = Answer.objects.select_related("item", "updated_by").get(
+                assessment=assessment, item=item
+            )
+            raise AnswerConflict(existing) from error
+        AnswerRevision.objects.create(
+            answer=answer,
+            version=answer.version,
+            saved_by=user,
+            saved_at=now,
+            **{name: getattr(answer, name) for name in Answer.VALUE_FIELDS},
+        )
+        return answer
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[str]]:
+    """Collects the names of files written inside the block and removes them again if the block
+    (or the commit of a transaction opened inside it) fails: a file is kept only with its row."""
+    written: list[str] = []
     try:
-        with transaction.atomic():
-            answer = (
-                Answer.objects.select_for_update(of=("self",))
-                .select_related("item", "updated_by", "document")
-                .filter(assessment=assessment, item=item)
-                .first()
-            )
-            # With no saved answer there is nothing anyone could overwrite.
-            if answer is not None and answer.version != expected_version:
-                raise AnswerConflict(answer)
-            now = timezone.now()
-            if answer is None:
-                answer = Answer(assessment=assessment, item=item, version=0)
-            for name, value in values.items():
-                setattr(answer, name, value)
-            if new_document is not None:
-                document = _document_store(
-                    organisation=assessment.organisation, new=new_document, user=user
-                )
-                stored_name = document.file.name
-                answer.document = document
-            elif remove_document:
-                answer.document = None
-            answer.version += 1
-            answer.updated_by = user
-            answer.updated_at = now
-            # Saving is looking at it again: a carried-forward answer counts once reviewed.
-            answer.needs_review = False
-            try:
-                with transaction.atomic():
-                    answer.save()
-            except IntegrityError as error:
-                # Someone else saved the first answer to this item at the same moment.
-                existing = Answer.objects.select_related("item", "updated_by").get(
-                    assessment=assessment, item=item
-                )
-                raise AnswerConflict(existing) from error
-            AnswerRevision.objects.create(
-                answer=answer,
-                version=answer.version,
-                saved_by=user,
-                saved_at=now,
-                **{name: getattr(answer, name) for name in Answer.VALUE_FIELDS},
-            )
-            return answer
+        yield written
     except BaseException:
-        if stored_name:
-            _delete_quietly(Document.file.field.storage, stored_name)
+        for name in written:
+            _delete_quietly(Document.file.field.storage, name)
         raise
 
 
-def _document_store(*, organisation: Organisation, new: NewDocument, user: User) -> Document:
+def storage_quota() -> int:
+    return int(settings.DSPT_EVIDENCE_QUOTA_BYTES)
+
+
+def library_document_store(
+    *,
+    organisation: Organisation,
+    title: str,
+    new: NewDocument,
+    user: User,
+    written: list[str],
+    owner: str = "",
+    review_date=None,
+) -> LibraryDocument:
+    """A new library document with the file as its version 1 (inside the caller's transaction
+    and `files_removed_on_failure` block, whose list `written` gets the file's name)."""
+    library_document = LibraryDocument.objects.create(
+        organisation=organisation,
+        title=title,
+        owner=owner,
+        review_date=review_date,
+        created_by=user,
+        updated_by=user,
+    )
+    library_version_store(library_document=library_document, new=new, user=user, written=written)
+    audit_record(
+        event=Event.LIBRARY_DOCUMENT_ADDED,
+        organisation=organisation,
+        user=user,
+        detail=title,
+    )
+    return library_document
+
+
+def library_version_store(
+    *, library_document: LibraryDocument, new: NewDocument, user: User, written: list[str]
+) -> Document:
+    """Stores the file as the library document's newest version and makes it current.
+
+    Locks the organisation's row first, so two uploads at once are counted one after the other
+    and cannot both slip under the storage allowance (QuotaExceeded, nothing written). Runs in
+    the caller's transaction, inside its `files_removed_on_failure` block."""
+    organisation = library_document.organisation
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").first()
+    used = selectors.storage_used(organisation=organisation)
+    quota = storage_quota()
+    if not library_rules.fits_quota(used=used, adding=new.checked.size, quota=quota):
+        raise QuotaExceeded(used=used, quota=quota)
+    latest = library_document.versions.order_by("-version_number").first()
+    document = _document_store(
+        organisation=organisation,
+        new=new,
+        user=user,
+        library_document=library_document,
+        version_number=(latest.version_number + 1) if latest else 1,
+        written=written,
+    )
+    library_document.current_version = document
+    LibraryDocument.objects.filter(pk=library_document.pk).update(current_version=document)
+    return document
+
+
+def _document_store(
+    *,
+    organisation: Organisation,
+    new: NewDocument,
+    user: User,
+    library_document: LibraryDocument,
+    version_number: int,
+    written: list[str],
+) -> Document:
     """Writes the file, then its row (the caller's transaction): a row never names a missing file.
 
     A write that fails part-way (disk full, storage gone) is removed again here, since the
-    storage leaves what it wrote; the caller removes the whole file if anything after it fails.
+    storage leaves what it wrote; once written, its name goes on `written`, so the caller's
+    `files_removed_on_failure` removes it if anything after it fails.
     """
     checked = new.checked
     new.stream.seek(0)
@@ -197,6 +304,8 @@ def _document_store(*, organisation: Organisation, new: NewDocument, user: User)
         size=checked.size,
         sha256=checked.sha256,
         uploaded_by=user,
+        library_document=library_document,
+        version_number=version_number,
     )
     storage = Document.file.field.storage
     # The name is chosen here (random, nothing the uploader chose) so a failed write can be found.
@@ -207,6 +316,7 @@ def _document_store(*, organisation: Organisation, new: NewDocument, user: User)
         logger.warning("Evidence file %s could not be written: %r", name, error)
         _delete_quietly(storage, name)
         raise StorageUnavailable(f"could not write {name}") from error
+    written.append(document.file.name)
     document.save()
     return document
 

@@ -18,7 +18,7 @@ from organisations.rules import membership_has_permission
 
 from . import presenters, selectors, services
 from .forms import EvidenceForm
-from .models import Document
+from .models import AnswerType, Document
 from .policy_templates import policy_templates_load
 from .uploads import UploadRejected, check_upload
 
@@ -116,16 +116,28 @@ def evidence_item(request, year: str, ref: str):
     row = view.row(ref)
     item, answer = row.item, row.answer
     can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
-    form = EvidenceForm(item=item, answer=answer) if can_edit else None
+    library = (
+        selectors.library_documents_to_choose(organisation=request.organisation)
+        if can_edit and item.answer_type == AnswerType.DOCUMENT
+        else []
+    )
+    form = EvidenceForm(item=item, answer=answer, library_documents=library) if can_edit else None
     conflict = None
     status = 200
     # What they typed here before being signed out for inactivity, given back once.
     kept = post_take(request) if can_edit and request.method != "POST" else None
     if kept is not None:
-        form = EvidenceForm(item=item, answer=answer, initial=form.initial_from_post(kept.data))
+        form = EvidenceForm(
+            item=item,
+            answer=answer,
+            library_documents=library,
+            initial=form.initial_from_post(kept.data),
+        )
 
     if request.method == "POST":
-        form = EvidenceForm(request.POST, request.FILES, item=item, answer=answer)
+        form = EvidenceForm(
+            request.POST, request.FILES, item=item, answer=answer, library_documents=library
+        )
         new_document = None
         if form.is_valid() and form.cleaned_data.get("upload"):
             upload = form.cleaned_data["upload"]
@@ -145,7 +157,11 @@ def evidence_item(request, year: str, ref: str):
                     user=request.user,
                     new_document=new_document,
                     remove_document=bool(form.cleaned_data.get("remove_document")),
+                    library_document=form.cleaned_data.get("library_document"),
                 )
+            except services.QuotaExceeded as error:
+                form.add_error("upload", error.message)
+                status = 400
             except services.StorageUnavailable:
                 # The file store is failing (disk full or read-only, storage service away):
                 # nothing was saved. Keep what they typed; files are never sent back, so they
@@ -157,7 +173,7 @@ def evidence_item(request, year: str, ref: str):
                 # Keep what they typed, and let a second save knowingly replace the other answer.
                 data = request.POST.copy()
                 data["version"] = str(conflict.version)
-                form = EvidenceForm(data, item=item, answer=conflict)
+                form = EvidenceForm(data, item=item, answer=conflict, library_documents=library)
                 form.is_valid()
                 form.add_error(
                     None,

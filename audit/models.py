@@ -65,6 +65,12 @@ class Event(models.TextChoices):
     QUIZ_LINK_EMAILED = "quiz_link_emailed", "Frontline quiz link emailed"
     QUIZ_LINK_REVOKED = "quiz_link_revoked", "Frontline quiz link revoked"
     QUIZ_FINISHED = "quiz_finished", "Frontline quiz finished"
+    LIBRARY_DOCUMENT_ADDED = "library_document_added", "Document added to the evidence library"
+    LIBRARY_VERSION_ADDED = "library_version_added", "New version of a library document uploaded"
+    LIBRARY_DOCUMENT_CHANGED = "library_document_changed", "Library document's details changed"
+    LIBRARY_DOCUMENT_REVIEWED = "library_document_reviewed", "Library document confirmed current"
+    LIBRARY_DOCUMENT_USED = "library_document_used", "Library document used for evidence items"
+    LIBRARY_DOCUMENT_DELETED = "library_document_deleted", "Library document deleted"
 
 
 class AuditEvent(models.Model):

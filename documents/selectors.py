@@ -58,9 +58,8 @@ def assessment_workbook(*, assessment: Assessment) -> excel.AssessmentWorkbook:
                     else excel.NOT_APPLICABLE,
                     comments=answer.comments if answer else "",
                     document=(
-                        answer.document.original_name
-                        if answer and answer.document
-                        else (answer.document_location if answer else "")
+                        assessment_selectors.document_name(answer)
+                        or (answer.document_location if answer else "")
                     ),
                     last_changed_by=str(answer.updated_by or "") if answer else "",
                     last_changed_at=(
@@ -113,7 +112,7 @@ def _answer_text(item, answer) -> str:
     return answer_text(
         assessment_selectors.rule_item(item),
         assessment_selectors.rule_answer(answer),
-        document_name=answer.document.original_name if answer.document else "",
+        document_name=assessment_selectors.document_name(answer),
     )
 
 

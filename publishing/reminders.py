@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -211,6 +211,21 @@ def _administrators(organisation_ids: Sequence[int]) -> dict[int, list[tuple[str
     return found
 
 
+def _library_overdue(organisation_ids: Sequence[int], today: datetime.date) -> dict[int, int]:
+    """organisation id -> how many of its evidence library documents are past their review date
+    (only those with any). One query, through the organisation's relation to the library so the
+    publish flow does not import the evidence app above it."""
+    rows = (
+        Organisation.objects.filter(pk__in=organisation_ids)
+        .annotate(
+            overdue=Count("library_documents", filter=Q(library_documents__review_date__lt=today))
+        )
+        .filter(overdue__gt=0)
+        .values_list("pk", "overdue")
+    )
+    return dict(rows)
+
+
 def _due_in_chunk(
     chunk: Sequence[Organisation], *, banks: _Banks, today: datetime.date
 ) -> list[_Due]:
@@ -253,9 +268,14 @@ def _site_url(path: str, query: dict[str, str] | None = None) -> str:
     return f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-def _email_context(due: _Due, *, banks: _Banks, today: datetime.date) -> dict:
+def _email_context(
+    due: _Due, *, banks: _Banks, today: datetime.date, library_overdue: int = 0
+) -> dict:
     publish_path = reverse("publish-start")
+    library_path = reverse("library-list")
     context = {
+        "library_overdue": library_overdue,
+        "library_url": _site_url(reverse("sign-in"), {"next": f"{library_path}?show=review"}),
         "service_name": settings.DSPT_SERVICE_NAME,
         "organisation": due.organisation,
         "kind": due.kind,
@@ -308,10 +328,11 @@ def _deliver(
     banks: _Banks,
     today: datetime.date,
     report: ReminderReport,
+    library_overdue: int = 0,
 ) -> None:
     """Claims the reminder and emails each administrator, all or nothing for this organisation."""
     try:
-        context = _email_context(due, banks=banks, today=today)
+        context = _email_context(due, banks=banks, today=today, library_overdue=library_overdue)
         with transaction.atomic():
             ReminderSent.objects.create(
                 organisation=due.organisation,
@@ -352,7 +373,8 @@ def reminders_send(
 
     Queries: one for the years, then per chunk of `chunk_size` organisations one for the chunk,
     four to decide what is due (two for the latest publications, one for "published this year",
-    one for what was already sent) and, only when something is due, one for the administrators;
+    one for what was already sent) and, only when something is due, one for the administrators
+    and one for their evidence library documents past their review date;
     then, for each reminder actually sent, the insert inside its own transaction.
     """
     today = today or timezone.localdate()
@@ -366,10 +388,19 @@ def reminders_send(
         due = _due_in_chunk(chunk, banks=banks, today=today)
         if not due:
             continue
-        administrators = _administrators(sorted({item.organisation.pk for item in due}))
+        due_ids = sorted({item.organisation.pk for item in due})
+        administrators = _administrators(due_ids)
+        overdue = _library_overdue(due_ids, today)
         for item in due:
             recipients = administrators.get(item.organisation.pk)
             if recipients:  # an administrator may have left since the chunk was read
-                _deliver(item, recipients, banks=banks, today=today, report=report)
+                _deliver(
+                    item,
+                    recipients,
+                    banks=banks,
+                    today=today,
+                    report=report,
+                    library_overdue=overdue.get(item.organisation.pk, 0),
+                )
     logger.info("Deadline reminders: %s", report.as_dict())
     return report

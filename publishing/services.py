@@ -102,6 +102,12 @@ def _answers_snapshot(*, assessment: Assessment) -> dict:
     entries = []
     for item in view.items:
         answer = view.answers.get(item.ref)
+        # The library document's version current now: the record keeps which file it was.
+        version = (
+            answer.library_document.current_version
+            if answer is not None and answer.library_document is not None
+            else None
+        )
         entries.append(
             snapshot.published_answer(
                 item=assessment_selectors.rule_item(item),
@@ -109,7 +115,9 @@ def _answers_snapshot(*, assessment: Assessment) -> dict:
                 values=assessment_selectors.rule_answer(answer) if answer else None,
                 status=view.statuses[item.ref],
                 comments=answer.comments if answer else "",
-                document_name=answer.document.original_name if answer and answer.document else "",
+                document_name=assessment_selectors.document_name(answer),
+                document_version=version.version_number if version else 0,
+                document_sha256=version.sha256 if version else "",
                 saved_by=str(answer.updated_by or "") if answer else "",
                 saved_at=answer.updated_at if answer else None,
             )

@@ -7,7 +7,10 @@ published" spreadsheet). Only `to_json` writes them and only `from_json` reads t
 of shape is a new version here, with the reader still understanding every older one.
 
 Version 1 (publications before this module) stored the answers as a bare list of dicts; version 2
-wraps them as {"version": 2, "answers": [...]}. The entries are the same.
+wraps them as {"version": 2, "answers": [...]}. The entries are the same. Version 3 (the evidence
+library) adds to each entry the version number and SHA-256 of the document's file as published
+(`document_version`, `document_sha256`), so the record says exactly which file was evidence even
+after a newer version is uploaded; entries of older versions read them as 0 and "".
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Any
 from assessments.presenters import answer_text
 from assessments.rules import AnswerValues, Item, ItemStatus
 
-ANSWERS_VERSION = 2
+ANSWERS_VERSION = 3
+# Every version the reader understands (1 is the bare list).
+_READABLE_VERSIONS = (2, 3)
 PROFILE_VERSION = 1
 
 
@@ -41,6 +46,8 @@ class PublishedAnswer:
     answer: str  # as one line of text (assessments.presenters.answer_text)
     comments: str = ""
     document: str = ""  # the uploaded file's name
+    document_version: int = 0  # the library document's version published (0: none, or older)
+    document_sha256: str = ""  # that version's checksum
     document_location: str = ""
     saved_by: str = ""
     saved_at: datetime | None = None
@@ -77,7 +84,7 @@ class AnswersSnapshot:
     def from_json(cls, data: object) -> AnswersSnapshot:
         if isinstance(data, list):  # version 1
             entries: object = data
-        elif isinstance(data, dict) and data.get("version") == ANSWERS_VERSION:
+        elif isinstance(data, dict) and data.get("version") in _READABLE_VERSIONS:
             entries = data.get("answers")
         else:
             raise SnapshotError("Not an answers snapshot this portal wrote")
@@ -94,6 +101,8 @@ def published_answer(
     status: ItemStatus,
     comments: str = "",
     document_name: str = "",
+    document_version: int = 0,
+    document_sha256: str = "",
     saved_by: str = "",
     saved_at: datetime | None = None,
 ) -> PublishedAnswer:
@@ -110,6 +119,8 @@ def published_answer(
         answer=answer_text(item, values, document_name=document_name) if values else "",
         comments=comments,
         document=document_name,
+        document_version=document_version,
+        document_sha256=document_sha256,
         document_location=values.document_location if values else "",
         saved_by=saved_by,
         saved_at=saved_at,
@@ -117,7 +128,7 @@ def published_answer(
 
 
 _TEXT_FIELDS = ("ref", "section", "text", "level", "answer_type", "answer", "comments")
-_OPTIONAL_TEXT = ("document", "document_location", "saved_by")
+_OPTIONAL_TEXT = ("document", "document_sha256", "document_location", "saved_by")
 
 
 def _published_answer(entry: object) -> PublishedAnswer:
@@ -128,12 +139,16 @@ def _published_answer(entry: object) -> PublishedAnswer:
         when = datetime.fromisoformat(saved_at) if saved_at else None
     except (TypeError, ValueError):
         raise SnapshotError(f"Item {entry['ref']}: saved_at is not a date and time") from None
+    document_version = entry.get("document_version") or 0
+    if not isinstance(document_version, int) or isinstance(document_version, bool):
+        raise SnapshotError(f"Item {entry['ref']}: document_version is not a whole number")
     return PublishedAnswer(
         **{name: str(entry.get(name) or "") for name in _TEXT_FIELDS + _OPTIONAL_TEXT},
         # Entries written before "met" existed count as met when answered (the rule then).
         applies=entry.get("applies", True) is not False,
         answered=bool(entry.get("answered")),
         met=bool(entry.get("met", entry.get("answered"))),
+        document_version=document_version,
         saved_at=when,
     )
 

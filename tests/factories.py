@@ -301,3 +301,43 @@ def quiz_page_choices(quiz, page: int, *, wrong: int = 0) -> dict[str, str]:
         wrong_option = next(key for key in question.option_keys if key != right)
         choices[f"q-{question.key}"] = wrong_option if number < wrong else right
     return choices
+
+
+def library_document_with_file(
+    organisation,
+    *,
+    title: str = "Data protection policy",
+    name: str = "policy.pdf",
+    content: bytes = b"%PDF-1.4\n",
+    user=None,
+    review_date=None,
+):
+    """A library document whose version 1 is a stored file (written as it is, unchecked)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from assessments.models import Document
+    from evidence.models import LibraryDocument
+
+    library_document = LibraryDocument.objects.create(
+        organisation=organisation,
+        title=title,
+        review_date=review_date,
+        created_by=user,
+        updated_by=user,
+    )
+    document = Document(
+        organisation=organisation,
+        original_name=name,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=user,
+        library_document=library_document,
+        version_number=1,
+    )
+    document.file.save(name, ContentFile(content), save=True)
+    library_document.current_version = document
+    library_document.save(update_fields=["current_version"])
+    return library_document

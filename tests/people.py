@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from assessments.models import Assessment, Document
+from assessments.models import Assessment
 from documents.models import DocumentJob
 from helpdesk.models import ImportJob, Notice, Operator
 from helpdesk.roles import HelpdeskRole
@@ -38,6 +38,7 @@ from .factories import (
     UserFactory,
     bank_build,
     incident_reported,
+    library_document_with_file,
 )
 
 PEOPLE = (
@@ -93,14 +94,8 @@ def _helpdesk_person(email: str, role: HelpdeskRole):
 
 def objects_for(organisation: Organisation, administrator, bank) -> dict[str, list]:
     """One of everything an organisation owns, as URL arguments."""
-    document = Document(
-        organisation=organisation,
-        original_name="policy.pdf",
-        content_type="application/pdf",
-        size=9,
-        sha256="0" * 64,
-    )
-    document.file.save("policy.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    library_document = library_document_with_file(organisation)
+    document = library_document.current_version
     # Its commissioning area, so the area pages have one to show.
     organisation.commissioner = f"NHS {organisation.name} Area ICB"
     organisation.save(update_fields=["commissioner"])
@@ -193,6 +188,13 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "invitation-cancel": [invitation.pk],
         "invitation-accept": [tokens[0]],
         "document-download": [document.pk],
+        "library-document": [library_document.pk],
+        "library-version-upload": [library_document.pk],
+        "library-edit": [library_document.pk],
+        "library-review": [library_document.pk],
+        "library-use": [library_document.pk],
+        "library-delete": [library_document.pk],
+        "library-version-delete": [library_document.pk, document.pk],
         "publication-detail": [publication.pk],
         "publication-download": [publication.pk],
         "certificate-download": [publication.pk],

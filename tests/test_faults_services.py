@@ -412,5 +412,5 @@ def test_when_the_store_works_again_the_same_upload_is_saved(
     response = upload(client, bank)
     assert response.status_code == 302
     document = Document.objects.get()
-    assert Answer.objects.get().document == document
+    assert Answer.objects.get().library_document.current_version == document
     assert files_under(tmp_path / "media") == [Path(settings.MEDIA_ROOT) / document.file.name]

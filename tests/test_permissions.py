@@ -235,6 +235,56 @@ MATRIX: dict[str, Row] = {
         (302, 403, 200, 200, 200, 200, 404, 403, 403),
         (302, 403, 200, 200, 200, 200, 404, 403, 403),
     ),
+    # The evidence library: viewers see and download, members and administrators change; the
+    # outsider (another organisation) finds none of these documents.
+    "library-list": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    # An empty form is refused; the outsider adds to their own library.
+    "library-add": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 200, 403, 403),
+        (302, 403, 403, 400, 400, 400, 400, 403, 403),
+    ),
+    "library-document": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "library-version-upload": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "library-edit": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "library-review": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    "library-use": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 400, 400, 400, 404, 403, 403),
+    ),
+    # Nothing uses the document and nothing published names it, so deleting goes through.
+    "library-delete": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    # POST only; the current version cannot be deleted on its own.
+    "library-version-delete": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 409, 409, 409, 404, 403, 403),
+    ),
     "publish-start": Row(
         PUBLISH,
         (302, 403, 403, 403, 302, 200, 200, 403, 403),
@@ -892,6 +942,13 @@ OBJECT_URLS = (
     "people-remove",
     "invitation-cancel",
     "document-download",
+    "library-document",
+    "library-version-upload",
+    "library-edit",
+    "library-review",
+    "library-use",
+    "library-delete",
+    "library-version-delete",
     "publication-detail",
     "publication-download",
     "certificate-download",

@@ -28,6 +28,7 @@ PURE_MODULES = {
     "documents/builders/excel.py": "documents.builders.excel",
     "documents/builders/certificate.py": "documents.builders.certificate",
     "documents/builders/action_plan.py": "documents.builders.action_plan",
+    "evidence/rules.py": "evidence.rules",
     "register/status.py": "register.status",
     "register/exports.py": "register.exports",
     "register/history.py": "register.history",

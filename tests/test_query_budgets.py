@@ -70,8 +70,9 @@ BUDGETS = {
     # loaded deadlines.
     "home": 15,
     # +4 more: the Publish entry point's decision (previous publications, profile, action plan)
-    # and whether this is the year that can be published.
-    "assessment-overview": 14,
+    # and whether this is the year that can be published. +1: the evidence library's count of
+    # documents past their review date.
+    "assessment-overview": 15,
     "evidence-item": 7,
     "evidence-history": 8,
     "publish-start": 14,

@@ -82,7 +82,7 @@ def test_a_ten_megabyte_evidence_file_still_fits(client, member, assessment, set
     client.force_login(member)
     response = upload(client, assessment, PDF + bytes(10 * MB - len(PDF)))
     assert response.status_code == 302
-    assert Answer.objects.get().document.size == 10 * MB
+    assert Answer.objects.get().library_document.current_version.size == 10 * MB
 
 
 def test_too_much_form_data_is_a_400_page(client):

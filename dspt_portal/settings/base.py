@@ -146,6 +146,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploaded evidence lives outside the web root and is only served through permission-checked views.
 MEDIA_ROOT = Path(env_str("DSPT_MEDIA_ROOT", str(BASE_DIR / "media")))
+# How much an organisation may keep in its evidence library: every version of every document.
+DSPT_EVIDENCE_QUOTA_BYTES = int(env_str("DSPT_EVIDENCE_QUOTA_BYTES", str(500 * 1024 * 1024)))
 
 # Several web and worker machines share files through S3-compatible object storage: with a bucket
 # named, evidence, documents and uploads live there (private objects; a download is a redirect to

@@ -254,7 +254,7 @@ def test_a_document_is_stored_privately_and_downloaded_through_a_check(
     stored = private_media / document.file.name
     assert stored.read_bytes() == PDF
     assert "IG policy" not in document.file.name  # an unguessable name, not the uploader's
-    assert answer("2.1.1").document == document
+    assert answer("2.1.1").library_document.current_version == document
 
     url = reverse("document-download", args=[document.pk])
     for person in (member, viewer):
@@ -402,8 +402,8 @@ def test_pages_use_a_fixed_number_of_queries(
     for ref in ("1.1.1", "1.1.2", "2.1.1"):
         save(client, bank, ref, text="x", choice="yes", document_location="Office")
     # The overview also shows the deadline notice and the Publish entry point (see BUDGETS in
-    # tests/test_query_budgets.py).
-    with django_assert_max_num_queries(14):
+    # tests/test_query_budgets.py), and the evidence library's documents past their review date.
+    with django_assert_max_num_queries(15):
         assert client.get(overview_url(bank)).status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(item_url(bank, "1.1.2")).status_code == 200

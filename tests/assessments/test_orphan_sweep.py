@@ -6,13 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from assessments import services
 from assessments.models import Document
 from assessments.tasks import remove_orphan_evidence_files
 from dspt_portal.celery_schedule import CELERY_BEAT_SCHEDULE
+
+from ..factories import library_document_with_file
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,9 @@ def put(media: Path, name: str, *, hours_old: float) -> Path:
 
 
 def kept_document(organisation, media: Path, *, hours_old: float) -> Document:
-    document = Document(
-        organisation=organisation, original_name="policy.pdf", content_type="application/pdf"
-    )
-    document.size, document.sha256 = 17, "0" * 64
-    document.file.save("policy.pdf", ContentFile(b"%PDF-1.4 evidence"), save=True)
+    document = library_document_with_file(
+        organisation, content=b"%PDF-1.4 evidence"
+    ).current_version
     then = time.time() - hours_old * 3600
     os.utime(media / document.file.name, (then, then))
     return document

@@ -14,7 +14,7 @@ from documents.models import DocumentJob
 from publishing.models import Publication
 
 from ..conftest import PASSWORD
-from ..factories import bank_build
+from ..factories import bank_build, library_document_with_file
 
 pytestmark = pytest.mark.django_db
 
@@ -79,15 +79,7 @@ def test_an_empty_code_records_nothing(client, signed_in_with_password):
 
 
 def evidence_document(organisation) -> Document:
-    document = Document(
-        organisation=organisation,
-        original_name="IG policy.pdf",
-        content_type="application/pdf",
-        size=9,
-        sha256="0" * 64,
-    )
-    document.file.save("policy.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
-    return document
+    return library_document_with_file(organisation, name="IG policy.pdf").current_version
 
 
 def test_downloading_evidence_is_recorded(client, viewer, organisation):

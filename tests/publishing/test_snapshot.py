@@ -143,3 +143,24 @@ def test_profile_round_trip_and_refusals():
         PublishedProfile.from_json({"version": 7})
     with pytest.raises(SnapshotError):
         PublishedProfile.from_json(["not", "a", "profile"])
+
+
+def test_version_2_records_read_without_the_document_version_and_checksum():
+    entry = {"ref": "2.1.1", "section": "Policies", "answered": True, "document": "IG policy.pdf"}
+    (answer,) = AnswersSnapshot.from_json({"version": 2, "answers": [entry]}).answers
+    assert (answer.document, answer.document_version, answer.document_sha256) == (
+        "IG policy.pdf",
+        0,
+        "",
+    )
+
+
+def test_the_published_document_version_and_checksum_are_kept():
+    entry = {"ref": "2.1.1", "document": "IG policy.pdf"}
+    stored = {"version": 3, "answers": [entry | {"document_version": 2, "document_sha256": "ab"}]}
+    (answer,) = AnswersSnapshot.from_json(stored).answers
+    assert (answer.document_version, answer.document_sha256) == (2, "ab")
+    again = AnswersSnapshot.from_json(AnswersSnapshot(answers=(answer,)).to_json()).answers
+    assert again == (answer,)
+    with pytest.raises(SnapshotError, match="document_version is not a whole number"):
+        AnswersSnapshot.from_json({"version": 3, "answers": [entry | {"document_version": "2"}]})
