@@ -213,6 +213,8 @@ class Organisation(models.Model):
                 name="organisation_registered_has_date",
             ),
         ]
+        # The area pages read an area's organisations by the commissioner's name.
+        indexes = [models.Index(fields=["commissioner"], name="organisation_commissioner_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ods_code})"
