@@ -450,6 +450,11 @@ class PendingRegistration(models.Model):
         blank=True,
         related_name="registration_links",
     )
+    # Sent because someone holding this registration's expired (or replaced) link asked for a
+    # new one: the link they held. Counted for the daily limit of new links.
+    resent_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

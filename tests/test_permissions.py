@@ -128,6 +128,12 @@ MATRIX: dict[str, Row] = {
         (200, 403, 403, 403, 403, 403, 403, 403, 403),
         (400, 403, 403, 403, 403, 403, 403, 403, 403),
     ),
+    # "Send a new link" from an expired link; this link still works, so nothing is sent.
+    "register-new-link": Row(
+        PUBLIC,
+        (405, 405, 405, 405, 405, 405, 405, 405, 405),
+        (409, 409, 409, 409, 409, 409, 409, 409, 409),
+    ),
     # The forged id is the other organisation: only its own administrator may switch to it.
     "organisation-change": Row(
         SIGNED_IN,
