@@ -10,7 +10,10 @@ from . import sessions
 from .mfa import PENDING_SESSION_KEY
 
 # What someone between the password and the code may still reach.
-ALLOWED_NAMES = {"mfa-verify", "sign-out", "session-extend"}
+ALLOWED_NAMES = {"mfa-verify", "sign-out", "session-extend", "session-status"}
+# Addresses that only read how long the session has left: they neither keep it alive nor mark
+# an ended one (accounts/views.py, session_status).
+LEFT_ALONE_NAMES = {"session-status"}
 
 
 class MFAGateMiddleware:
@@ -48,8 +51,13 @@ class SessionIdleMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._left_alone = None
 
     def __call__(self, request):
+        if self._left_alone is None:
+            self._left_alone = {reverse(name) for name in LEFT_ALONE_NAMES}
+        if request.path in self._left_alone:
+            return self.get_response(request)
         session = getattr(request, "session", None)
         if session is not None:
             session.get(sessions.REFRESHED_KEY)  # loads it: an ended session reads as empty

@@ -13,10 +13,14 @@ why, and a form posted to a page that keeps what was typed (`keeps_post_when_sig
 in POST_KEY for the same person only, for KEPT_SECONDS, and taken back by that page once they
 have signed in again. Another person signing in on the same browser never sees it: signing in
 drops what belongs to someone else (accounts/signals.py).
+
+So ended session rows are kept a while: a daily job (accounts/tasks.py) deletes only those that
+ended more than DSPT_ENDED_SESSIONS_KEPT_HOURS ago (a day).
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -42,6 +46,8 @@ KEPT_SECONDS = 60 * 60
 NOT_KEPT = frozenset({"csrfmiddlewaretoken", "save", "save_and_next"})
 # More than any form of the portal takes (the body limit stops larger posts earlier).
 KEPT_MAX_CHARACTERS = 100_000
+# Ended sessions are removed in batches of this many rows (short transactions, short locks).
+REMOVE_BATCH = 5000
 
 
 # --- Rules: plain functions ----------------------------------------------------------------------
@@ -86,6 +92,15 @@ def kept_post_for(
     return kept.get("fields") or None
 
 
+def ended_sessions_cutoff(
+    *, now: datetime.datetime, kept_for: datetime.timedelta
+) -> datetime.datetime:
+    """Sessions that ended before this moment may be removed. Never sooner than KEPT_SECONDS
+    after their end: until then the next request from that browser may still need the row, to
+    say why the person was signed out and keep what they were saving."""
+    return now - max(kept_for, datetime.timedelta(seconds=KEPT_SECONDS))
+
+
 # --- The session ---------------------------------------------------------------------------------
 
 
@@ -113,21 +128,45 @@ def ended_session_of(session_key: str) -> dict | None:
     running, or a signed-out session)."""
     if not session_key or len(session_key) > 64:
         return None
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    model_class = getattr(store, "get_model_class", None)
-    if model_class is None:  # a session engine without rows to look at: nothing to say
+    model = _session_model()
+    if model is None:  # a session engine without rows to look at: nothing to say
         return None
-    row = (
-        model_class()
-        .objects.filter(session_key=session_key, expire_date__lte=timezone.now())
-        .first()
-    )
+    row = model.objects.filter(session_key=session_key, expire_date__lte=timezone.now()).first()
     if row is None:
         return None
     data = row.get_decoded()
     if not data.get(AUTH_USER_KEY):
         return None
     return {"user": str(data[AUTH_USER_KEY]), "organisation": data.get(ORGANISATION_KEY)}
+
+
+def _session_model():
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model_class = getattr(store, "get_model_class", None)
+    return model_class() if model_class is not None else None
+
+
+def ended_sessions_remove(*, kept_for: datetime.timedelta | None = None) -> int:
+    """Deletes the session rows that ended more than `kept_for` ago (the setting
+    DSPT_ENDED_SESSIONS_KEPT_HOURS, a day, by default); recently ended ones stay for
+    `ended_session_of`. Returns how many were deleted. Nothing to do for a session engine
+    without rows."""
+    model = _session_model()
+    if model is None:
+        return 0
+    if kept_for is None:
+        kept_for = datetime.timedelta(hours=settings.DSPT_ENDED_SESSIONS_KEPT_HOURS)
+    cutoff = ended_sessions_cutoff(now=timezone.now(), kept_for=kept_for)
+    removed = 0
+    while True:
+        keys = list(
+            model.objects.filter(expire_date__lt=cutoff)
+            .order_by()
+            .values_list("session_key", flat=True)[:REMOVE_BATCH]
+        )
+        if not keys:
+            return removed
+        removed += model.objects.filter(session_key__in=keys, expire_date__lt=cutoff).delete()[0]
 
 
 def idle_sign_out_mark(session, *, ended: dict) -> None:

@@ -14,10 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 
 from audit.services import Actor
+from dspt_portal.cookieless import cookieless
 from organisations.access import Access, requires
 
 from . import mfa, sessions
@@ -53,6 +54,14 @@ sign_in = requires(Access.PUBLIC)(SignInView.as_view())
 sign_out = requires(Access.PUBLIC)(require_POST(auth_views.LogoutView.as_view()))
 
 
+def _session_ended() -> JsonResponse:
+    return JsonResponse(
+        {"signed_in": False, "sign_in_url": reverse("sign-in")},
+        status=401,
+        headers={"WWW-Authenticate": 'Session realm="DSPT portal"'},
+    )
+
+
 # Public so that an ended session gets a plain 401 the page's script understands, not the
 # sign-in page; it checks for itself that someone is signed in, and extends nothing otherwise.
 @requires(Access.PUBLIC)
@@ -61,12 +70,28 @@ sign_out = requires(Access.PUBLIC)(require_POST(auth_views.LogoutView.as_view())
 def session_extend(request):
     """The warning's "Stay signed in": the idle time starts again; says how long it now has."""
     if not request.user.is_authenticated:
-        return JsonResponse(
-            {"signed_in": False, "sign_in_url": reverse("sign-in")},
-            status=401,
-            headers={"WWW-Authenticate": 'Session realm="DSPT portal"'},
-        )
+        return _session_ended()
     sessions.session_refresh(request.session, force=True)
+    return JsonResponse(
+        {"signed_in": True, "seconds_left": sessions.session_seconds_left(request.session)}
+    )
+
+
+# Asked by the page's script before it says "You have been signed out": another tab may have
+# kept the session going. Public, because it must answer an ended session too. It only reads: the
+# session middleware leaves this address alone (accounts/middleware.py), nothing the session
+# holds is saved, and the answer sets and clears no cookie, so the cookie of a session that did
+# end still reaches the next page (which says why and keeps what was typed).
+@requires(Access.PUBLIC)
+@cookieless
+@require_safe
+@never_cache
+def session_status(request):
+    """How many seconds this session has left, without extending it: none once it has ended
+    (an answer, not an error, so the browser logs no failed request)."""
+    request.session.modified = False  # never saved here, whatever a middleware set
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "seconds_left": 0})
     return JsonResponse(
         {"signed_in": True, "seconds_left": sessions.session_seconds_left(request.session)}
     )

@@ -18,6 +18,7 @@ class Event(models.TextChoices):
     MFA_RECOVERY_CODES = "mfa_recovery_codes", "New recovery codes made"
     ORGANISATION_REGISTERED = "organisation_registered", "Organisation registered"
     REGISTRATION_REQUESTED = "registration_requested", "Registration request sent to the helpdesk"
+    REGISTRATION_LINK_RESENT = "registration_link_resent", "New registration link sent"
     INVITATION_SENT = "invitation_sent", "Invitation sent"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     INVITATION_CANCELLED = "invitation_cancelled", "Invitation cancelled"

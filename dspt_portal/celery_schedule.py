@@ -54,6 +54,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 60 * 60 * 23},
     },
+    # Session rows that ended more than DSPT_ENDED_SESSIONS_KEPT_HOURS ago (accounts/sessions.py);
+    # recently ended ones stay, so the sign-in page can still say why someone was signed out.
+    "remove-ended-sessions": {
+        "task": "accounts.remove_ended_sessions",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 60 * 60 * 23},
+    },
     # Proof for /health/ that beat, Redis and a worker all work (dspt_portal/tasks.py).
     "worker-heartbeat": {
         "task": "dspt_portal.worker_heartbeat",

@@ -224,6 +224,8 @@ class Organisation(models.Model):
             # The public search's alphabetical order (and names starting with the query); the
             # trigram index for names containing it is made by migration 0007 (PostgreSQL only).
             models.Index(fields=["search_name", "ods_code"], name="organisation_search_name"),
+            # The area pages read an area's organisations by the commissioner's name.
+            models.Index(fields=["commissioner"], name="organisation_commissioner_idx"),
         ]
 
     def __str__(self) -> str:
@@ -459,6 +461,11 @@ class PendingRegistration(models.Model):
         null=True,
         blank=True,
         related_name="registration_links",
+    )
+    # Sent because someone holding this registration's expired (or replaced) link asked for a
+    # new one: the link they held. Counted for the daily limit of new links.
+    resent_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:

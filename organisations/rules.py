@@ -6,6 +6,8 @@ the current organisation grants it. Nothing else in the project compares role st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .roles import ROLE_PERMISSIONS, Permission, Role
@@ -68,3 +70,19 @@ def may_self_register(*, primary_sector: str, ods_code: str) -> bool:
     does a care home with an unusual code, which is rare and better checked by a person.
     """
     return primary_sector in ADULT_SOCIAL_CARE_SECTORS and is_social_care_code(ods_code)
+
+
+# A registration whose link expired may be sent a new one, this many times a day.
+NEW_LINKS_PER_DAY = 3
+NEW_LINK_WINDOW = timedelta(hours=24)
+
+
+def new_link_wait(
+    *, sent_at: Iterable[datetime], now: datetime, limit: int = NEW_LINKS_PER_DAY
+) -> datetime | None:
+    """When a registration that was sent new links at `sent_at` may be sent another: None for
+    now, else the moment the oldest of the last `limit` leaves the 24-hour window."""
+    recent = sorted(moment for moment in sent_at if moment > now - NEW_LINK_WINDOW)
+    if len(recent) < limit:
+        return None
+    return recent[-limit] + NEW_LINK_WINDOW

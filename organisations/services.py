@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from audit.models import Event
 from audit.services import Actor, audit_record
@@ -29,7 +29,12 @@ from .models import (
     User,
 )
 from .roles import Role
-from .rules import is_last_administrator_change, may_self_register
+from .rules import (
+    NEW_LINKS_PER_DAY,
+    is_last_administrator_change,
+    may_self_register,
+    new_link_wait,
+)
 
 
 class ServiceError(Exception):
@@ -68,9 +73,10 @@ REGISTRATION_LINK_HOURS = 24
 
 
 class RegistrationLinkError(ServiceError):
-    def __init__(self, message: str, *, status: int):
+    def __init__(self, message: str, *, status: int, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds, with status 429
 
 
 def registration_problem(
@@ -229,15 +235,22 @@ def registration_link_problem(*, pending: PendingRegistration) -> RegistrationLi
     if pending.cancelled_at is not None:
         return RegistrationLinkError(
             "This link has been replaced by a newer one. Use the link in the most recent email "
-            "we sent you, or start again",
+            "we sent you, or ask for a new link",
             status=410,
         )
     if pending.expires_at <= timezone.now():
         return RegistrationLinkError(
             f"This link has expired. Links last {REGISTRATION_LINK_HOURS} hours. "
-            "Start registering again to get a new one",
+            "We can send a new link to the same email address",
             status=410,
         )
+    return _registration_organisation_problem(pending)
+
+
+def _registration_organisation_problem(
+    pending: PendingRegistration,
+) -> RegistrationLinkError | None:
+    """Why the organisation cannot be registered through this link now, or None."""
     organisation = pending.organisation
     approved = pending.approved_request_id is not None
     if organisation.is_suspended and not approved:
@@ -256,6 +269,110 @@ def registration_link_problem(*, pending: PendingRegistration) -> RegistrationLi
     if problem:
         return RegistrationLinkError(problem, status=409)
     return None
+
+
+def registration_new_link_offered(*, pending: PendingRegistration) -> bool:
+    """Whether the page of this link offers "Send a new link": it has expired or been replaced,
+    was never used, and the organisation can still be registered through it."""
+    return (
+        pending.completed_at is None
+        and not pending.is_pending()
+        and _registration_organisation_problem(pending) is None
+    )
+
+
+def registration_link_resend(
+    *, token: str, link_for: Callable[[str], str], actor: Actor | None = None
+) -> PendingRegistration:
+    """Emails a new link for the registration whose expired (or replaced) link is `token`: to the
+    address already on it, never another, with the helpdesk's approval it carried. Every other
+    link for that address and organisation stops working. At most NEW_LINKS_PER_DAY new links a
+    day per registration. Raises RegistrationLinkError with a message for the person."""
+    if not token or len(token) > 200:
+        raise RegistrationLinkError("We cannot find this registration link", status=404)
+    now = timezone.now()
+    with transaction.atomic():
+        pending = (
+            PendingRegistration.objects.select_for_update(of=("self",))
+            .select_related("organisation", "organisation__parent")
+            .filter(token_hash=_token_hash(token))
+            .first()
+        )
+        if pending is None:
+            raise RegistrationLinkError("We cannot find this registration link", status=404)
+        # The whole registration: every link for this address and organisation, locked, so two
+        # requests at once are counted one after the other.
+        links = list(
+            PendingRegistration.objects.select_for_update()
+            .filter(organisation_id=pending.organisation_id, email__iexact=pending.email)
+            .order_by("pk")
+        )
+        if any(link.completed_at is not None for link in links):
+            raise RegistrationLinkError(
+                "This registration has been finished. Sign in to work on your organisation",
+                status=410,
+            )
+        if pending.is_pending(now):
+            raise RegistrationLinkError(
+                "This link still works: use it to finish registering", status=409
+            )
+        wait_until = new_link_wait(
+            sent_at=[link.created_at for link in links if link.resent_from_id is not None],
+            now=now,
+        )
+        if wait_until is not None:
+            raise RegistrationLinkError(
+                f"We have already sent {NEW_LINKS_PER_DAY} new links for this registration in "
+                "the last 24 hours. Check your inbox and junk or spam folder for the newest "
+                "email from us. You can ask for another after "
+                + dateformat.format(timezone.localtime(wait_until), r"H:i \o\n j F Y"),
+                status=429,
+                retry_after=max(1, int((wait_until - now).total_seconds())),
+            )
+        problem = _registration_organisation_problem(pending)
+        if problem:
+            raise problem
+        PendingRegistration.objects.filter(
+            pk__in=[link.pk for link in links],
+            completed_at__isnull=True,
+            cancelled_at__isnull=True,
+        ).update(cancelled_at=now)
+        new_token = secrets.token_urlsafe(32)
+        fresh = PendingRegistration.objects.create(
+            organisation=pending.organisation,
+            email=pending.email,
+            token_hash=_token_hash(new_token),
+            created_at=now,
+            expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS),
+            ip_address=actor.ip_address if actor is not None else None,
+            approved_request=pending.approved_request,
+            resent_from=pending,
+        )
+        audit_record(
+            actor=actor,
+            event=Event.REGISTRATION_LINK_RESENT,
+            organisation=pending.organisation,
+            actor_email=pending.email,
+            detail=f"A new link to finish registering {pending.organisation.name} was emailed "
+            f"to {pending.email}, asked for from an earlier link that no longer worked"
+            + (" (approved by the helpdesk)" if pending.approved_request_id else ""),
+        )
+    organisation = pending.organisation
+    context = {
+        "organisation": organisation,
+        "service_name": settings.DSPT_SERVICE_NAME,
+        "has_account": User.objects.filter(email__iexact=pending.email).exists(),
+        "pending": fresh,
+        "link": link_for(new_token),
+        "new_link": True,
+    }
+    send_mail(
+        f"Your new link to register {organisation.name} on the {settings.DSPT_SERVICE_NAME}",
+        render_to_string("organisations/email/registration_link.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [pending.email],
+    )
+    return fresh
 
 
 def organisation_register(

@@ -8,6 +8,11 @@ urlpatterns = [
     path("register/confirm/", views.register_confirm, name="register-confirm"),
     path("register/helpdesk/", views.register_helpdesk, name="register-helpdesk"),
     path("register/complete/<str:token>/", views.register_complete, name="register-complete"),
+    path(
+        "register/complete/<str:token>/new-link/",
+        views.register_new_link,
+        name="register-new-link",
+    ),
     path("change-organisation/", views.organisation_change, name="organisation-change"),
     path("organisation/profile/", views.profile, name="profile"),
     path("organisation/profile/change/", views.profile_edit, name="profile-edit"),

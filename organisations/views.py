@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from accounts.mfa import mfa_enabled
 from assessments.selectors import assessment_summary
@@ -212,6 +213,8 @@ def register_complete(request, token: str):
         "error_message": problem.message if problem else None,
     }
     if problem:
+        if services.registration_new_link_offered(pending=pending):
+            context["new_link_url"] = reverse("register-new-link", args=[token])
         return render(
             request, "organisations/register_complete.html", context, status=problem.status
         )
@@ -275,6 +278,42 @@ def register_complete(request, token: str):
         return redirect("home")
     status = 400 if request.method == "POST" else 200
     return render(request, "organisations/register_complete.html", context, status=status)
+
+
+@requires(Access.PUBLIC)
+@rate_limited("register-complete")
+@require_POST
+def register_new_link(request, token: str):
+    """ "Send a new link", from the page of an expired (or replaced) link: emailed to the address
+    already on the registration (nothing typed is used), and limited per registration."""
+    pending = services.registration_find(token=token)
+    try:
+        fresh = services.registration_link_resend(
+            token=token,
+            link_for=lambda new: request.build_absolute_uri(
+                reverse("register-complete", args=[new])
+            ),
+            actor=Actor.from_request(request),
+        )
+    except services.RegistrationLinkError as error:
+        response = render(
+            request,
+            "organisations/register_complete.html",
+            {
+                "pending": pending,
+                "organisation": pending.organisation if pending else None,
+                "error_message": error.message,
+            },
+            status=error.status,
+        )
+        if error.retry_after is not None:
+            response["Retry-After"] = str(error.retry_after)
+        return response
+    return render(
+        request,
+        "organisations/register_check_email.html",
+        {"email": fresh.email, "organisation": fresh.organisation, "new_link": True},
+    )
 
 
 # --- Current organisation and profile ----------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.utils import timezone
 
@@ -20,7 +21,11 @@ from publishing.models import Publication, PublicationSite
 
 from .areas import AreaFigures, AreaMember, area_figures, area_slug
 from .history import last_years
+from .paging import page_number
 from .search import PUBLIC_COLUMNS, OrganisationResult, organisation_statuses
+
+# Organisations listed a page; the counts and the chart always cover the whole area.
+AREA_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,9 @@ class Area:
 @dataclass(frozen=True)
 class AreaPage:
     area: Area
-    results: list[OrganisationResult]  # name order, with each status now
-    figures: AreaFigures
+    results: list[OrganisationResult]  # every organisation, name order, with its status now
+    figures: AreaFigures  # counted over every organisation, whichever page is shown
+    listed: Page  # the page of `results` the list shows (AREA_PAGE_SIZE a page)
 
 
 def area_list() -> list[Area]:
@@ -122,8 +128,10 @@ def _publications_of(
     return facts
 
 
-def area_page(*, area: Area, today: datetime.date | None = None) -> AreaPage:
-    """The area's organisations with their statuses now, and the figures of its page."""
+def area_page(*, area: Area, page: object = 1, today: datetime.date | None = None) -> AreaPage:
+    """The area's organisations with their statuses now, the figures of its page, and the page
+    of the list asked for. `page` may be anything a visitor typed: non-numbers give page 1,
+    numbers past the end the last page (register/paging.py)."""
     today = today or timezone.localdate()
     years = last_years(today)
     organisations = list(
@@ -141,8 +149,10 @@ def area_page(*, area: Area, today: datetime.date | None = None) -> AreaPage:
         )
         for org in organisations
     ]
+    results = [OrganisationResult(org, statuses[org.pk]) for org in organisations]
     return AreaPage(
         area=area,
-        results=[OrganisationResult(org, statuses[org.pk]) for org in organisations],
+        results=results,
         figures=area_figures(members, years=years),
+        listed=Paginator(results, AREA_PAGE_SIZE).get_page(page_number(page)),
     )

@@ -16,6 +16,7 @@ from organisations.access import Access, requires
 from .area_selectors import Area, area_get, area_list, area_page
 from .areas import LEVELS_SHOWN, SEGMENT_LABELS, area_chart_svg, area_slug
 from .exports import EXPORT_HEADER, write_csv_rows
+from .paging import pagination
 from .views import csv_row
 
 
@@ -44,7 +45,7 @@ def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # One address per area, whatever case or punctuation was typed.
         return redirect("area-detail", slug=wanted, permanent=True)
     area = _area_or_404(slug)
-    page = area_page(area=area)
+    page = area_page(area=area, page=request.GET.get("page"))
     return render(
         request,
         "register/area_detail.html",
@@ -60,6 +61,7 @@ def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             # Drawn by area_chart_svg, which escapes every word it writes.
             "chart": mark_safe(area_chart_svg(area.name, page.figures)),
+            "pagination": pagination(page.listed),
         },
     )
 
@@ -68,7 +70,8 @@ def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @rate_limited("search")
 @require_safe
 def area_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    """The area's organisations in the register's CSV layout (the search download's own rows)."""
+    """Every organisation of the area (never just a page) in the register's CSV layout (the
+    search download's own rows)."""
     area = _area_or_404(slug)
     page = area_page(area=area)
     buffer = io.StringIO()

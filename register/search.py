@@ -38,6 +38,7 @@ from publishing.models import Publication, PublicationSite
 from publishing.selectors import LATEST_FIRST, latest_publications
 
 from .exports import ExportOrganisation
+from .paging import page_number
 from .status import (
     CoverEnded,
     ListedSite,
@@ -50,8 +51,6 @@ from .status import (
 SEARCH_MAX_LENGTH = 100
 PAGE_SIZE = 25
 CSV_ROW_LIMIT = 5000
-# A page number longer than this is nonsense; it is treated like any other bad page number.
-_PAGE_PARAM_MAX_LENGTH = 12
 
 # The organisation columns the public pages read (and the primary key); nothing else is loaded.
 PUBLIC_COLUMNS = (
@@ -294,29 +293,19 @@ def organisation_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> Orga
     )
 
 
-def _page_number(value: object) -> int:
-    """A page number for Paginator.get_page: nonsense becomes 1; get_page turns numbers past
-    the end into the last page."""
-    text = str(value or "").strip()
-    if not text or len(text) > _PAGE_PARAM_MAX_LENGTH or not text.isdecimal():
-        return 1
-    number = int(text)
-    return number if number >= 1 else 1
-
-
 def organisation_search_page(
     *, query: str, page: object = 1, per_page: int = PAGE_SIZE, today: datetime.date | None = None
 ) -> SearchPage:
     """One page of results with their statuses, in a bounded number of queries whatever the page
     holds: two counts, one read for each of the three parts the page reaches, then the banks and
-    the publications (two).
+    the latest publications (one).
 
     `page` may be anything a visitor typed: non-numbers give page 1, numbers past the end the
     last page.
     """
     matches = organisation_search(query=query)
     paginator = Paginator(matches, per_page)
-    page_obj = paginator.get_page(_page_number(page))
+    page_obj = paginator.get_page(page_number(page))
     organisations = list(page_obj.object_list)
     page_obj.object_list = organisations
     statuses = organisation_statuses(organisations=organisations, today=today)

@@ -31,6 +31,7 @@ from .certificate_codes import normalise_code
 from .exports import EXPORT_HEADER, export_row, write_csv_rows
 from .forms import SearchForm
 from .history import certificate_code, status_by_year
+from .paging import pagination
 from .search import (
     CSV_ROW_LIMIT,
     OrganisationResult,
@@ -56,23 +57,6 @@ def _search_page(request: HttpRequest, form: SearchForm, status: int = 200, **co
     )
 
 
-def _page_links(query: str, page) -> list[dict]:
-    """The NHS.UK numbered pagination's items: numbers with links, and ellipses."""
-    items = []
-    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == page.paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append(
-                {
-                    "number": number,
-                    "href": "?" + urlencode({"q": query, "page": number}),
-                    "current": number == page.number,
-                }
-            )
-    return items
-
-
 @requires(Access.PUBLIC)
 @rate_limited("search")
 @require_safe
@@ -86,23 +70,12 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
     if not query:
         return _search_page(request, form, open_data=open_data_file_latest())
     results = organisation_search_page(query=query, page=request.GET.get("page"))
-    page = results.page
     return _search_page(
         request,
         form,
         query=query,
         results=results,
-        page_links=_page_links(query, page) if page.paginator.num_pages > 1 else [],
-        previous_href=(
-            "?" + urlencode({"q": query, "page": page.previous_page_number()})
-            if page.has_previous()
-            else ""
-        ),
-        next_href=(
-            "?" + urlencode({"q": query, "page": page.next_page_number()})
-            if page.has_next()
-            else ""
-        ),
+        pagination=pagination(results.page, {"q": query}),
         csv_href=reverse("organisation-search-csv") + "?" + urlencode({"q": query}),
     )
 

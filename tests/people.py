@@ -287,6 +287,7 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "helpdesk:import-rejected": [import_job.pk],
         "helpdesk:import-retry": [import_job.pk],
         "register-complete": [registration_tokens[0]],
+        "register-new-link": [registration_tokens[0]],
         "helpdesk:news-withdraw": [notice.pk],
         "password-reset-confirm": ["MQ", "not-a-token"],
         "assessment-overview": [bank.year],

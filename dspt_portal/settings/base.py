@@ -277,6 +277,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Signed-in pages warn this long before the session ends, with a "Stay signed in" button
 # (static/js/session-timeout.js; WCAG 2.2.1 asks for at least 20 seconds to respond).
 DSPT_SESSION_WARNING_SECONDS = int(env_str("DSPT_SESSION_WARNING_SECONDS", "120"))
+# Ended session rows are deleted by a daily job once they ended this many hours ago; until then
+# the portal can still tell someone they were signed out for being idle (accounts/sessions.py).
+DSPT_ENDED_SESSIONS_KEPT_HOURS = int(env_str("DSPT_ENDED_SESSIONS_KEPT_HOURS", "24"))
 
 # Five wrong passwords for one account from one address locks it there for 15 minutes.
 AXES_FAILURE_LIMIT = 5

@@ -1,7 +1,9 @@
 // Warns a signed-in person before their session ends for inactivity (WCAG 2.2.1), and lets them
 // stay signed in. The server says how many seconds the session has left (base.html's
-// data-seconds-left, and the "Stay signed in" answer), so the warning is never late. Without
-// script nothing changes: the session still ends, and the sign-in page says why.
+// data-seconds-left, and the "Stay signed in" answer), so the warning is never late. Before
+// saying "signed out" the page asks the server (data-status-url) whether the session really
+// ended: another tab may have kept it going. Without script nothing changes: the session still
+// ends, and the sign-in page says why.
 const warning = document.getElementById("session-warning");
 const ended = document.getElementById("session-ended");
 // The session ends a moment after the time the server gave (it counts from before saving it):
@@ -32,6 +34,7 @@ function start() {
   const stayForm = warning.querySelector("form[action]");
   let endsAt = Date.now() + Number(warning.dataset.secondsLeft) * 1000;
   let timer = null;
+  let checking = false;
 
   function share() {
     try {
@@ -52,10 +55,44 @@ function start() {
     }
   }
 
+  // The session may have been kept going elsewhere (another tab, with storage turned off so
+  // the tabs could not tell each other): the server says. If it cannot be asked (offline), the
+  // page says signed out, as the session has surely ended by its own count.
+  async function confirmEnded() {
+    if (checking) {
+      return;
+    }
+    checking = true;
+    let secondsLeft = 0;
+    try {
+      const response = await fetch(warning.dataset.statusUrl, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { Accept: "application/json" },
+      });
+      if (response.ok) {
+        const answer = await response.json();
+        if (answer.signed_in) {
+          secondsLeft = Number(answer.seconds_left) || 0;
+        }
+      }
+    } catch {
+      // No answer: signed out, as before.
+    }
+    checking = false;
+    if (secondsLeft > 0) {
+      endsAt = Date.now() + secondsLeft * 1000;
+      share();
+      tick();
+      return;
+    }
+    showEnded();
+  }
+
   function tick() {
     const left = endsAt - Date.now();
     if (left <= -ENDED_AFTER_MS) {
-      showEnded();
+      confirmEnded();
       return;
     }
     if (left > warnMs) {

@@ -8,6 +8,7 @@ import re
 import pytest
 import time_machine
 from bs4 import BeautifulSoup
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
@@ -196,6 +197,83 @@ def test_stay_signed_in_needs_the_csrf_token(member):
     assert client.post(reverse("session-extend")).status_code == 403  # forged: no token
     assert client.post(reverse("session-extend"), HTTP_X_CSRFTOKEN="x" * 64).status_code == 403
     assert client.post(reverse("session-extend"), HTTP_X_CSRFTOKEN=token).status_code == 200
+
+
+# --- How long is left, asked before saying "signed out" ------------------------------------------
+
+
+def time_left(client):
+    return client.get(reverse("session-status"))
+
+
+def session_row():
+    return Session.objects.values_list("session_key", "session_data", "expire_date").get()
+
+
+def test_the_time_left_of_a_live_session(client, member):
+    sign_in(client, member.email)
+    with later(2):
+        response = time_left(client)
+    assert response.status_code == 200
+    assert response.json()["signed_in"] is True
+    assert HOUR - 2 * 60 - 5 <= response.json()["seconds_left"] <= HOUR - 2 * 60
+    assert "no-cache" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_asking_the_time_left_never_extends_the_session(client, member):
+    sign_in(client, member.email)
+    before = session_row()
+    # Past the refresh interval, where any page would save the session again.
+    with later(30):
+        response = time_left(client)
+        assert HOUR - 30 * 60 - 5 <= response.json()["seconds_left"] <= HOUR - 30 * 60
+        assert not response.cookies  # no cookie set, none cleared
+    assert session_row() == before
+    with later(61):  # an hour after signing in, however often it was asked: ended
+        assert time_left(client).json() == {"signed_in": False, "seconds_left": 0}
+        assert client.get(reverse("profile")).status_code == 302
+
+
+def test_another_tab_staying_signed_in_shows_in_the_time_left(client, member):
+    sign_in(client, member.email)
+    with later(58):
+        extend(client)  # "Stay signed in" in another tab
+    with later(61):
+        response = time_left(client)
+        assert response.status_code == 200
+        assert HOUR - 3 * 60 - 5 <= response.json()["seconds_left"] <= HOUR - 3 * 60
+
+
+def test_the_time_left_of_an_ended_session_keeps_its_cookie(client, member, bank, assessment):
+    """Asked after the end: none left, and nothing about the ended session is changed or
+    forgotten, so the page saved next still says why and keeps what was typed."""
+    url = item_url(bank, "1.1.1")
+    sign_in(client, member.email)
+    client.get(url)
+    with later(61):
+        rows = Session.objects.count()
+        response = time_left(client)
+        assert response.status_code == 200
+        assert response.json() == {"signed_in": False, "seconds_left": 0}
+        assert not response.cookies  # the ended session's cookie is not cleared
+        assert Session.objects.count() == rows  # and no new session was started
+        saved = client.post(url, {"version": 0, "text": "Typed while away.", "comments": ""})
+        page = client.get(saved["Location"]).content.decode()
+        assert IDLE in page
+        assert "We kept what you typed on the page you were saving" in page
+
+
+def test_the_time_left_for_someone_never_signed_in(client, db):
+    response = time_left(client)
+    assert response.json() == {"signed_in": False, "seconds_left": 0}
+    assert not response.cookies
+    assert not Session.objects.exists()
+
+
+def test_the_time_left_is_only_read(client, member):
+    sign_in(client, member.email)
+    assert client.post(reverse("session-status")).status_code == 405
 
 
 # --- Why they were signed out ------------------------------------------------------------------

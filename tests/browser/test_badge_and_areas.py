@@ -104,7 +104,7 @@ def test_an_area_page_passes_the_scan_and_fits_a_phone(page, new_page, scanner):
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the area page is {width} px wide on a phone"
     with phone.expect_download() as download:
-        phone.get_by_role("link", name="Download this list (CSV)").click()
+        phone.get_by_role("link", name="Download the whole list (CSV)").click()
     assert download.value.suggested_filename.startswith("dspt-area-")
     scanner.assert_clean()
 

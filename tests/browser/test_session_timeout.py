@@ -130,3 +130,45 @@ def test_signed_out_while_away_the_typed_answer_comes_back(new_page, settings, s
         "Your answer to 1.1.5 has been saved."
     )
     scanner.assert_clean()
+
+
+# Browsers where storage is turned off: open tabs cannot tell each other the session's new end.
+STORAGE_OFF = """Object.defineProperty(window, "localStorage", {
+  configurable: true,
+  get() { throw new DOMException("Storage is turned off", "SecurityError"); },
+});"""
+
+
+def test_staying_signed_in_in_another_tab_keeps_this_one_signed_in(new_page, settings, scanner):
+    first = registered_administrator(new_page, "VJ303", "dee@birch.example")
+    first.context.add_init_script(STORAGE_OFF)
+    short_sessions(settings, warning_seconds=WARNING)
+    first.goto(ITEM)
+    expect(first.get_by_role("heading", level=1)).to_be_visible()
+    # The same person has a second tab open, a moment later.
+    second = first.context.new_page()
+    second.goto(ITEM)
+    expect(second.get_by_role("heading", level=1)).to_be_visible()
+
+    warning = first.get_by_role("dialog", name="You will be signed out soon")
+    ended = first.get_by_role("dialog", name="You have been signed out")
+    expect(warning).to_be_visible()
+    # They answer the warning in the second tab, not in the first.
+    second_warning = second.get_by_role("dialog", name="You will be signed out soon")
+    expect(second_warning).to_be_visible()
+    with first.expect_response(lambda response: "/session/status/" in response.url) as asked:
+        second_warning.get_by_role("button", name="Stay signed in").click()
+        expect(second_warning).to_be_hidden()
+    # The first tab counted to the end of the session as it knew it, asked the portal before
+    # saying "signed out", learnt the session goes on and went back to waiting.
+    assert asked.value.status == 200
+    expect(warning).to_be_hidden()
+    expect(ended).to_be_hidden()
+
+    # Still signed in there: saving works without signing in again.
+    first.get_by_label("Your answer").fill("Saved from the first tab.")
+    first.get_by_role("button", name="Save", exact=True).click()
+    expect(first.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "Your answer to 1.1.5 has been saved."
+    )
+    scanner.assert_clean()

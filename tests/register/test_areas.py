@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from assessments.models import QuestionBank
 from organisations.models import Organisation
+from register.area_selectors import AREA_PAGE_SIZE
 from register.areas import AreaMember, area_chart_svg, area_figures, area_slug
 from register.exports import EXPORT_HEADER
 from register.history import certificate_code, last_years, status_by_year
@@ -253,6 +254,111 @@ def test_an_area_address_in_another_spelling_goes_to_the_one_address(client):
     assert response.status_code == 301
     assert response["Location"] == reverse("area-detail", args=["nhs-leeds-icb"])
     assert client.get("/areas/%2D%2D/").status_code == 404
+
+
+# Paging: AREA_PAGE_SIZE organisations a page; the counts, the chart and the CSV cover them all.
+
+BIG = AREA_PAGE_SIZE * 2 + 7
+
+
+@pytest.fixture
+def big_area(bank):
+    for n in range(BIG):
+        details = {"ods_code": f"VA{n:03d}", "name": f"Area Home {n:03d}", "commissioner": AREA}
+        if n % 10 == 0:
+            publication_build(RegisteredOrganisationFactory(**details), bank, level="met")
+        else:
+            OrganisationFactory(**details)
+    return [f"Area Home {n:03d}" for n in range(BIG)]
+
+
+def area_get(client, **params):
+    return client.get(reverse("area-detail", args=["nhs-leeds-icb"]), params)
+
+
+def listed_names(response) -> list[str]:
+    return [row[0] for row in table_rows(response, "Organisations in")]
+
+
+def _now_cells(response) -> list[tuple[str, str]]:
+    soup = BeautifulSoup(response.content, "html.parser")
+    table = soup.find("caption", string=lambda s: "status now" in s).find_parent("table")
+    return [(row.th.get_text(strip=True), row.td.get_text(strip=True)) for row in table.tbody("tr")]
+
+
+@pytest.mark.django_db
+def test_an_area_lists_a_page_at_a_time_and_counts_the_whole_area(client, big_area):
+    first = area_get(client)
+    assert first.status_code == 200
+    assert listed_names(first) == big_area[:AREA_PAGE_SIZE]
+    soup = BeautifulSoup(first.content, "html.parser")
+    assert f"Showing 1 to {AREA_PAGE_SIZE} of {BIG}, by name." in soup.get_text(" ")
+    assert f"{BIG} organisations in the national directory" in soup.get_text(" ")
+    nav = soup.select_one("nav.nhsuk-pagination.nhsuk-pagination--numbered")
+    assert nav.select_one(".nhsuk-pagination__item--current a")["aria-current"] == "page"
+    assert nav.select_one("a.nhsuk-pagination__next")["href"] == "?page=2"
+    assert nav.select_one("a.nhsuk-pagination__previous") is None
+    assert [a.get_text(strip=True) for a in nav.select(".nhsuk-pagination__link")] == [
+        "1",
+        "2",
+        "3",
+    ]
+    # Whichever page is shown, the counts and the chart are the whole area's.
+    published = (BIG + 9) // 10
+    last = area_get(client, page="3")
+    assert listed_names(last) == big_area[AREA_PAGE_SIZE * 2 :]
+    for response in (first, last):
+        now = dict(_now_cells(response))
+        assert now["Standards Met"] == str(published)
+        assert now["Not registered"] == str(BIG - published)
+        chart = BeautifulSoup(response.content, "html.parser").find("svg", class_="app-chart")
+        assert f"the {BIG} organisations in" in chart.desc.get_text()
+    last_nav = BeautifulSoup(last.content, "html.parser").select_one("nav.nhsuk-pagination")
+    assert last_nav.select_one("a.nhsuk-pagination__previous")["href"] == "?page=2"
+    assert last_nav.select_one("a.nhsuk-pagination__next") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("2", 2),
+        ("4", 3),  # past the end: the last page
+        ("99999999999", 3),
+        ("abc", 1),
+        ("0", 1),
+        ("-1", 1),
+        ("1.5", 1),
+        ("", 1),
+        ("9" * 5000, 1),  # absurdly long: nonsense
+        ("²", 1),  # a digit to Unicode, not to int()
+        ("\x00", 1),
+    ],
+)
+def test_a_bad_page_number_shows_the_nearest_page(client, big_area, page, shown):
+    response = area_get(client, page=page)
+    assert response.status_code == 200
+    assert response.context["page"].listed.number == shown
+    start = (shown - 1) * AREA_PAGE_SIZE
+    assert listed_names(response) == big_area[start : start + AREA_PAGE_SIZE]
+
+
+@pytest.mark.django_db
+def test_a_small_area_has_no_pagination(client, bank):
+    OrganisationFactory(name="Only Home", commissioner=AREA)
+    response = area_get(client, page="7")
+    assert listed_names(response) == ["Only Home"]
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.select_one("nav.nhsuk-pagination") is None
+    assert "Showing" not in soup.get_text()
+
+
+@pytest.mark.django_db
+def test_the_area_csv_holds_every_organisation_not_a_page(client, big_area):
+    response = client.get(reverse("area-csv", args=["nhs-leeds-icb"]), {"page": "2"})
+    rows = csv_rows(response)
+    assert [row[1] for row in rows[1:]] == big_area
+    assert len(rows) == BIG + 1
 
 
 def build_area(size: int, bank, older_bank) -> None:
