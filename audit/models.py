@@ -61,6 +61,7 @@ class Event(models.TextChoices):
     INCIDENT_NOTICE_FAILED = "incident_notice_failed", "Incident report could not be sent"
     INCIDENT_NOTICE_RETRIED = "incident_notice_retried", "Incident report sent again"
     INCIDENT_REMINDER_SENT = "incident_reminder_sent", "Incident draft reminder emailed"
+    POLICY_ATTACHED = "policy_attached", "Policy used as evidence"
 
 
 class AuditEvent(models.Model):

@@ -1,3 +1,5 @@
 from django.urls import URLPattern, path  # noqa: F401
 
-urlpatterns: list[URLPattern] = []
+from .policy_urls import urlpatterns as policy_urlpatterns
+
+urlpatterns: list[URLPattern] = [*policy_urlpatterns]
