@@ -72,7 +72,7 @@ def test_item_page_shows_the_example_the_templates_and_the_guidance_links(client
     assert links == [
         ("Data protection policy", f"{POLICY_TEMPLATES_URL}#data-protection-policy"),
         (
-            "Build this policy in the portal: Data protection policy",
+            "Build this policy in the portal",
             reverse("policy-builder", args=["data-protection-policy"]),
         ),
     ]
