@@ -72,6 +72,7 @@ class Event(models.TextChoices):
     LIBRARY_DOCUMENT_REVIEWED = "library_document_reviewed", "Library document confirmed current"
     LIBRARY_DOCUMENT_USED = "library_document_used", "Library document used for evidence items"
     LIBRARY_DOCUMENT_DELETED = "library_document_deleted", "Library document deleted"
+    POLICY_ATTACHED = "policy_attached", "Policy used as evidence"
 
 
 class AuditEvent(models.Model):

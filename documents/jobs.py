@@ -24,15 +24,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from dspt_portal.wording import counted
+from evidence import policy_documents
 from incidents import exports as incident_exports
 
 from . import selectors
-from .builders import certificate, excel, incident_log, incident_report
+from .builders import certificate, excel, incident_log, incident_report, policy
 from .models import DocumentJob
 
 logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 FAILED_MESSAGE = (
     "Sorry, we could not make this document. Try again. If it still does not work, try again "
@@ -65,6 +67,8 @@ STALE_AFTER: dict[str, dict[str, timedelta]] = {
         _RUNNING: timedelta(minutes=3),
     },
     DocumentJob.Kind.INCIDENT_PDF: {_QUEUED: timedelta(minutes=5), _RUNNING: timedelta(minutes=5)},
+    DocumentJob.Kind.POLICY_DOCX: {_QUEUED: timedelta(minutes=5), _RUNNING: timedelta(minutes=3)},
+    DocumentJob.Kind.POLICY_PDF: {_QUEUED: timedelta(minutes=5), _RUNNING: timedelta(minutes=5)},
 }
 # Stale for this many times its threshold: nothing is going to finish it, the sweep marks it failed.
 # Longer than the task's whole retry window, so a job waiting for the database to return is left be.
@@ -194,6 +198,16 @@ def _build(job: DocumentJob, progress: Callable[[int], None]) -> tuple[bytes, st
         progress(100)
         name = report.reference or f"draft-{incident_id}"
         return data, f"incident-{organisation.ods_code}-{name}.pdf", PDF
+    if job.kind in (DocumentJob.Kind.POLICY_DOCX, DocumentJob.Kind.POLICY_PDF):
+        # Everything it says was read when it was asked for (the job's parameters).
+        content = policy_documents.policy_document_data(parameters=job.parameters)
+        if job.kind == DocumentJob.Kind.POLICY_DOCX:
+            data, extension, content_type = policy.build_policy_docx(content), "docx", DOCX
+        else:
+            data, extension, content_type = policy.build_policy_pdf(content), "pdf", PDF
+        progress(100)
+        name = policy_documents.policy_file_name(parameters=job.parameters, extension=extension)
+        return data, name, content_type
     if job.kind == DocumentJob.Kind.ASSESSMENT_XLSX:
         assessment = job.assessment
         data = excel.build_assessment_workbook(

@@ -30,6 +30,9 @@ class DocumentJob(models.Model):
         CERTIFICATE = "certificate", "Certificate"
         INCIDENT_LOG_XLSX = "incident_log_xlsx", "Incident log spreadsheet"
         INCIDENT_PDF = "incident_pdf", "Incident report (PDF)"
+        # The policy builder makes both from the same answers (evidence/policy_views.py).
+        POLICY_DOCX = "policy_docx", "Policy (Word document)"
+        POLICY_PDF = "policy_pdf", "Policy (PDF)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -26,6 +26,7 @@ from assessments.models import Assessment
 from assessments.vocabulary import earns_certificate
 from audit.models import Event
 from audit.services import Actor, audit_record
+from evidence import policy_documents
 from incidents import exports as incident_exports
 from incidents.log_rules import LogFilters
 from incidents.models import Incident
@@ -82,11 +83,13 @@ def document_job_request(
     publication: Publication | None = None,
     incident: Incident | None = None,
     log_filters: LogFilters | None = None,
+    policy_parameters: dict | None = None,
     actor: Actor | None = None,
 ) -> DocumentJob:
     """The job for this document and data, created and queued if it does not exist yet; the
     request is recorded once a job is in hand (not when it is refused or cannot be sent).
-    An incident's PDF needs the `incident`, the incident log its `log_filters`."""
+    An incident's PDF needs the `incident`, the incident log its `log_filters`, a policy its
+    `policy_parameters` (evidence.policy_documents.policy_parameters)."""
     job = _document_job_find_or_start(
         organisation=organisation,
         kind=kind,
@@ -95,6 +98,7 @@ def document_job_request(
         publication=publication,
         incident=incident,
         log_filters=log_filters,
+        policy_parameters=policy_parameters,
     )
     audit_record(
         actor=actor,
@@ -128,9 +132,17 @@ def _document_job_find_or_start(
     publication: Publication | None,
     incident: Incident | None = None,
     log_filters: LogFilters | None = None,
+    policy_parameters: dict | None = None,
 ) -> DocumentJob:
-    parameters: dict[str, str] = {}
-    if kind == DocumentJob.Kind.INCIDENT_LOG_XLSX:
+    parameters: dict = {}
+    if kind in (DocumentJob.Kind.POLICY_DOCX, DocumentJob.Kind.POLICY_PDF):
+        if policy_parameters is None:
+            raise JobNotAllowed("A policy needs what the builder page was given")
+        subject, fingerprint = policy_documents.policy_job_identity(
+            organisation=organisation, parameters=policy_parameters
+        )
+        parameters = policy_parameters
+    elif kind == DocumentJob.Kind.INCIDENT_LOG_XLSX:
         if log_filters is None:
             raise JobNotAllowed("The incident log needs its filters")
         subject = incident_exports.log_subject(organisation=organisation, filters=log_filters)

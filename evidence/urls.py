@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from . import library_views
+from .policy_urls import urlpatterns as policy_urlpatterns
 
 urlpatterns: list[URLPattern] = [
     path("library/", library_views.library_list, name="library-list"),
@@ -20,4 +21,5 @@ urlpatterns: list[URLPattern] = [
         library_views.library_version_delete,
         name="library-version-delete",
     ),
+    *policy_urlpatterns,
 ]

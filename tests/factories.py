@@ -341,3 +341,45 @@ def library_document_with_file(
     library_document.current_version = document
     library_document.save(update_fields=["current_version"])
     return library_document
+
+
+def policy_jobs_build(*, organisation, user, year: str = "", key: str = "data-protection-policy"):
+    """A finished policy from the builder: its Word document and PDF jobs (ready, with small
+    stand-in files), made from real parameters; returns (word, pdf)."""
+    from django.core.files.base import ContentFile
+
+    from documents.models import DocumentJob
+    from evidence.policy_documents import policy_job_identity, policy_parameters
+    from evidence.policy_texts import YES_NO, policy_texts_load
+
+    policy = policy_texts_load().by_key[key]
+    parameters = policy_parameters(
+        organisation=organisation,
+        policy=policy,
+        answers={q.key: True if q.type == YES_NO else "Answer" for q in policy.questions},
+        data_security_lead="Dana Lead",
+        review_date=timezone.localdate() + datetime.timedelta(days=365),
+        version="1.0",
+        made_on=timezone.localdate(),
+        year=year,
+    )
+    subject, fingerprint = policy_job_identity(organisation=organisation, parameters=parameters)
+    jobs = []
+    for kind, name, content, content_type in (
+        (DocumentJob.Kind.POLICY_DOCX, f"{key}.docx", b"PK\x03\x04", "application/msword"),
+        (DocumentJob.Kind.POLICY_PDF, f"{key}.pdf", b"%PDF-1.4\n", "application/pdf"),
+    ):
+        job = DocumentJob(
+            organisation=organisation,
+            kind=kind,
+            subject=subject,
+            fingerprint=fingerprint,
+            parameters=parameters,
+            state=DocumentJob.State.READY,
+            file_name=name,
+            content_type=content_type,
+            requested_by=user,
+        )
+        job.file.save(name, ContentFile(content), save=True)
+        jobs.append(job)
+    return jobs[0], jobs[1]

@@ -39,6 +39,7 @@ from .factories import (
     bank_build,
     incident_reported,
     library_document_with_file,
+    policy_jobs_build,
 )
 
 PEOPLE = (
@@ -137,6 +138,9 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         invited_by=administrator,
         accept_url_for=lambda token: tokens.append(token) or f"http://testserver/{token}",
     )
+    policy_word, _ = policy_jobs_build(
+        organisation=organisation, user=administrator, year=bank.year
+    )
     draft_incident = Incident.objects.create(organisation=organisation, created_by=administrator)
     submitted_incident = Incident.objects.create(
         organisation=organisation, created_by=administrator, description="Submitted"
@@ -202,6 +206,8 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "document-job-status": [job.pk],
         "document-job-file": [job.pk],
         "document-job-retry": [job.pk],
+        "policy-job": [policy_word.pk],
+        "policy-use": [policy_word.pk],
         "certificate-verify": [publication.verification_code],
         "incident-follow-up": [incident.pk],
         "incident-close": [incident.pk],
@@ -282,6 +288,7 @@ def world_build(*, organisation, other_organisation, administrator, member, view
     )
     import_job = import_job_build(uploaded_by=people["operator"][0])
     fixed = {
+        "policy-builder": ["data-protection-policy"],
         "helpdesk:import": [import_job.pk],
         "helpdesk:import-status": [import_job.pk],
         "helpdesk:import-rejected": [import_job.pk],

@@ -390,6 +390,28 @@ MATRIX: dict[str, Row] = {
         (302, 403, 405, 405, 405, 405, 405, 403, 403),
         (302, 403, 302, 302, 302, 302, 404, 403, 403),
     ),
+    # The policy builder: viewers see the list and the documents made, members make them.
+    "policy-list": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "policy-builder": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 200, 403, 403),
+        (302, 403, 403, 400, 400, 400, 400, 403, 403),
+    ),
+    "policy-job": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    # The PDF serves no item of the test bank: confirming is refused (409), nothing written.
+    "policy-use": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 409, 409, 409, 404, 403, 403),
+    ),
     "incident-list": Row(
         VIEW,
         (302, 403, 200, 200, 200, 200, 200, 403, 403),
@@ -972,6 +994,8 @@ OBJECT_URLS = (
     "document-job-status",
     "document-job-file",
     "document-job-retry",
+    "policy-job",
+    "policy-use",
     "incident-detail",
     "incident-step",
     "incident-check",

@@ -41,6 +41,9 @@ PURE_MODULES = {
     "training/quiz_rules.py": "training.quiz_rules",
     "documents/builders/incident_log.py": "documents.builders.incident_log",
     "documents/builders/incident_report.py": "documents.builders.incident_report",
+    "documents/builders/policy.py": "documents.builders.policy",
+    "evidence/policy_texts.py": "evidence.policy_texts",
+    "evidence/policy_rules.py": "evidence.policy_rules",
 }
 
 

@@ -69,7 +69,13 @@ def test_item_page_shows_the_example_the_templates_and_the_guidance_links(client
     templates = page.find("h2", string="Policy templates that support this item").find_next("ul")
     links = [(a.get_text(strip=True), a["href"]) for a in templates.find_all("a")]
     # A key the list no longer has is left out rather than failing the page.
-    assert links == [("Data protection policy", f"{POLICY_TEMPLATES_URL}#data-protection-policy")]
+    assert links == [
+        ("Data protection policy", f"{POLICY_TEMPLATES_URL}#data-protection-policy"),
+        (
+            "Build this policy in the portal",
+            reverse("policy-builder", args=["data-protection-policy"]),
+        ),
+    ]
 
     guidance = page.find("h2", string="Further guidance").find_next("ul").find("a")
     assert (guidance.get_text(strip=True), guidance["href"]) == (
@@ -225,6 +231,13 @@ def _entry(page, key):
     return page.find(id=key).find_parent(class_="nhsuk-card")
 
 
+def _item_links(entry):
+    """The entry's links to evidence items (not the policy builder's link, shown to those who
+    may add evidence)."""
+    builder = reverse("policy-list")
+    return [a for a in entry.find_all("a") if not a["href"].startswith(builder)]
+
+
 def test_help_page_lists_the_three_groups_with_plain_refs_when_signed_out(client, bank):
     response = client.get(POLICY_TEMPLATES_URL)
     assert response.status_code == 200
@@ -245,11 +258,13 @@ def test_help_page_links_items_for_a_member_whose_assessment_is_started(
     call_command("load_question_bank", str(FIXTURES / "question-bank-2025-26.yaml"), stdout=None)
     client.force_login(member)
     page = soup(client.get(POLICY_TEMPLATES_URL))
-    assert _entry(page, "privacy-notice").find_all("a") == []  # not started yet
+    assert _item_links(_entry(page, "privacy-notice")) == []  # not started yet
+    hrefs = [a["href"] for a in _entry(page, "privacy-notice").find_all("a")]
+    assert hrefs == [reverse("policy-builder", args=["privacy-notice"])]
 
     client.post(reverse("assessment-start", args=["2025-26"]))
     page = soup(client.get(POLICY_TEMPLATES_URL))
-    link = _entry(page, "privacy-notice").find("a")
+    link = _item_links(_entry(page, "privacy-notice"))[0]
     assert link["href"] == reverse("evidence-item", args=["2025-26", "1.1.3"])
     assert link.get_text(" ", strip=True).startswith("1.1.3 Has your organisation published")
 
@@ -260,7 +275,7 @@ def test_help_page_never_links_another_organisations_assessment(
     # Langdale House started its assessment; the outsider's organisation has not.
     client.force_login(outsider)
     page = soup(client.get(POLICY_TEMPLATES_URL))
-    assert _entry(page, "data-protection-policy").find_all("a") == []
+    assert _item_links(_entry(page, "data-protection-policy")) == []
 
 
 def test_help_page_without_a_bank_still_lists_the_templates(client, db):
