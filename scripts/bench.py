@@ -669,7 +669,11 @@ def measure_publishing(runs: int) -> dict:
         assessment = Assessment.objects.select_related("organisation", "bank").get(
             organisation=organisation, bank__year=YEAR
         )
-        site_ids = list(organisation.branches.values_list("pk", flat=True))
+        site_ids = list(
+            organisation.branches.filter(
+                registration_state=Organisation.RegistrationState.DIRECTORY
+            ).values_list("pk", flat=True)
+        )
         with transaction.atomic():
             sequence = services.publication_next_sequence(organisation=organisation)
             with CaptureQueriesContext(connection) as queries:
@@ -814,9 +818,9 @@ def measure_faults(runs: int) -> dict:
     from django.http import HttpResponse
     from django.test import RequestFactory, override_settings
 
+    from documents.tasks import build_document
     from dspt_portal import ratelimit
     from dspt_portal.celery import app as celery_app
-    from publishing.tasks import build_document
 
     results: dict = {}
     view = ratelimit.rate_limited("search")(lambda request: HttpResponse("ok"))
