@@ -36,6 +36,8 @@ from .factories import (
     UserFactory,
     bank_build,
     incident_reported,
+    staff_member_build,
+    training_item_add,
 )
 
 PEOPLE = (
@@ -160,7 +162,17 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         full_name="Someone Asking",
         reason="Someone else registered our care home",
     )
+    staff_member = staff_member_build(
+        organisation, f"Sam Carer of {organisation.ods_code}", trained_on=datetime.date(2025, 5, 1)
+    )
+    training_record = staff_member.training_records.get()
     return {
+        "staff-detail": [staff_member.pk],
+        "staff-edit": [staff_member.pk],
+        "staff-leave": [staff_member.pk],
+        "staff-remove": [staff_member.pk],
+        "training-add": [staff_member.pk],
+        "training-delete": [staff_member.pk, training_record.pk],
         "helpdesk:request": [registration_request.pk],
         "helpdesk:suspend": [organisation.ods_code],
         "helpdesk:reinstate": [organisation.ods_code],
@@ -229,6 +241,7 @@ def world_build(*, organisation, other_organisation, administrator, member, view
     first organisation's objects ("ours") and with the other's ("theirs"), and the forged POST
     bodies that carry the other organisation's ids."""
     bank = bank_build()
+    training_item_add(bank)
     admin_verified = MembershipFactory(
         organisation=organisation, role=Role.ADMINISTRATOR, user__email="verified@care.example"
     ).user
@@ -276,6 +289,7 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "evidence-item": [bank.year, "1.1.1"],
         "evidence-history": [bank.year, "1.1.1"],
         "assessment-download": [bank.year],
+        "training-fill": [bank.year],
     }
 
     def urls(objects):
@@ -295,6 +309,22 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "evidence-item": {"version": "0", "comments": "Forged", "text": "Forged"},
         "incident-step": {"version": "1", "description": "Forged"},
         "incident-check": {"version": "1"},
+        "staff-add": {"version": "0", "name": "Forged Person", "role": "staff"},
+        "staff-edit": {"version": "1", "name": "Forged", "role": "director"},
+        "staff-leave": {
+            "version": "1",
+            "leaving_date_0": "31",
+            "leaving_date_1": "3",
+            "leaving_date_2": "2026",
+        },
+        "staff-remove": {"version": "1"},
+        "training-add": {
+            "completed_on_0": "1",
+            "completed_on_1": "2",
+            "completed_on_2": "2025",
+            "course": "Forged course",
+        },
+        "training-fill": {"version": "0"},
     }
     return {"people": people, "ours": urls(ours), "theirs": urls(theirs), "forged": forged}
 
