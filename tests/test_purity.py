@@ -39,6 +39,9 @@ PURE_MODULES = {
     "incidents/log_rules.py": "incidents.log_rules",
     "documents/builders/incident_log.py": "documents.builders.incident_log",
     "documents/builders/incident_report.py": "documents.builders.incident_report",
+    "training/rules.py": "training.rules",
+    "training/presenters.py": "training.presenters",
+    "training/workbooks.py": "training.workbooks",
 }
 
 

@@ -225,10 +225,9 @@ def staff_leave(request, staff_id: int):
                     messages.info(request, "Someone else removed this person from the register.")
                     return redirect("staff-list")
                 member = conflict.current
-                form = LeaveForm(
-                    initial={"version": member.version, "leaving_date": member.leaving_date},
-                    start_date=member.start_date,
-                )
+                data = request.POST.copy()
+                data["version"] = str(member.version)
+                form = LeaveForm(data, start_date=member.start_date)
                 form.is_valid()
                 form.add_error(None, CONFLICT_MESSAGE.format(who="Someone else", name=member.name))
                 status = 409
@@ -262,7 +261,7 @@ def staff_remove(request, staff_id: int):
                     messages.info(request, "Someone else removed this person from the register.")
                     return redirect("staff-list")
                 member = conflict.current
-                form = VersionForm(initial={"version": member.version})
+                form = VersionForm({"version": member.version})
                 form.is_valid()
                 form.add_error(
                     None,
