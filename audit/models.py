@@ -73,6 +73,16 @@ class Event(models.TextChoices):
     LIBRARY_DOCUMENT_USED = "library_document_used", "Library document used for evidence items"
     LIBRARY_DOCUMENT_DELETED = "library_document_deleted", "Library document deleted"
     POLICY_ATTACHED = "policy_attached", "Policy used as evidence"
+    # The staff training register (training/services.py, training/reminders.py).
+    STAFF_ADDED = "staff_added", "Person added to the staff training register"
+    STAFF_CHANGED = "staff_changed", "Person in the staff training register changed"
+    STAFF_LEFT = "staff_left", "Person marked as left in the staff training register"
+    STAFF_REMOVED = "staff_removed", "Person removed from the staff training register"
+    STAFF_IMPORTED = "staff_imported", "People imported into the staff training register"
+    TRAINING_RECORDED = "training_recorded", "Training recorded"
+    TRAINING_DELETED = "training_deleted", "Training record deleted"
+    TRAINING_ANSWER_FILLED = "training_answer_filled", "Item 3.2.1 filled from the staff register"
+    TRAINING_REMINDER_SENT = "training_reminder_sent", "Monthly staff training reminder emailed"
 
 
 class AuditEvent(models.Model):

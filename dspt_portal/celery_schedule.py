@@ -41,6 +41,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60,
         "options": {"expires": 9 * 60},
     },
+    # The monthly staff training reminder (training/reminders.py): the first of each month in
+    # the morning; sent once per organisation and month, so a rerun sends nothing twice.
+    "send-training-reminders": {
+        "task": "training.send_reminders",
+        "schedule": crontab(day_of_month=1, hour=8, minute=0),
+        "options": {"expires": 60 * 60 * 23},
+    },
     # Evidence files no row refers to (a web process killed mid-upload, a write cut short).
     "remove-orphan-evidence-files": {
         "task": "assessments.remove_orphan_evidence_files",

@@ -383,3 +383,43 @@ def policy_jobs_build(*, organisation, user, year: str = "", key: str = "data-pr
         job.file.save(name, ContentFile(content), save=True)
         jobs.append(job)
     return jobs[0], jobs[1]
+
+
+# --- The staff training register ------------------------------------------------------------------
+
+
+def staff_member_build(organisation, name: str = "Ann Smith", *, trained_on=None, **fields):
+    """A person in the organisation's staff training register, with one training record when
+    `trained_on` is a date."""
+    from training.models import StaffMember, TrainingRecord
+
+    member = StaffMember.objects.create(organisation=organisation, name=name, **fields)
+    if trained_on is not None:
+        TrainingRecord.objects.create(
+            staff_member=member,
+            completed_on=trained_on,
+            course="Data Security Awareness Level 1",
+            provider="E-learning",
+        )
+    return member
+
+
+def training_item_add(bank, *, answer_type: str = "number"):
+    """Item 3.2.1 (the share of staff trained in the last 12 months, at least 95) in a test bank,
+    which bank_build does not make."""
+    from assessments.models import EvidenceItem, Section
+
+    section = Section.objects.get(bank=bank, position=3)
+    meets_when = {"at_least": "95"} if answer_type == "number" else {"answers": ["yes"]}
+    return EvidenceItem.objects.create(
+        bank=bank,
+        section=section,
+        ref="3.2.1",
+        text="What percentage of your staff have completed data security training in the last "
+        "twelve months?",
+        answer_type=answer_type,
+        meets_when=meets_when,
+        level="met",
+        ndg_standard=3,
+        position=bank.items.count() + 100,
+    )

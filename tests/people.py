@@ -40,6 +40,8 @@ from .factories import (
     incident_reported,
     library_document_with_file,
     policy_jobs_build,
+    staff_member_build,
+    training_item_add,
 )
 
 PEOPLE = (
@@ -168,6 +170,10 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
     quiz_link, quiz_token = quiz_link_create(
         organisation=organisation, staff_member=quiz_staff_member, created_by=administrator
     )
+    staff_member = staff_member_build(
+        organisation, f"Sam Carer of {organisation.ods_code}", trained_on=datetime.date(2025, 5, 1)
+    )
+    training_record = staff_member.training_records.get()
     return {
         "quiz-staff": [quiz_staff_member.pk],
         "quiz-link-create": [quiz_staff_member.pk],
@@ -176,6 +182,12 @@ def objects_for(organisation: Organisation, administrator, bank) -> dict[str, li
         "quiz-take-start": [quiz_token],
         "quiz-take-page": [quiz_token, 1],
         "quiz-take-result": [quiz_token],
+        "staff-detail": [staff_member.pk],
+        "staff-edit": [staff_member.pk],
+        "staff-leave": [staff_member.pk],
+        "staff-remove": [staff_member.pk],
+        "training-add": [staff_member.pk],
+        "training-delete": [staff_member.pk, training_record.pk],
         "helpdesk:request": [registration_request.pk],
         "helpdesk:suspend": [organisation.ods_code],
         "helpdesk:reinstate": [organisation.ods_code],
@@ -253,6 +265,7 @@ def world_build(*, organisation, other_organisation, administrator, member, view
     first organisation's objects ("ours") and with the other's ("theirs"), and the forged POST
     bodies that carry the other organisation's ids."""
     bank = bank_build()
+    training_item_add(bank)
     admin_verified = MembershipFactory(
         organisation=organisation, role=Role.ADMINISTRATOR, user__email="verified@care.example"
     ).user
@@ -302,6 +315,7 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "evidence-item": [bank.year, "1.1.1"],
         "evidence-history": [bank.year, "1.1.1"],
         "assessment-download": [bank.year],
+        "training-fill": [bank.year],
     }
 
     def urls(objects):
@@ -321,6 +335,22 @@ def world_build(*, organisation, other_organisation, administrator, member, view
         "evidence-item": {"version": "0", "comments": "Forged", "text": "Forged"},
         "incident-step": {"version": "1", "description": "Forged"},
         "incident-check": {"version": "1"},
+        "staff-add": {"version": "0", "name": "Forged Person", "role": "staff"},
+        "staff-edit": {"version": "1", "name": "Forged", "role": "director"},
+        "staff-leave": {
+            "version": "1",
+            "leaving_date_0": "31",
+            "leaving_date_1": "3",
+            "leaving_date_2": "2026",
+        },
+        "staff-remove": {"version": "1"},
+        "training-add": {
+            "completed_on_0": "1",
+            "completed_on_1": "2",
+            "completed_on_2": "2025",
+            "course": "Forged course",
+        },
+        "training-fill": {"version": "0"},
     }
     return {"people": people, "ours": urls(ours), "theirs": urls(theirs), "forged": forged}
 

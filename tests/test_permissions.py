@@ -445,6 +445,75 @@ MATRIX: dict[str, Row] = {
         (302, 403, 200, 200, 200, 200, 404, 403, 403),
         (302, 403, 405, 405, 405, 405, 405, 403, 403),
     ),
+    # The staff training register: viewers see it, members and administrators change it.
+    "staff-list": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "staff-add": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 200, 403, 403),
+        (302, 403, 403, 302, 302, 302, 302, 403, 403),
+    ),
+    "staff-detail": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 404, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "staff-edit": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    "staff-leave": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    "staff-remove": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    "training-add": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    "training-delete": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 404, 403, 403),
+        (302, 403, 403, 302, 302, 302, 404, 403, 403),
+    ),
+    # No file chosen: the form says so.
+    "staff-import": Row(
+        EDIT,
+        (302, 403, 403, 200, 200, 200, 200, 403, 403),
+        (302, 403, 403, 400, 400, 400, 400, 403, 403),
+    ),
+    "staff-import-template": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "training-report": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    "training-needs-analysis": Row(
+        VIEW,
+        (302, 403, 200, 200, 200, 200, 200, 403, 403),
+        (302, 403, 405, 405, 405, 405, 405, 403, 403),
+    ),
+    # POST only; each organisation's assessment is started and 3.2.1 has no answer yet, so the
+    # register's figure is saved at once (the outsider fills their own).
+    "training-fill": Row(
+        EDIT,
+        (302, 403, 403, 405, 405, 405, 405, 403, 403),
+        (302, 403, 403, 302, 302, 302, 302, 403, 403),
+    ),
     "organisation-search": Row(
         PUBLIC,
         (200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -1004,6 +1073,12 @@ OBJECT_URLS = (
     "quiz-link-create",
     "quiz-link-email",
     "quiz-link-revoke",
+    "staff-detail",
+    "staff-edit",
+    "staff-leave",
+    "staff-remove",
+    "training-add",
+    "training-delete",
 )
 
 

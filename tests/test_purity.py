@@ -44,6 +44,9 @@ PURE_MODULES = {
     "documents/builders/policy.py": "documents.builders.policy",
     "evidence/policy_texts.py": "evidence.policy_texts",
     "evidence/policy_rules.py": "evidence.policy_rules",
+    "training/rules.py": "training.rules",
+    "training/presenters.py": "training.presenters",
+    "training/workbooks.py": "training.workbooks",
 }
 
 

@@ -1,12 +1,12 @@
-"""The frontline quiz's addresses, added at the end of training/urls.py."""
+"""The frontline quiz's addresses, included at the end of training/urls.py."""
 
 from django.urls import path
 
 from . import quiz_views
 
 urlpatterns = [
-    path("staff/<int:staff_id>/quiz/", quiz_views.quiz_staff, name="quiz-staff"),
-    path("staff/<int:staff_id>/quiz/links/", quiz_views.quiz_link_create, name="quiz-link-create"),
+    path("people/<int:staff_id>/quiz/", quiz_views.quiz_staff, name="quiz-staff"),
+    path("people/<int:staff_id>/quiz/links/", quiz_views.quiz_link_create, name="quiz-link-create"),
     path("quiz-links/<int:link_id>/email/", quiz_views.quiz_link_email, name="quiz-link-email"),
     path("quiz-links/<int:link_id>/revoke/", quiz_views.quiz_link_revoke, name="quiz-link-revoke"),
     path("quiz-results/", quiz_views.quiz_results, name="quiz-results"),
