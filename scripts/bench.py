@@ -1247,6 +1247,7 @@ def main() -> int:
             "DSPT_RATE_LIMIT_SEARCH": "1000000000",
             "DSPT_RATE_LIMIT_VERIFY": "1000000000",
             "DSPT_RATE_LIMIT_BULK": "1000000000",
+            "DSPT_RATE_LIMIT_API": "1000000000",
             # The benchmark administrator publishes without a phone; the gate itself costs
             # nothing measurable (one flag read).
             "DSPT_REQUIRE_MFA_FOR_ADMINISTRATORS": "false",
