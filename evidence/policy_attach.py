@@ -20,6 +20,7 @@ from django.db import transaction
 
 from assessments import services as assessment_services
 from assessments.models import Answer, Assessment, Document
+from assessments.selectors import document_name
 from assessments.uploads import check_upload
 from assessments.vocabulary import format_date
 from audit.models import Event
@@ -48,7 +49,7 @@ def policy_attach_items(*, assessment: Assessment, refs: tuple[str, ...]) -> dic
     answers = {
         answer.item.ref: answer
         for answer in Answer.objects.filter(assessment=assessment, item__ref__in=refs)
-        .select_related("item", "document")
+        .select_related("item", "library_document__current_version")
         .order_by("item__ref")
     }
     return {ref: _state(item, answers.get(ref)) for ref, item in items.items()}
@@ -61,7 +62,7 @@ def _state(item, answer: Answer | None) -> ItemState:
         answer_type=item.answer_type,
         version=answer.version if answer else 0,
         needs_review=bool(answer and answer.needs_review),
-        document_name=answer.document.original_name if answer and answer.document else "",
+        document_name=document_name(answer),
     )
 
 
@@ -93,7 +94,7 @@ def policy_attach(
                 answer.item.ref: answer
                 for answer in Answer.objects.select_for_update(of=("self",))
                 .filter(assessment=assessment, item__ref__in=served_refs)
-                .select_related("item", "document", "updated_by")
+                .select_related("item", "library_document__current_version", "updated_by")
                 .order_by("item__ref")
             }
             items = {item.ref: item for item in assessment.bank.items.filter(ref__in=served_refs)}
@@ -121,8 +122,9 @@ def policy_attach(
                     user=user,
                     new_document=new_document,
                 )
-                if new_document is not None:
-                    stored.append(saved.document.file.name)
+                if new_document is not None and saved.library_document is not None:
+                    # answer_save put the PDF in the library as a new document of its own.
+                    stored.append(saved.library_document.current_version.file.name)
             refs = ", ".join(state.ref for state in plan.changes) or "no items"
             audit_record(
                 actor=actor,

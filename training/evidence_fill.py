@@ -1,8 +1,8 @@
 """The one place the staff training register attaches a file to an answer.
 
-Today it stores the generated spreadsheet as the answer's document through
-`assessments.services.answer_save`; when the evidence library lands, this function alone is
-re-pointed at the library's service (issue 17's seam), and nothing else in training changes.
+It saves the generated spreadsheet with the answer through `assessments.services.answer_save`,
+which keeps every uploaded file in the organisation's evidence library (a library document of its
+own, linked from the answer), so the report is found again in the library like any upload.
 """
 
 from __future__ import annotations

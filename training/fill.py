@@ -105,7 +105,7 @@ def fill_plan(*, organisation: Organisation, year: str, today: dt.date) -> FillP
             "trained"
         )
     answer = (
-        Answer.objects.select_related("updated_by", "document")
+        Answer.objects.select_related("updated_by", "library_document__current_version")
         .filter(assessment=assessment, item=item)
         .first()
     )

@@ -240,8 +240,8 @@ def test_use_as_evidence_attaches_the_pdf_to_every_item_in_one_step(
     assert response.status_code == 302
     assert response["Location"] == reverse("assessment-overview", args=[assessment.bank.year])
     attached = Answer.objects.get(assessment=assessment, item=item_131)
-    assert attached.document.original_name == f"{KEY}-VAB12-v1-0.pdf"
-    assert attached.document.content_type == "application/pdf"
+    assert attached.library_document.current_version.original_name == f"{KEY}-VAB12-v1-0.pdf"
+    assert attached.library_document.current_version.content_type == "application/pdf"
     assert "Policy: Data protection policy, version 1.0" in attached.comments
     noted = Answer.objects.get(assessment=assessment, item=item_137)
     assert noted.choice == "yes"  # the answer is kept

@@ -61,9 +61,14 @@ def test_95_percent_fills_the_number_with_the_report_attached(
     assert response["Location"] == reverse("evidence-item", args=["2025-26", "3.2.1"])
     answer = Answer.objects.get(assessment=assessment, item=item)
     assert (answer.number, answer.comments, answer.updated_by) == (Decimal(95), COMMENT_95, member)
-    workbook = openpyxl.load_workbook(io.BytesIO(answer.document.file.read()))
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(answer.library_document.current_version.file.read())
+    )
     assert workbook.active["A3"].value == COMMENT_95
-    assert answer.document.original_name == "staff-training-register-2026-05-01.xlsx"
+    assert (
+        answer.library_document.current_version.original_name
+        == "staff-training-register-2026-05-01.xlsx"
+    )
     assert AuditEvent.objects.filter(event=Event.TRAINING_ANSWER_FILLED).count() == 1
     # The item page shows it met; the history says where it came from, with the file.
     history = client.get(reverse("evidence-history", args=["2025-26", "3.2.1"])).content.decode()
