@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import BinaryIO
 
 from django.conf import settings
@@ -230,7 +230,7 @@ def library_document_store(
     user: User,
     written: list[str],
     owner: str = "",
-    review_date=None,
+    review_date: date | None = None,
 ) -> LibraryDocument:
     """A new library document with the file as its version 1 (inside the caller's transaction
     and `files_removed_on_failure` block, whose list `written` gets the file's name)."""

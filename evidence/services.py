@@ -318,7 +318,7 @@ def library_version_delete(*, document: LibraryDocument, version: Document, user
                 f"evidence in your published assessment ({', '.join(sorted(years))})",
                 kind="published",
             )
-        name = version.file.name
+        name = str(version.file.name)
         version.delete()
         audit_record(
             event=Event.LIBRARY_DOCUMENT_CHANGED,
