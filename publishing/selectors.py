@@ -17,6 +17,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from dspt_portal.compiled_queries import CompiledQuery
 from organisations.models import Organisation
 
 from .coverage import PublicationFact
@@ -77,6 +78,33 @@ def _fact(value: dict | str | None, *, via_hq: bool) -> PublicationFact | None:
     )
 
 
+def _latest_publications_query(organisation_ids: list[int]) -> QuerySet:
+    """(organisation id, own latest, latest via an HQ) for each of `organisation_ids`; each latest
+    is a JSON object (`_fact` reads it) or null."""
+    own = _latest(
+        publications_in_force().filter(organisation_id=OuterRef("pk")),
+        *LATEST_FIRST,
+    )
+    via_hq = _latest(
+        publications_in_force().filter(
+            pk__in=PublicationSite.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
+                "publication_id"
+            )
+        ),
+        *LATEST_FIRST,
+    )
+    return (
+        Organisation.objects.filter(pk__in=organisation_ids)
+        .order_by()
+        .annotate(own=own, via_hq=via_hq)
+        .values_list("pk", "own", "via_hq")
+    )
+
+
+# Compiled once per process: building this query took the web worker longer than running it.
+_LATEST_PUBLICATIONS = CompiledQuery(_latest_publications_query)
+
+
 def latest_publications(*, organisation_ids: Sequence[int]) -> dict[int, list[PublicationFact]]:
     """organisation id → the latest publications that may speak for it: its own latest and the
     latest HQ publication listing it as a site (never a withdrawn one), either or both missing
@@ -90,24 +118,7 @@ def latest_publications(*, organisation_ids: Sequence[int]) -> dict[int, list[Pu
     took most of the bulk check's time."""
     if not organisation_ids:
         return {}
-    own = _latest(
-        publications_in_force().filter(organisation_id=OuterRef("pk")),
-        *LATEST_FIRST,
-    )
-    via_hq = _latest(
-        publications_in_force().filter(
-            pk__in=PublicationSite.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
-                "publication_id"
-            )
-        ),
-        *LATEST_FIRST,
-    )
-    rows = (
-        Organisation.objects.filter(pk__in=organisation_ids)
-        .order_by()
-        .annotate(own=own, via_hq=via_hq)
-        .values_list("pk", "own", "via_hq")
-    )
+    rows = _LATEST_PUBLICATIONS.rows(organisation_ids)
     found = {
         pk: [
             fact
