@@ -98,3 +98,62 @@ class CompiledQuery:
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(padded))
             return cursor.fetchall()
+
+
+# Queries of a few text values, in several shapes -------------------------------------------------
+
+
+class CompiledShapes:
+    """Queries built from a few text values (a search's words), in shapes a hashable key tells
+    apart (which part of the results, which slice: LIMIT and OFFSET are written into the SQL).
+
+    `build(shape, **values)` returns the queryset. The first time a shape is asked for it is built
+    with marker texts in place of the values, compiled, and each parameter equal to a marker noted;
+    later calls put the real values there. A value the ORM changes on the way to the SQL (as it
+    escapes LIKE patterns given in Python) cannot be put back, so a parameter containing a marker
+    without being it is refused. At most `max_shapes` shapes are kept (all are forgotten when
+    more would be).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *, max_shapes: int = 256):
+        self._build = build
+        self._max_shapes = max_shapes
+        self._compiled: dict[tuple, tuple[str, tuple, tuple[str | None, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, shape, names: tuple[str, ...]):
+        markers = {name: f"\ue000{index}:{name}\ue001" for index, name in enumerate(names)}
+        sql, params = self._build(shape, **markers).query.sql_with_params()
+        name_of = {marker: name for name, marker in markers.items()}
+        positions: list[str | None] = []
+        for value in params:
+            if isinstance(value, str) and value in name_of:
+                positions.append(name_of[value])
+            elif isinstance(value, str) and "\ue000" in value:
+                raise ValueError("A value must reach the SQL unchanged to be compiled once.")
+            else:
+                positions.append(None)
+        return sql, tuple(params), tuple(positions)
+
+    def sql(self, shape, *, using: str = DEFAULT_DB_ALIAS, **values: str) -> tuple[str, list]:
+        """The SQL and parameters of `shape` for `values`."""
+        names = tuple(sorted(values))
+        key = (using, connections[using].vendor, shape, names)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compile(shape, names)
+            with self._lock:
+                if len(self._compiled) >= self._max_shapes:
+                    self._compiled.clear()
+                self._compiled[key] = compiled
+        sql, params, positions = compiled
+        return sql, [
+            value if name is None else values[name]
+            for value, name in zip(params, positions, strict=True)
+        ]
+
+    def rows(self, shape, *, using: str = DEFAULT_DB_ALIAS, **values: str) -> list[tuple]:
+        sql, params = self.sql(shape, using=using, **values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()

@@ -36,7 +36,6 @@ from .api_records import (
 )
 from .search import (
     PAGE_SIZE,
-    PUBLIC_COLUMNS,
     SEARCH_MAX_LENGTH,
     SEARCH_RESULT_LIMIT,
     normalise_query,
@@ -278,11 +277,7 @@ def organisations_matching(request: HttpRequest, parameters: Query[SearchParamet
     query = normalise_query(parameters.q)
     if not query:
         return Status(400, {"detail": "Give a name or ODS code to search for in q"})
-    matches = organisation_search(query=query).refine(
-        lambda organisations: organisations.select_related("parent").only(
-            *PUBLIC_COLUMNS, "parent__ods_code", "parent__name"
-        )
-    )
+    matches = organisation_search(query=query).with_parents()
     paginator = Paginator(matches, PAGE_SIZE)
     page = paginator.get_page(parameters.page)
     records = organisation_records(organisations=list(page.object_list))

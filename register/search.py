@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, TextField, Value
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from assessments import vocabulary
 from assessments.models import QuestionBank
+from dspt_portal.compiled_queries import CompiledShapes
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 from organisations.search_name import AFTER_EVERYTHING, folded
@@ -154,6 +156,62 @@ def normalise_query(value: object) -> str:
 SEARCH_RESULT_LIMIT = 1000
 
 
+def _search_conditions(*, query: str, code: str) -> tuple[Q, Q, Q]:
+    """The three parts' conditions, each excluding the ones before it: the organisation whose
+    ODS code is `code`, names starting with `query`, names containing it elsewhere.
+
+    The query is folded by the same expression as the stored name; PostgreSQL works it out once
+    while planning (it is IMMUTABLE), so the indexes serve every condition."""
+    folded_query = folded(Value(query))
+    is_code = Q(ods_code=code)
+    starts = Q(
+        search_name__gte=folded_query,
+        search_name__lt=Concat(folded_query, Value(AFTER_EVERYTHING), output_field=TextField()),
+    )
+    contains = Q(search_name__contains=folded_query)
+    return (
+        is_code,
+        starts & ~is_code,
+        contains & ~Q(search_name__startswith=folded_query) & ~is_code,
+    )
+
+
+def _part_order(part: int, *, more: bool) -> tuple:
+    """Names starting with the query come in index order (a range of the B-tree). Names
+    containing it: in index order too when they are many (the scan soon meets enough of them),
+    but sorted after the trigram index finds them when they are few (at most the limit): walking
+    the whole B-tree in search of nine names took a quarter of a second. lower() of the already
+    folded name sorts alike but is no index's order."""
+    if part < 2 or more:
+        return ("search_name", "ods_code")
+    return (Lower("search_name"), "ods_code")
+
+
+def _search_shape(shape: tuple, *, query: str, code: str) -> QuerySet[Organisation]:
+    """The search's queries, by shape: ("first", n) the first n organisations matching the code
+    or starting with the query, each with whether it is the code's (for counting them);
+    ("rest", n) the first n of the third part (for counting it); ("part", number, more, start,
+    stop) a slice of one part, in its order."""
+    conditions = _search_conditions(query=query, code=code)
+    base = Organisation.objects.only(*PUBLIC_COLUMNS)
+    kind = shape[0]
+    if kind == "first":
+        return (
+            base.filter(conditions[0] | conditions[1])
+            .order_by()
+            .annotate(is_code=ExpressionWrapper(conditions[0], output_field=BooleanField()))
+            .values_list("is_code")[: shape[1]]
+        )
+    if kind == "rest":
+        return base.filter(conditions[2]).order_by().values_list("pk")[: shape[1]]
+    _, number, more, start, stop = shape
+    return base.filter(conditions[number]).order_by(*_part_order(number, more=more))[start:stop]
+
+
+# The search's SQL is made once per shape and process: building it took longer than running it.
+_SEARCH_SHAPES = CompiledShapes(_search_shape, max_shapes=1024)
+
+
 @dataclass
 class OrganisationMatches:
     """The organisations a query matches, best first: the organisation whose ODS code it is,
@@ -165,39 +223,37 @@ class OrganisationMatches:
     `count()` (at most `limit`; `more` says when there were more) and slicing. Counting takes two
     queries (the code and the names starting with the query together, then the rest, which is
     skipped when the first two fill the limit); a slice one query for each part it reaches.
+
+    The queries' SQL is compiled once per shape (`_SEARCH_SHAPES`); `with_parents()` reads each
+    organisation's HQ with it, through the ORM.
     """
 
-    base: QuerySet[Organisation] | None = None
-    conditions: tuple[Q, ...] = ()  # the parts, in order; each excludes the ones before it
+    query: str = ""
+    code: str = ""
     limit: int = SEARCH_RESULT_LIMIT
+    parents: bool = False
     _counts: list[int] | None = field(default=None, repr=False)
 
     @property
     def parts(self) -> tuple[QuerySet[Organisation], ...]:
-        if self.base is None:
+        """Each part as a queryset, in its order (for reading the plans)."""
+        if not self.query:
             return ()
         return tuple(
-            self.base.filter(condition).order_by(*self._order(number))
-            for number, condition in enumerate(self.conditions)
+            self._base().filter(condition).order_by(*_part_order(number, more=self.more))
+            for number, condition in enumerate(_search_conditions(query=self.query, code=self.code))
         )
 
-    def _order(self, part: int) -> tuple:
-        """Names starting with the query come in index order (a range of the B-tree). Names
-        containing it: in index order too when they are many (the scan soon meets enough of
-        them), but sorted after the trigram index finds them when they are few (at most the
-        limit): walking the whole B-tree in search of nine names took a quarter of a second.
-        lower() of the already folded name sorts alike but is no index's order."""
-        if part < 2 or self.more:
-            return ("search_name", "ods_code")
-        return (Lower("search_name"), "ods_code")
+    def _base(self) -> QuerySet[Organisation]:
+        if self.parents:
+            return Organisation.objects.select_related("parent").only(
+                *PUBLIC_COLUMNS, "parent__ods_code", "parent__name"
+            )
+        return Organisation.objects.only(*PUBLIC_COLUMNS)
 
-    def refine(
-        self, change: Callable[[QuerySet[Organisation]], QuerySet[Organisation]]
-    ) -> OrganisationMatches:
-        """The same matches with `change` applied to the query (select_related, only)."""
-        if self.base is None:
-            return self
-        return replace(self, base=change(self.base), _counts=None)
+    def with_parents(self) -> OrganisationMatches:
+        """The same matches, each organisation read with its HQ's code and name."""
+        return replace(self, parents=True, _counts=None)
 
     def _part_counts(self) -> list[int]:
         """How many rows each part holds, counted no further than one past the limit in all."""
@@ -206,26 +262,27 @@ class OrganisationMatches:
         return self._counts
 
     def _count_parts(self) -> list[int]:
-        if self.base is None:
+        if not self.query:
             return []
         enough = self.limit + 1
-        code, starts, rest = self.conditions
-        first = (
-            self.base.filter(code | starts)
-            .order_by()
-            .values("pk", "ods_code", "search_name")[:enough]
-        )
-        counted = (
-            Organisation.objects.filter(pk__in=first.values("pk"))
-            .order_by()
-            .aggregate(
-                code=Count("pk", filter=code),
-                starts=Count("pk", filter=starts),
+        values = {"query": self.query, "code": self.code}
+        sql, params = _SEARCH_SHAPES.sql(("first", enough), **values)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN matched.is_code THEN 1 ELSE 0 END), 0) "
+                f"FROM ({sql}) matched",
+                params,
             )
-        )
-        counts = [counted["code"], counted["starts"]]
-        room = enough - sum(counts)
-        counts.append(self.base.filter(rest).order_by()[:room].count() if room > 0 else 0)
+            matched, code = cursor.fetchone()
+        counts = [code, matched - code]
+        room = enough - matched
+        if room > 0:
+            sql, params = _SEARCH_SHAPES.sql(("rest", room), **values)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) rest_matched", params)
+                counts.append(cursor.fetchone()[0])
+        else:
+            counts.append(0)
         return counts
 
     @property
@@ -242,20 +299,27 @@ class OrganisationMatches:
     def __iter__(self) -> Iterator[Organisation]:
         return iter(self[0 : self.count()])
 
+    def _read(self, part: int, start: int, stop: int) -> list[Organisation]:
+        if self.parents:
+            return list(self.parts[part][start:stop])
+        shape = ("part", part, self.more, start, stop)
+        sql, params = _SEARCH_SHAPES.sql(shape, query=self.query, code=self.code)
+        return list(Organisation.objects.raw(sql, params))
+
     def __getitem__(self, key: slice) -> list[Organisation]:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("OrganisationMatches takes a plain slice")
         start = max(key.start or 0, 0)
         stop = min(self.count() if key.stop is None else key.stop, self.count())
         rows: list[Organisation] = []
-        for part, size in zip(self.parts, self._part_counts(), strict=True):
+        for part, size in enumerate(self._part_counts()):
             if start >= stop:
                 break
             if start >= size:
                 start -= size
                 stop -= size
                 continue
-            found = list(part[start : min(stop, size)])
+            found = self._read(part, start, min(stop, size))
             rows.extend(found)
             stop -= start + len(found)
             start = 0
@@ -267,30 +331,11 @@ def organisation_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> Orga
 
     Matches an organisation whose ODS code equals the query (upper-cased) or whose name contains
     it, ignoring case and (PostgreSQL) accents. An empty query matches nothing.
-
-    The query is folded by the same expression as the stored name; PostgreSQL works it out once
-    while planning (it is IMMUTABLE), so the indexes serve every condition.
     """
     query = normalise_query(query)
     if not query:
         return OrganisationMatches(limit=limit)
-    code = normalise_ods_code(query)
-    folded_query = folded(Value(query))
-    is_code = Q(ods_code=code)
-    starts = Q(
-        search_name__gte=folded_query,
-        search_name__lt=Concat(folded_query, Value(AFTER_EVERYTHING), output_field=TextField()),
-    )
-    contains = Q(search_name__contains=folded_query)
-    return OrganisationMatches(
-        base=Organisation.objects.only(*PUBLIC_COLUMNS),
-        conditions=(
-            is_code,
-            starts & ~is_code,
-            contains & ~Q(search_name__startswith=folded_query) & ~is_code,
-        ),
-        limit=limit,
-    )
+    return OrganisationMatches(query=query, code=normalise_ods_code(query), limit=limit)
 
 
 def organisation_search_page(
