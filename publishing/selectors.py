@@ -78,9 +78,10 @@ def _fact(value: dict | str | None, *, via_hq: bool) -> PublicationFact | None:
     )
 
 
-def _latest_publications_query(organisation_ids: list[int]) -> QuerySet:
-    """(organisation id, own latest, latest via an HQ) for each of `organisation_ids`; each latest
-    is a JSON object (`_fact` reads it) or null."""
+def latest_publication_subqueries() -> tuple[Subquery, Subquery]:
+    """For annotating organisations: their own latest publication and the latest HQ publication
+    listing them as a site (never a withdrawn one), each a JSON object (`publication_facts` reads
+    them) or null."""
     own = _latest(
         publications_in_force().filter(organisation_id=OuterRef("pk")),
         *LATEST_FIRST,
@@ -93,6 +94,19 @@ def _latest_publications_query(organisation_ids: list[int]) -> QuerySet:
         ),
         *LATEST_FIRST,
     )
+    return own, via_hq
+
+
+def publication_facts(own: dict | str | None, via_hq: dict | str | None) -> list[PublicationFact]:
+    """The facts of an organisation's annotations from `latest_publication_subqueries`."""
+    return [
+        fact for fact in (_fact(own, via_hq=False), _fact(via_hq, via_hq=True)) if fact is not None
+    ]
+
+
+def _latest_publications_query(organisation_ids: list[int]) -> QuerySet:
+    """(organisation id, own latest, latest via an HQ) for each of `organisation_ids`."""
+    own, via_hq = latest_publication_subqueries()
     return (
         Organisation.objects.filter(pk__in=organisation_ids)
         .order_by()
@@ -119,12 +133,5 @@ def latest_publications(*, organisation_ids: Sequence[int]) -> dict[int, list[Pu
     if not organisation_ids:
         return {}
     rows = _LATEST_PUBLICATIONS.rows(organisation_ids)
-    found = {
-        pk: [
-            fact
-            for fact in (_fact(own_fact, via_hq=False), _fact(hq_fact, via_hq=True))
-            if fact is not None
-        ]
-        for pk, own_fact, hq_fact in rows
-    }
+    found = {pk: publication_facts(own_fact, hq_fact) for pk, own_fact, hq_fact in rows}
     return {organisation_id: found.get(organisation_id, []) for organisation_id in organisation_ids}

@@ -37,7 +37,12 @@ from organisations.ods import normalise_ods_code
 from organisations.search_name import AFTER_EVERYTHING, folded
 from publishing.coverage import PublicationFact, history_publications
 from publishing.models import Publication, PublicationSite
-from publishing.selectors import LATEST_FIRST, latest_publications
+from publishing.selectors import (
+    LATEST_FIRST,
+    latest_publication_subqueries,
+    latest_publications,
+    publication_facts,
+)
 
 from .exports import ExportOrganisation
 from .paging import page_number
@@ -458,20 +463,81 @@ def organisation_statuses_by_code(
     )
 
 
-def organisations_for_export(*, chunk_size: int = 2000) -> Iterator[list[Organisation]]:
-    """Every organisation in the directory, by ODS code, a chunk at a time (never the whole
-    register in memory): keyset pages, so each chunk is one indexed query."""
+def _register_chunk(shape: tuple, *, after: str) -> QuerySet:
+    """("chunk", n): the first n organisations by ODS code after `after`, with what the export
+    and the status rule read, and their own and HQ latest publications."""
+    own, via_hq = latest_publication_subqueries()
+    return (
+        Organisation.objects.filter(ods_code__gt=after)
+        .order_by("ods_code")
+        .annotate(own=own, via_hq=via_hq)
+        .values_list(
+            "ods_code",
+            "name",
+            "primary_sector",
+            "commissioner",
+            "registration_state",
+            "directory_status",
+            "directory_published_on",
+            "own",
+            "via_hq",
+        )[: shape[1]]
+    )
+
+
+# Compiled once per chunk size and process; rows are read as plain values (no model instances).
+_REGISTER_CHUNKS = CompiledShapes(_register_chunk)
+
+
+def _as_date(value: datetime.date | str | None) -> datetime.date | None:
+    """SQLite hands a raw date column over as text."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def register_export_chunks(
+    *,
+    chunk_size: int = 2000,
+    today: datetime.date | None = None,
+    deadlines: Mapping[str, datetime.date] | None = None,
+) -> Iterator[list[tuple[ExportOrganisation, PublicStatus]]]:
+    """Every organisation in the directory, by ODS code, with its public status, a chunk at a
+    time (never the whole register in memory): keyset pages, each one indexed query that brings
+    the latest publications with it."""
+    today = today or timezone.localdate()
+    if deadlines is None:
+        deadlines = publication_deadlines()
     last = ""
     while True:
-        chunk = list(
-            Organisation.objects.only(*PUBLIC_COLUMNS)
-            .filter(ods_code__gt=last)
-            .order_by("ods_code")[:chunk_size]
-        )
-        if not chunk:
+        rows = _REGISTER_CHUNKS.rows(("chunk", chunk_size), after=last)
+        if not rows:
             return
-        yield chunk
-        last = chunk[-1].ods_code
+        yield [
+            (
+                ExportOrganisation(
+                    ods_code=code, name=name, primary_sector=sector, commissioner=commissioner
+                ),
+                public_status(
+                    publications=publication_facts(own, via_hq),
+                    registered=state == Organisation.RegistrationState.REGISTERED,
+                    directory_status=directory_status,
+                    directory_published_on=_as_date(published_on),
+                    deadlines=deadlines,
+                    today=today,
+                ),
+            )
+            for (
+                code,
+                name,
+                sector,
+                commissioner,
+                state,
+                directory_status,
+                published_on,
+                own,
+                via_hq,
+            ) in rows
+        ]
+        last = rows[-1][0]
 
 
 # The public organisation page --------------------------------------------------------------------

@@ -16,12 +16,7 @@ from django.utils import timezone
 
 from .exports import EXPORT_HEADER, export_row, write_csv_rows
 from .models import OpenDataFile
-from .search import (
-    export_organisation,
-    organisation_statuses,
-    organisations_for_export,
-    publication_deadlines,
-)
+from .search import publication_deadlines, register_export_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +24,8 @@ OPEN_DATA_CHUNK = 2000
 
 
 def _write_register(raw: IO[bytes], *, today: datetime.date) -> int:
-    """The whole register as gzipped CSV into `raw`, a chunk of organisations at a time (two
-    queries a chunk); the number of organisations written."""
+    """The whole register as gzipped CSV into `raw`, a chunk of organisations at a time (one
+    query a chunk); the number of organisations written."""
     deadlines = publication_deadlines()
     count = 0
     # mtime=0: the same register makes the same bytes, whatever the time of day.
@@ -39,11 +34,11 @@ def _write_register(raw: IO[bytes], *, today: datetime.date) -> int:
         # A byte-order mark, so spreadsheet software reads the names' accents as UTF-8.
         text.write("\ufeff")
         write_csv_rows(text, [EXPORT_HEADER])
-        for chunk in organisations_for_export(chunk_size=OPEN_DATA_CHUNK):
-            statuses = organisation_statuses(organisations=chunk, today=today, deadlines=deadlines)
+        for chunk in register_export_chunks(
+            chunk_size=OPEN_DATA_CHUNK, today=today, deadlines=deadlines
+        ):
             write_csv_rows(
-                text,
-                (export_row(export_organisation(org), statuses[org.pk]) for org in chunk),
+                text, (export_row(organisation, status) for organisation, status in chunk)
             )
             count += len(chunk)
         text.flush()
