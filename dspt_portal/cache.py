@@ -20,7 +20,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -31,11 +31,30 @@ CACHE_ERRORS = (RedisError, OSError)
 PAUSE_SECONDS = 5.0
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one redis-py client per connection pool instead of making one for
+    every operation: making one fills a table of some 170 reply handlers, which cost about as
+    much as the round trip to Redis (a redis-py client is safe to share between threads; the
+    pool hands each command its own connection)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache, where Redis being unavailable reads as an empty cache."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -60,6 +79,21 @@ class ResilientRedisCache(RedisCache):
         except CACHE_ERRORS as error:
             self._failed(operation, error)
             return fallback
+
+    def incr_in_window(self, key, timeout: int, version=None) -> int | None:
+        """Adds one to the counter `key`, created with a lifetime of `timeout` seconds when it is
+        not there, in one round trip (add and incr would take three); None when Redis is
+        unavailable."""
+        key = self.make_and_validate_key(key, version=version)
+
+        def count():
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            # An int is stored as itself (Django's serializer), so get() reads the counter too.
+            pipeline.set(key, 0, ex=timeout, nx=True)
+            pipeline.incr(key)
+            return pipeline.execute()[1]
+
+        return self._attempt("incr", count, None)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._attempt(

@@ -43,6 +43,12 @@ def _over_limit(key: str, *, limit: int, window_seconds: int) -> int | None:
 def _count(key: str, *, limit: int, window_seconds: int) -> int | None:
     window = int(time.time() // window_seconds)
     cache_key = f"ratelimit:{key}:{window_seconds}:{window}"
+    counter = getattr(cache, "incr_in_window", None)
+    if counter is not None:  # Redis: one round trip
+        count = counter(cache_key, window_seconds * 2)
+        if count is None:  # Redis unavailable (already logged): let the request through
+            return None
+        return window_seconds - int(time.time()) % window_seconds if count > limit else None
     # add() only sets a missing key, so two workers cannot both start it at 0.
     cache.add(cache_key, 0, timeout=window_seconds * 2)
     try:

@@ -112,18 +112,17 @@ def test_with_redis_unreachable_limited_views_answer_and_only_the_first_tries_re
     # How long that first try costs is a figure of `make bench` (scripts/bench.py, faults).
     settings.DSPT_RATE_LIMITS_ENABLED = True
     tries = []
-    for operation in ("add", "incr", "set", "get"):
-        real = getattr(resilient_cache.RedisCache, operation)
+    real = resilient_cache.ReusingRedisCacheClient.get_client
 
-        def counting(self, *args, _real=real, _operation=operation, **kwargs):
-            tries.append(_operation)
-            return _real(self, *args, **kwargs)
+    def counting(self, *args, **kwargs):
+        tries.append("Redis")  # every command to Redis starts by asking for the client
+        return real(self, *args, **kwargs)
 
-        monkeypatch.setattr(resilient_cache.RedisCache, operation, counting)
+    monkeypatch.setattr(resilient_cache.ReusingRedisCacheClient, "get_client", counting)
     view = ratelimit.rate_limited("search")(limited_view)
     statuses = [view(RequestFactory().get("/search/")).status_code for _ in range(5)]
     assert statuses == [200] * 5
-    assert tries == ["add"]  # then Redis is left alone for PAUSE_SECONDS
+    assert tries == ["Redis"]  # then Redis is left alone for PAUSE_SECONDS
 
 
 def test_the_served_cache_gives_up_on_redis_within_a_quarter_of_a_second(settings):
@@ -145,3 +144,43 @@ def test_database_connections_are_checked_before_reuse(settings):
     database = settings.DATABASES["default"]
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["CONN_MAX_AGE"] > 0
+
+
+@pytest.fixture
+def live_cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"live-{time.monotonic_ns()}",
+        }
+    }
+    served = caches["default"]
+    yield served
+    served.clear()
+
+
+def test_rate_limits_count_in_redis_in_one_round_trip_and_refuse(live_cache, settings):
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    settings.DSPT_RATE_LIMITS = {"search": 2}
+    view = ratelimit.rate_limited("search")(limited_view)
+    request = RequestFactory().get("/search/", REMOTE_ADDR="192.0.2.8")
+    assert [view(request).status_code for _ in range(3)] == [200, 200, 429]
+    # Another address has its own count.
+    other = RequestFactory().get("/search/", REMOTE_ADDR="192.0.2.9")
+    assert view(other).status_code == 200
+
+
+def test_a_window_counter_starts_at_one_expires_and_reads_back(live_cache):
+    assert live_cache.incr_in_window("counter", 30) == 1
+    assert live_cache.incr_in_window("counter", 30) == 2
+    assert live_cache.get("counter") == 2
+    key = live_cache.make_and_validate_key("counter")
+    client = live_cache._cache.get_client(key)
+    assert 0 < client.ttl(key) <= 30
+    # One redis-py client for the pool, not one per command.
+    assert live_cache._cache.get_client(key) is client
+
+
+def test_a_window_counter_with_redis_away_is_none(dead_cache):
+    assert dead_cache.incr_in_window("counter", 30) is None
