@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .directory import (
@@ -77,6 +78,10 @@ class _Plan:
     parent: object = _KEEP  # an Organisation, None (unlink) or _KEEP
 
 
+# Sent after an import's bulk writes (which send no save signals): public statuses may have changed.
+directory_imported = Signal()
+
+
 def directory_import(
     *, parsed: DirectoryFile, progress: Progress | None = None, today: dt.date | None = None
 ) -> ImportReport:
@@ -132,6 +137,7 @@ def directory_import(
             total=report.data_rows,
             progress=progress,
         )
+        directory_imported.send(sender=Organisation)
     return report
 
 

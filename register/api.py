@@ -41,6 +41,7 @@ from .search import (
     normalise_query,
     organisation_search,
 )
+from .status_cache import CACHEABLE_CODE, cached
 
 API_VERSION = "1"
 # How long anyone (browsers, proxies, the caller's own cache) may keep a GET answer.
@@ -251,11 +252,20 @@ def organisations_lookup(request: HttpRequest, body: LookupRequest):
 )
 def organisation_by_code(request: HttpRequest, ods_code: str):
     code = lookup_code(ods_code)
-    found = organisations_by_code(codes=[code]).get(code) if code else None
-    if found is None:
+
+    def answer() -> dict | None:
+        found = organisations_by_code(codes=[code]).get(code) if code else None
+        if found is None:
+            return None
+        (record,) = organisation_records(organisations=[found])
+        return _organisation(request, record)
+
+    # Kept while no status changes (register/status_cache.py); the links in it name this site.
+    site = _absolute(request, "/")
+    body = cached("api", f"{code}:{site}", answer) if CACHEABLE_CODE.fullmatch(code) else answer()
+    if body is None:
         return Status(404, {"detail": f"No organisation has the ODS code {ods_code[:40]!r}"})
-    (record,) = organisation_records(organisations=[found])
-    return Status(200, _organisation(request, record))
+    return Status(200, body)
 
 
 class SearchParameters(Schema):

@@ -8,6 +8,9 @@ Caching: browsers and shared caches may keep a badge for BADGE_MAX_AGE seconds, 
 ask again with If-None-Match; an unchanged badge is answered 304 without drawing anything. The
 response sets no cookie and does not vary on cookies (`dspt_portal.cookieless`).
 
+Kept answers: a badge is drawn from the status kept in the shared cache while no status has
+changed (register/status_cache.py), so a popular badge costs one round trip to Redis.
+
 Rate limit: badges count against the same per-address limit as the search and organisation pages
 (`search`, 120 a minute). A person viewing a provider's website fetches its badge at most once
 every few minutes (their browser keeps it), so the limit never reaches them; it stops one address
@@ -36,6 +39,7 @@ from organisations.ods import normalise_ods_code
 
 from .badge import HEIGHT, WIDTH, Badge, badge_for, badge_not_found, badge_png, badge_svg
 from .search import normalise_query, organisation_public_get, organisation_statuses
+from .status_cache import CACHEABLE_CODE, cached
 
 BADGE_MAX_AGE = 300  # seconds: a new publication shows on websites within five minutes
 
@@ -66,17 +70,31 @@ def shareable(view):
     return wrapped
 
 
+def _canonical_badge(ods_code: str) -> Badge | None:
+    """The badge of the organisation whose code is exactly `ods_code`; None otherwise."""
+    organisation = organisation_public_get(ods_code=ods_code)
+    if organisation is None or organisation.ods_code != ods_code:
+        return None
+    return _badge_of(organisation)
+
+
 def _badge_response(request: HttpRequest, ods_code: str, file_format: str) -> HttpResponse:
     content_type, draw = _FORMATS[file_format]
-    organisation = organisation_public_get(ods_code=ods_code)
-    if organisation is None:
-        code = normalise_ods_code(normalise_query(ods_code))[:20]
-        return HttpResponse(draw(badge_not_found(code)), content_type, status=404)
-    if ods_code != organisation.ods_code:
-        return redirect(
-            f"organisation-badge-{file_format}", ods_code=organisation.ods_code, permanent=True
-        )
-    badge = _badge_of(organisation)
+    badge = (
+        cached("badge", ods_code, lambda: _canonical_badge(ods_code))
+        if CACHEABLE_CODE.fullmatch(ods_code)
+        else None
+    )
+    if badge is None:
+        organisation = organisation_public_get(ods_code=ods_code)
+        if organisation is None:
+            code = normalise_ods_code(normalise_query(ods_code))[:20]
+            return HttpResponse(draw(badge_not_found(code)), content_type, status=404)
+        if ods_code != organisation.ods_code:
+            return redirect(
+                f"organisation-badge-{file_format}", ods_code=organisation.ods_code, permanent=True
+            )
+        badge = _badge_of(organisation)
     etag = badge.etag(file_format)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
@@ -85,7 +103,7 @@ def _badge_response(request: HttpRequest, ods_code: str, file_format: str) -> Ht
     response = HttpResponse(draw(badge), content_type=content_type)
     response["ETag"] = etag
     response["Content-Disposition"] = (
-        f'inline; filename="dspt-status-{organisation.ods_code}.{file_format}"'
+        f'inline; filename="dspt-status-{ods_code}.{file_format}"'
     )
     return response
 

@@ -10,6 +10,15 @@ from .no_skips import pytest_make_collect_report, pytest_runtest_makereport  # n
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_register_answers():
+    """Each test's database starts anew, so no register answer kept by an earlier test may be
+    read (register/status_cache.py): a new generation before each test."""
+    from register.status_cache import _new_generation
+
+    _new_generation()
+
+
 @pytest.fixture
 def organisation(db):
     return RegisteredOrganisationFactory(ods_code="VAB12", name="Langdale House")

@@ -1,0 +1,25 @@
+"""What makes the register's kept answers out of date (register/status_cache.py)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from assessments.models import QuestionBank
+from organisations.directory_import import directory_imported
+from organisations.models import Organisation
+from publishing.models import Publication, PublicationSite
+
+from .status_cache import register_changed
+
+
+def _changed(sender, **kwargs) -> None:
+    register_changed()
+
+
+for model in (Organisation, Publication, PublicationSite, QuestionBank):
+    post_save.connect(_changed, sender=model, dispatch_uid=f"register-cache-save-{model.__name__}")
+    post_delete.connect(
+        _changed, sender=model, dispatch_uid=f"register-cache-delete-{model.__name__}"
+    )
+# Bulk writes send no save signals.
+directory_imported.connect(_changed, dispatch_uid="register-cache-directory")
