@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from assessments.vocabulary import CERTIFICATE_LEVELS
 from dspt_portal.ratelimit import rate_limited
 from organisations.access import Access, requires
+from organisations.models import Organisation
 from publishing import selectors as publishing_selectors
 from publishing.coverage import current_until, is_current
 from publishing.models import Publication
@@ -34,6 +35,7 @@ from .history import certificate_code, status_by_year
 from .paging import pagination
 from .search import (
     CSV_ROW_LIMIT,
+    OrganisationPublicView,
     OrganisationResult,
     export_organisation,
     organisation_public_get,
@@ -44,6 +46,7 @@ from .search import (
     publication_deadlines,
 )
 from .selectors import open_data_file_latest
+from .status_cache import CACHEABLE_CODE, cached
 
 CSV_FILENAME = "dspt-organisation-search.csv"
 
@@ -111,17 +114,34 @@ def organisation_search_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _public_page_data(ods_code: str) -> tuple[Organisation, OrganisationPublicView] | None:
+    """The organisation whose code is exactly `ods_code` and what its page shows; None
+    otherwise."""
+    organisation = organisation_public_get(ods_code=ods_code)
+    if organisation is None or organisation.ods_code != ods_code:
+        return None
+    return organisation, organisation_public_view(organisation=organisation)
+
+
 @requires(Access.PUBLIC)
 @rate_limited("search")
 @require_safe
 def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
-    organisation = organisation_public_get(ods_code=ods_code)
-    if organisation is None:
-        raise Http404("No organisation has this code")
-    if ods_code != organisation.ods_code:
-        # One address per organisation: "vab12" and " VAB12" go to /organisations/VAB12/.
-        return redirect("organisation-public", ods_code=organisation.ods_code, permanent=True)
-    view = organisation_public_view(organisation=organisation)
+    # Kept while no status changes (register/status_cache.py).
+    found = (
+        cached("page", ods_code, lambda: _public_page_data(ods_code))
+        if CACHEABLE_CODE.fullmatch(ods_code)
+        else None
+    )
+    if found is None:
+        organisation = organisation_public_get(ods_code=ods_code)
+        if organisation is None:
+            raise Http404("No organisation has this code")
+        if ods_code != organisation.ods_code:
+            # One address per organisation: "vab12" and " VAB12" go to /organisations/VAB12/.
+            return redirect("organisation-public", ods_code=organisation.ods_code, permanent=True)
+        found = organisation, organisation_public_view(organisation=organisation)
+    organisation, view = found
     return render(
         request,
         "register/organisation_public.html",

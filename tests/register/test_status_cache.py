@@ -60,20 +60,30 @@ def api(client, code="VW001"):
     return response.json()
 
 
-def test_a_kept_badge_and_api_answer_cost_no_query(client, world):
+def page(client, code="VW001"):
+    response = client.get(reverse("organisation-public", args=[code]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_kept_badge_api_answer_and_page_cost_no_query(client, world):
     first_badge, first_api = badge(client), api(client)
+    page(client)
     with CaptureQueriesContext(connection) as queries:
         assert badge(client) == first_badge
         assert api(client) == first_api
+        assert "Registered, not published" in page(client)  # (each page has its own nonce)
     assert len(queries) == 0
 
 
 def test_publishing_shows_at_once(client, world):
     assert "Registered, not published" in badge(client)
     assert api(client)["status"]["kind"] == "registered_not_published"
+    assert "Standards Met" not in page(client)
     publication_build(world["site"], world["bank"], level="met")
     assert "Standards Met" in badge(client)
     assert api(client)["status"]["level"] == "Standards Met"
+    assert "Standards Met" in page(client)
 
 
 def test_withdrawing_shows_at_once(client, world):
@@ -84,6 +94,7 @@ def test_withdrawing_shows_at_once(client, world):
     publication.save(update_fields=["withdrawn_at"])
     assert "Standards Exceeded" not in badge(client)
     assert api(client)["status"]["level"] is None
+    assert "Withdrawn" in page(client) or "withdrawn" in page(client)
 
 
 def test_an_hq_publishing_for_the_site_shows_at_once(client, world):
@@ -104,6 +115,7 @@ def test_a_renamed_organisation_shows_at_once(client, world):
     world["site"].save(update_fields=["name"])
     assert api(client)["name"] == "Willow Court"
     assert "Willow Court" in badge(client)
+    assert "Willow Court" in page(client)
 
 
 def test_a_directory_import_makes_kept_answers_stale(client, world):
@@ -138,9 +150,14 @@ def test_not_found_is_never_kept(client, world):
 
 
 def test_other_spellings_of_a_code_still_redirect_and_are_not_kept(client, world):
+    badge(client), page(client)
     response = client.get(reverse("organisation-badge-svg", args=["vw001"]))
     assert response.status_code == 301
     assert response["Location"].endswith(reverse("organisation-badge-svg", args=["VW001"]))
+    response = client.get(reverse("organisation-public", args=["vw001"]))
+    assert response.status_code == 301
+    assert response["Location"].endswith(reverse("organisation-public", args=["VW001"]))
+    assert client.get(reverse("organisation-public", args=["VW009"])).status_code == 404
 
 
 def test_with_redis_away_answers_come_from_the_database(client, db, settings):
@@ -157,6 +174,7 @@ def test_with_redis_away_answers_come_from_the_database(client, db, settings):
     RegisteredOrganisationFactory(ods_code="VW001", name="Willow House")
     assert "Registered, not published" in badge(client)
     assert api(client)["name"] == "Willow House"
+    assert "Willow House" in page(client)
 
 
 def test_a_reader_between_the_change_and_its_commit_cannot_keep_the_old_answer(world):
