@@ -8,6 +8,7 @@ answers, comments, documents, action plans or people.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 from urllib.parse import urlencode
 
@@ -72,7 +73,11 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"]
     if not query:
         return _search_page(request, form, open_data=open_data_file_latest())
-    results = organisation_search_page(query=query, page=request.GET.get("page"))
+    page = request.GET.get("page")
+    # Kept while no status or name changes (register/status_cache.py): popular names are
+    # searched again and again.
+    asked = hashlib.sha256(f"{query}\n{page}".encode()).hexdigest()
+    results = cached("search", asked, lambda: organisation_search_page(query=query, page=page))
     return _search_page(
         request,
         form,

@@ -185,3 +185,28 @@ def test_a_reader_between_the_change_and_its_commit_cannot_keep_the_old_answer(w
     between = cache.get(status_cache.GENERATION_KEY)
     status_cache._new_generation()  # what the commit does
     assert cache.get(status_cache.GENERATION_KEY) != between
+
+
+def search(client, query, page=None):
+    params = {"q": query, **({"page": page} if page else {})}
+    response = client.get(reverse("organisation-search"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_kept_search_costs_no_query_and_a_new_name_shows_at_once(client, world):
+    assert "Willow House" in search(client, "willow")
+    with CaptureQueriesContext(connection) as queries:
+        assert "Willow House" in search(client, "willow")
+    assert len(queries) == 0
+    OrganisationFactory(ods_code="VW002", name="Willow Grange")
+    assert "Willow Grange" in search(client, "willow")
+    assert "Willow Grange" not in search(client, "house")
+
+
+def test_each_page_of_a_search_is_kept_apart(client, world):
+    OrganisationFactory.create_batch(30, name="Alder Court")
+    first, second = search(client, "alder"), search(client, "alder", page=2)
+    assert first != second
+    assert 'aria-current="page">2<' in search(client, "alder", page=2)
+    assert 'aria-current="page">1<' in search(client, "alder")
