@@ -37,6 +37,7 @@ import argparse
 import contextlib
 import http.client
 import io
+import itertools
 import json
 import math
 import os
@@ -445,6 +446,17 @@ def sample_page(
     for worker in workers:
         worker.client.close()
     return sample
+
+
+def each_once(paths: list[str], expected=(200,)):
+    """Each request (warm-up ones too) asks for the next path: with more paths than requests,
+    none is asked twice."""
+    counter = itertools.count()
+
+    def requests_for(worker, number):
+        return "GET", paths[next(counter) % len(paths)], None, expected
+
+    return requests_for
 
 
 def rotating(paths: list[str], expected=(200,)):
@@ -949,12 +961,33 @@ def pick_paths() -> dict:
     def search(query: str) -> str:
         return "/search/?" + urlencode({"q": query})
 
+    # Different words from real names and different generated sites, more than a run
+    # asks for: each asked once, so none is answered from the kept answers
+    # (register/status_cache.py).
+    real_names = list(
+        Organisation.objects.exclude(
+            Q(ods_code__startswith=scale_data.HQ_PREFIX)
+            | Q(ods_code__startswith=scale_data.SITE_PREFIX)
+        )
+        .order_by("ods_code")
+        .values_list("name", flat=True)
+    )
+    cold_words: list[str] = []
+    for name in real_names[::97]:
+        words = [word for word in re.findall(r"[a-z]+", name.lower()) if len(word) >= 5]
+        if words and max(words, key=len)[:6] not in cold_words:
+            cold_words.append(max(words, key=len)[:6])
+    cold_sites = [f"{scale_data.SITE_PREFIX}{n:06d}" for n in range(7, 200_000, 900)]
+
     return {
         # Words inside names: a typical search, and one matching a great many organisations.
         "search_substring": [search(q) for q in ("lodge", "meadow", "grange", "haven", "willow")],
         "search_prefix": [search(q) for q in ("abbey", "sunris", "oakw", "st mar", "brook")],
         "search_code": [search(c) for c in real_codes + generated_codes],
         "search_broad": [search(q) for q in ("care", "house")],
+        "search_cold": [search(word) for word in cold_words],
+        "status_cold": [f"/organisations/{code}/" for code in cold_sites],
+        "api_cold": [f"/api/v1/organisations/{code}" for code in cold_sites],
         "status_site": [f"/organisations/{code}/" for code in published_sites],
         "status_branch": [f"/organisations/{branch}/"] if branch else [],
         "status_big_hq": [f"/organisations/{scale_data.BIG_HQ_CODE}/"],
@@ -1008,7 +1041,7 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
             f"{ratio95:>11.1f}{figures['errors']:>7}"
         )
     pages = results["pages"]
-    for name in ("search_substring", "search_prefix", "search_code"):
+    for name in ("search_substring", "search_prefix", "search_code", "search_cold"):
         if name in pages:
             p95 = pages[name]["p95_ms"]
             target(
@@ -1017,15 +1050,16 @@ def build_report(results: dict) -> tuple[str, list[dict]]:
                 f"{p95:.1f} ms",
                 p95 <= TARGET_SEARCH_P95_MS and pages[name]["errors"] == 0,
             )
-    if "api_lookup" in pages:
-        p95 = pages["api_lookup"]["p95_ms"]
-        target(
-            "API lookup by code p95",
-            f"≤ {TARGET_API_LOOKUP_P95_MS:.0f} ms",
-            f"{p95:.1f} ms",
-            p95 <= TARGET_API_LOOKUP_P95_MS and pages["api_lookup"]["errors"] == 0,
-        )
-    for name in ("status_site", "overview", "evidence_item"):
+    for name, what in (("api_lookup", ""), ("api_cold", ", each code once")):
+        if name in pages:
+            p95 = pages[name]["p95_ms"]
+            target(
+                f"API lookup by code p95{what}",
+                f"≤ {TARGET_API_LOOKUP_P95_MS:.0f} ms",
+                f"{p95:.1f} ms",
+                p95 <= TARGET_API_LOOKUP_P95_MS and pages[name]["errors"] == 0,
+            )
+    for name in ("status_site", "status_cold", "overview", "evidence_item"):
         if name in pages:
             ratio = pages[name]["floor_ratio_p50"]
             target(
@@ -1306,14 +1340,21 @@ def main() -> int:
         pages: dict[str, Sample] = {}
         concurrency = options.concurrency
 
-        def page(name: str, urls: list[str], *, signed_in: bool = False, note: str = "") -> None:
+        def page(
+            name: str,
+            urls: list[str],
+            *,
+            signed_in: bool = False,
+            note: str = "",
+            once: bool = False,
+        ) -> None:
             if not urls:
                 return
             say(f"Sampling {name} ({requests} requests, {concurrency} at a time)")
             pages[name] = sample_page(
                 name,
                 port=port,
-                requests_for=rotating(urls),
+                requests_for=each_once(urls) if once else rotating(urls),
                 count=requests,
                 concurrency=concurrency,
                 cookies=cookies if signed_in else None,
@@ -1326,10 +1367,13 @@ def main() -> int:
         page("search_prefix", paths["search_prefix"], note="5 name beginnings")
         page("search_code", paths["search_code"], note="8 exact ODS codes")
         page("search_broad", paths["search_broad"], note="'care', 'house': tens of thousands")
+        page("search_cold", paths["search_cold"], note="different words, each once", once=True)
         page("status_site", paths["status_site"], note="published registered sites")
+        page("status_cold", paths["status_cold"], note="different sites, each once", once=True)
         page("status_branch", paths["status_branch"], note="a branch covered by its HQ")
         page("status_big_hq", paths["status_big_hq"], note="HQ page listing 500 branches")
         page("api_lookup", paths["api_lookup"], note="JSON API, one organisation by code")
+        page("api_cold", paths["api_cold"], note="different codes, each once", once=True)
         page("badge", paths["badge"], note="status badge SVG, cookieless")
         page("overview", paths["overview"], signed_in=True, note="signed in, 51 items")
         page("evidence_item", paths["evidence_item"], signed_in=True, note="signed in")
