@@ -41,7 +41,7 @@ from .search import (
     normalise_query,
     organisation_search,
 )
-from .status_cache import CACHEABLE_CODE, cached
+from .status_cache import CACHEABLE_CODE, cached_for_code
 
 API_VERSION = "1"
 # How long anyone (browsers, proxies, the caller's own cache) may keep a GET answer.
@@ -262,7 +262,11 @@ def organisation_by_code(request: HttpRequest, ods_code: str):
 
     # Kept while no status changes (register/status_cache.py); the links in it name this site.
     site = _absolute(request, "/")
-    body = cached("api", f"{code}:{site}", answer) if CACHEABLE_CODE.fullmatch(code) else answer()
+    body = (
+        cached_for_code("api", code, answer, scope=site)
+        if CACHEABLE_CODE.fullmatch(code)
+        else answer()  # codes with spaces or hyphens are not kept
+    )
     if body is None:
         return Status(404, {"detail": f"No organisation has the ODS code {ods_code[:40]!r}"})
     return Status(200, body)

@@ -39,7 +39,7 @@ from organisations.ods import normalise_ods_code
 
 from .badge import HEIGHT, WIDTH, Badge, badge_for, badge_not_found, badge_png, badge_svg
 from .search import normalise_query, organisation_public_get, organisation_statuses
-from .status_cache import CACHEABLE_CODE, cached
+from .status_cache import cached_for_code
 
 BADGE_MAX_AGE = 300  # seconds: a new publication shows on websites within five minutes
 
@@ -80,11 +80,7 @@ def _canonical_badge(ods_code: str) -> Badge | None:
 
 def _badge_response(request: HttpRequest, ods_code: str, file_format: str) -> HttpResponse:
     content_type, draw = _FORMATS[file_format]
-    badge = (
-        cached("badge", ods_code, lambda: _canonical_badge(ods_code))
-        if CACHEABLE_CODE.fullmatch(ods_code)
-        else None
-    )
+    badge = cached_for_code("badge", ods_code, lambda: _canonical_badge(ods_code))
     if badge is None:
         organisation = organisation_public_get(ods_code=ods_code)
         if organisation is None:
@@ -102,9 +98,7 @@ def _badge_response(request: HttpRequest, ods_code: str, file_format: str) -> Ht
         return not_modified
     response = HttpResponse(draw(badge), content_type=content_type)
     response["ETag"] = etag
-    response["Content-Disposition"] = (
-        f'inline; filename="dspt-status-{ods_code}.{file_format}"'
-    )
+    response["Content-Disposition"] = f'inline; filename="dspt-status-{ods_code}.{file_format}"'
     return response
 
 

@@ -54,6 +54,17 @@ def cached(kind: str, key: str, make: Callable[[], V | None]) -> V | None:
     return value
 
 
+def cached_for_code(
+    kind: str, ods_code: str, make: Callable[[], V | None], *, scope: str = ""
+) -> V | None:
+    """`cached` for an organisation's code as an address gives it, only when it is a canonical
+    code; otherwise None without calling `make` (the caller takes the long way, to a redirect or
+    a "not found"). `scope`: what else the answer depends on (the site's address in links)."""
+    if not CACHEABLE_CODE.fullmatch(ods_code):
+        return None
+    return cached(kind, f"{ods_code}:{scope}" if scope else ods_code, make)
+
+
 def _new_generation() -> None:
     cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
 

@@ -47,7 +47,7 @@ from .search import (
     publication_deadlines,
 )
 from .selectors import open_data_file_latest
-from .status_cache import CACHEABLE_CODE, cached
+from .status_cache import cached, cached_for_code
 
 CSV_FILENAME = "dspt-organisation-search.csv"
 
@@ -133,11 +133,7 @@ def _public_page_data(ods_code: str) -> tuple[Organisation, OrganisationPublicVi
 @require_safe
 def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
     # Kept while no status changes (register/status_cache.py).
-    found = (
-        cached("page", ods_code, lambda: _public_page_data(ods_code))
-        if CACHEABLE_CODE.fullmatch(ods_code)
-        else None
-    )
+    found = cached_for_code("page", ods_code, lambda: _public_page_data(ods_code))
     if found is None:
         organisation = organisation_public_get(ods_code=ods_code)
         if organisation is None:
