@@ -23,16 +23,38 @@ def bank_get(*, year: str) -> QuestionBank | None:
 
 
 def bank_items(*, bank: QuestionBank) -> list[EvidenceItem]:
-    return list(
-        bank.items.select_related("section", "depends_on").order_by("section__position", "position")
-    )
+    """The bank's items in order, each with its section and the item it depends on (one query:
+    an item depends on another of its own bank, linked here rather than read twice)."""
+    items = list(bank.items.select_related("section").order_by("section__position", "position"))
+    by_id = {item.pk: item for item in items}
+    for item in items:
+        if item.depends_on_id is not None and item.depends_on_id in by_id:
+            item.depends_on = by_id[item.depends_on_id]
+    return items
 
 
-def answers_by_ref(*, assessment: Assessment) -> dict[str, Answer]:
-    answers = assessment.answers.select_related(
-        "item", "updated_by", "library_document__current_version"
-    )
-    return {answer.item.ref: answer for answer in answers}
+def answers_by_ref(
+    *, assessment: Assessment, items: list[EvidenceItem] | None = None
+) -> dict[str, Answer]:
+    """ref → the assessment's answer. `items`: the bank's items when read already (bank_items),
+    linked to their answers instead of read again with them."""
+    if items is None:
+        answers = assessment.answers.select_related(
+            "item", "updated_by", "library_document__current_version"
+        )
+        return {answer.item.ref: answer for answer in answers}
+    by_id = {item.pk: item for item in items}
+    found = {}
+    for answer in assessment.answers.select_related(
+        "updated_by", "library_document__current_version"
+    ):
+        item = by_id.get(answer.item_id)
+        if item is None:  # not of this bank's items: read it with the answer as before
+            item = answer.item
+        else:
+            answer.item = item
+        found[item.ref] = answer
+    return found
 
 
 def answers_to_carry_forward(*, organisation: Organisation, bank: QuestionBank) -> int:
@@ -143,7 +165,7 @@ def assessment_view(*, assessment: Assessment, on: datetime.date | None = None) 
     """Everything about the assessment, with dates judged on `on` (today unless given)."""
     on = on or timezone.localdate()
     items = bank_items(bank=assessment.bank)
-    answers = answers_by_ref(assessment=assessment)
+    answers = answers_by_ref(assessment=assessment, items=items)
     rule_items = [rule_item(item) for item in items]
     rule_answers = {ref: rule_answer(answer) for ref, answer in answers.items()}
     return AssessmentView(
