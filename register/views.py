@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -38,6 +39,7 @@ from .search import (
     CSV_ROW_LIMIT,
     OrganisationPublicView,
     OrganisationResult,
+    SearchPage,
     export_organisation,
     organisation_public_get,
     organisation_public_view,
@@ -61,6 +63,17 @@ def _search_page(request: HttpRequest, form: SearchForm, status: int = 200, **co
     )
 
 
+def _search_results(query: str, page: str | None) -> tuple[SearchPage, str]:
+    """A page of results, and their table drawn: the same for everyone (public facts and links
+    only), so it is kept with them and not drawn again for each visitor."""
+    results = organisation_search_page(query=query, page=page)
+    table = render_to_string(
+        "register/_status_table.html",
+        {"rows": results.results, "caption": f"Organisations matching {query}"},
+    )
+    return results, table
+
+
 @requires(Access.PUBLIC)
 @rate_limited("search")
 @require_safe
@@ -77,12 +90,15 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
     # Kept while no status or name changes (register/status_cache.py): popular names are
     # searched again and again.
     asked = hashlib.sha256(f"{query}\n{page}".encode()).hexdigest()
-    results = cached("search", asked, lambda: organisation_search_page(query=query, page=page))
+    kept = cached("search", asked, lambda: _search_results(query, page))
+    assert kept is not None  # a search always has an answer, if only "No organisations found"
+    results, results_table = kept
     return _search_page(
         request,
         form,
         query=query,
         results=results,
+        results_table=results_table,
         pagination=pagination(results.page, {"q": query}),
         csv_href=reverse("organisation-search-csv") + "?" + urlencode({"q": query}),
     )

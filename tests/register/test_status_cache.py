@@ -197,8 +197,11 @@ def search(client, query, page=None):
 def test_a_kept_search_costs_no_query_and_a_new_name_shows_at_once(client, world):
     assert "Willow House" in search(client, "willow")
     with CaptureQueriesContext(connection) as queries:
-        assert "Willow House" in search(client, "willow")
+        kept = search(client, "willow")
     assert len(queries) == 0
+    # The kept table is HTML, not text: the link to the organisation's page is a link.
+    assert f'<a href="{reverse("organisation-public", args=["VW001"])}">Willow House</a>' in kept
+    assert "&lt;table" not in kept
     OrganisationFactory(ods_code="VW002", name="Willow Grange")
     assert "Willow Grange" in search(client, "willow")
     assert "Willow Grange" not in search(client, "house")
