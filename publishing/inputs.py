@@ -30,12 +30,12 @@ def publishing_decision(
     organisation = assessment.organisation
     _, items, answers = _rule_inputs(assessment, view)
     previous = [
-        rules.PreviousPublication(
-            year=p.bank.year, level=p.level, published_on=p.published_at.date()
-        )
+        rules.PreviousPublication(year=year, level=level, published_on=published_at.date())
         # A withdrawn publication never counted, so it does not spend the once-only allowance
-        # for Approaching Standards (ADR 10).
-        for p in publications_in_force().filter(organisation=organisation).select_related("bank")
+        # for Approaching Standards (ADR 10). Only the three facts: never the answers snapshot.
+        for year, level, published_at in publications_in_force()
+        .filter(organisation=organisation)
+        .values_list("bank__year", "level", "published_at")
     ]
     # Read afresh: the publish flow may have just changed it.
     profile = OrganisationProfile.objects.filter(organisation=organisation).first()
@@ -47,12 +47,11 @@ def publishing_decision(
         )
     plan = [
         rules.ActionPlanLine(
-            ref=entry.item.ref,
-            action=entry.action,
-            responsible_person=entry.responsible_person,
-            target_date=entry.target_date,
+            ref=ref, action=action, responsible_person=responsible_person, target_date=target_date
         )
-        for entry in ActionPlanEntry.objects.filter(assessment=assessment).select_related("item")
+        for ref, action, responsible_person, target_date in ActionPlanEntry.objects.filter(
+            assessment=assessment
+        ).values_list("item__ref", "action", "responsible_person", "target_date")
     ]
     return rules.decide(
         items=items,

@@ -391,11 +391,11 @@ def test_an_hq_publication_from_before_the_site_registered_no_longer_speaks_for_
     verify = client.get(reverse("certificate-verify", args=[hq_publication.verification_code]))
     assert "not covered" not in verify.content.decode()
 
-    # The site registers on its own (ten days ago).
+    # The site registers on its own (ten days ago), saved as the registration service saves it.
     registered_at = now - datetime.timedelta(days=10)
-    Organisation.objects.filter(pk=site.pk).update(
-        registration_state=Organisation.RegistrationState.REGISTERED, registered_at=registered_at
-    )
+    site.registration_state = Organisation.RegistrationState.REGISTERED
+    site.registered_at = registered_at
+    site.save(update_fields=["registration_state", "registered_at"])
     rows = {row[1]: row for row in result_rows(search(client, "Fellside"))}
     assert rows["VFL02"][2] == "Registered, not published"
     page_response = client.get(reverse("organisation-public", args=["VFL02"]))
