@@ -1,8 +1,9 @@
-"""The register's hottest answers kept in the shared cache: status badges and the API's
-organisation by code.
+"""The register's hottest answers kept in the shared cache: status badges, the API's
+organisation by code, organisation pages' data and search result pages (ADR 13).
 
-Every provider's website fetches its badge for every visitor, and systems poll the API by code;
-the answer changes only when a status does. An entry is kept as (generation, day, value):
+Every provider's website fetches its badge for every visitor, systems poll the API by code and
+popular names are searched again and again; the answer changes only when a status (or a name)
+does. An entry is kept as (generation, day, value):
 
 - the **generation** is a random token in the cache that every change which may alter a public
   status replaces — saving or deleting an organisation, a publication (publishing, withdrawing),
