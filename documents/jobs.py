@@ -48,7 +48,7 @@ class StorageUnavailable(Exception):
 
 _QUEUED, _RUNNING = DocumentJob.State.QUEUED, DocumentJob.State.RUNNING
 # How long a job may stay queued or being made before it is stale. Measured, a certificate for
-# an HQ with 500 sites takes about 1.5 s and a spreadsheet well under a second, so these are
+# an HQ with 500 sites takes about a second and a spreadsheet well under one, so these are
 # generous: room for a queue backed up near the deadline and for the task's own retries while the
 # database restarts (tasks.RETRY_DELAYS). A stale job offers "Try again" and is sent again when
 # asked for.

@@ -6,7 +6,7 @@ HTML-escaped before it goes into the page; WeasyPrint may read nothing but the f
 folder and data: URLs (the QR code), so a document can never make the server fetch a URL.
 
 The first page is the certificate itself and is always one page. A multi-site publication lists
-a few sites on it; more than fit go on the following pages, in columns.
+a few sites on it; more than fit go on the following (portrait) pages, one line each.
 """
 
 from __future__ import annotations
@@ -146,18 +146,34 @@ def _sites_block(data: CertificateData) -> str:
     )
 
 
+# The list of sites is lines of plain text in blocks of ten (a gap between blocks helps a reader
+# keep their place). WeasyPrint lays out one block of lines several times faster than one element
+# per site, and much faster than CSS columns or list markers: 500 sites take about 0.4 s rather
+# than 4 s. Each site is one line on a portrait page (an organisation's name is at most 255
+# characters, so a few wrap).
+SITES_PER_BLOCK = 10
+
+
+def _site_line(number: int, name: str, ods_code: str) -> str:
+    # Whitespace inside a name would show as typed in a pre-wrap block: folded to single spaces.
+    return f"{number}. {_e(' '.join(name.split()))} ({_e(ods_code.strip())})"
+
+
 def _sites_pages(data: CertificateData) -> str:
     if not data.sites or _sites_fit_on_first_page(data):
         return ""
     count = len(data.sites)
-    items = "".join(
-        f'<li><span class="site-number">{number}</span>{_site_text(name, ods)}</li>'
-        for number, (name, ods) in enumerate(data.sites, start=1)
+    lines = [
+        _site_line(number, name, ods) for number, (name, ods) in enumerate(data.sites, start=1)
+    ]
+    blocks = "".join(
+        '<p class="site-lines">' + "\n".join(lines[start : start + SITES_PER_BLOCK]) + "</p>"
+        for start in range(0, count, SITES_PER_BLOCK)
     )
     return (
         '<section class="sites-pages">'
-        f'<div class="sites-footer">Certificate {_e(data.verification_code)} · Check this '
-        f"certificate at {_e(data.verification_url)}</div>"
+        # The heading above each page names the certificate; the footer says where to check it.
+        f'<div class="sites-footer">Check this certificate at {_e(data.verification_url)}</div>'
         f'<h2 class="sites-heading">Sites covered by certificate {_e(data.verification_code)}'
         "</h2>"
         f'<p class="sites-intro">Published by {_publisher(data)} at the level '
@@ -165,7 +181,7 @@ def _sites_pages(data: CertificateData) -> str:
         f"{_e(format_date(data.published_on))} — valid for the following "
         + ("site" if count == 1 else f"{count:,} sites")
         + ":</p>"
-        f'<ol class="site-list">{items}</ol>'
+        f'<div class="site-list">{blocks}</div>'
         "</section>"
     )
 
