@@ -601,6 +601,39 @@ def test_long_names_keep_the_certificate_to_one_page():
     assert "Sunrise House 2 (VS002)" in built.pages[1]
 
 
+def _text_boxes(box):
+    if type(box).__name__ == "TextBox":
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child)
+
+
+def test_names_without_spaces_wrap_inside_the_page():
+    # The certificate's boxes break a word only when it would overflow (overflow-wrap:
+    # break-word, which spares the layout measuring every character); a name with no spaces at
+    # all, a site's too, must still break inside the page rather than run off it.
+    from weasyprint import HTML
+
+    name = "Q" * 255
+    data = certificate(organisation_name=name, sites=(("S" * 255, "V1"),) * 8)
+    document = HTML(
+        string=certificate_html(data),
+        base_url=PACKAGE_DIR.as_uri() + "/",
+        url_fetcher=package_only_fetcher(),
+    ).render()
+    assert len(document.pages) > 1
+    for page in document.pages:
+        boxes = list(_text_boxes(page._page_box))
+        assert boxes
+        for box in boxes:
+            assert 0 <= box.position_x
+            assert box.position_x + box.width <= page.width + 0.5, box.text[:20]
+    text = " ".join(
+        text_of(page) for page in PdfReader(io.BytesIO(build_certificate_pdf(data))).pages
+    )
+    assert text.replace(" ", "").count("Q") >= 255
+
+
 def test_names_are_escaped():
     name = 'Smith & Sons <script>alert("x")</script> Care'
     html = certificate_html(certificate(organisation_name=name, sites=(("A<b>&c", "V1"),)))
