@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -22,10 +24,44 @@ def bank_get(*, year: str) -> QuestionBank | None:
     return QuestionBank.objects.filter(year=year).first()
 
 
+# A bank's items change only through the bank loader (assessments/bank_loader.py), which moves
+# the bank's `loaded_at` whenever it changes anything. So each process keeps the items it read, by
+# bank and `loaded_at`, and every page gets its own copies of them. A save or delete of an item,
+# section or bank through the ORM forgets them too (assessments/signals.py).
+_kept_items: dict[int, tuple[datetime.datetime, list[EvidenceItem]]] = {}
+
+
+def bank_items_forget() -> None:
+    """Forgets the items this process keeps (the next read goes to the database)."""
+    _kept_items.clear()
+
+
+def _bank_items_read(bank: QuestionBank) -> list[EvidenceItem]:
+    return list(bank.items.select_related("section").order_by("section__position", "position"))
+
+
+def _item_copy(item: EvidenceItem) -> EvidenceItem:
+    # What Django's own pickling copies (the fields, and the state with its related-object
+    # cache), without the round trip through pickle's protocol.
+    twin = EvidenceItem.__new__(EvidenceItem)
+    twin.__dict__.update(item.__dict__)
+    twin._state = copy.copy(item._state)
+    twin._state.fields_cache = dict(item._state.fields_cache)
+    return twin
+
+
 def bank_items(*, bank: QuestionBank) -> list[EvidenceItem]:
-    """The bank's items in order, each with its section and the item it depends on (one query:
-    an item depends on another of its own bank, linked here rather than read twice)."""
-    items = list(bank.items.select_related("section").order_by("section__position", "position"))
+    """The bank's items in order, each with its section and the item it depends on (at most one
+    query: an item depends on another of its own bank, linked here rather than read twice)."""
+    kept = _kept_items.get(bank.pk)
+    if kept is not None and kept[0] == bank.loaded_at:
+        originals = kept[1]
+    else:
+        originals = _bank_items_read(bank)
+        _kept_items[bank.pk] = (bank.loaded_at, originals)
+    # Copies: a caller may set attributes on its items (or cache related objects on them)
+    # without another request seeing it. Sections are shared; nothing changes them.
+    items = [_item_copy(item) for item in originals]
     by_id = {item.pk: item for item in items}
     for item in items:
         if item.depends_on_id is not None and item.depends_on_id in by_id:
@@ -34,10 +70,15 @@ def bank_items(*, bank: QuestionBank) -> list[EvidenceItem]:
 
 
 def answers_by_ref(
-    *, assessment: Assessment, items: list[EvidenceItem] | None = None
+    *,
+    assessment: Assessment,
+    items: list[EvidenceItem] | None = None,
+    with_people_and_files: bool = True,
 ) -> dict[str, Answer]:
     """ref → the assessment's answer. `items`: the bank's items when read already (bank_items),
-    linked to their answers instead of read again with them."""
+    linked to their answers instead of read again with them. `with_people_and_files`: read who
+    saved each answer and its library document with it (pages that show them); without, the
+    answers alone (a page that shows only statuses)."""
     if items is None:
         answers = assessment.answers.select_related(
             "item", "updated_by", "library_document__current_version"
@@ -45,9 +86,10 @@ def answers_by_ref(
         return {answer.item.ref: answer for answer in answers}
     by_id = {item.pk: item for item in items}
     found = {}
-    for answer in assessment.answers.select_related(
-        "updated_by", "library_document__current_version"
-    ):
+    answers = assessment.answers.all()
+    if with_people_and_files:
+        answers = answers.select_related("updated_by", "library_document__current_version")
+    for answer in answers:
         item = by_id.get(answer.item_id)
         if item is None:  # not of this bank's items: read it with the answer as before
             item = answer.item
@@ -55,6 +97,22 @@ def answers_by_ref(
             answer.item = item
         found[item.ref] = answer
     return found
+
+
+def answer_in_full(*, answer: Answer | None) -> Answer | None:
+    """`answer` read again with who saved it and its library document (one query), for a page
+    that shows one answer of a view read without them. The answer as given should it have gone."""
+    if answer is None:
+        return None
+    full = (
+        Answer.objects.select_related("updated_by", "library_document__current_version")
+        .filter(pk=answer.pk)
+        .first()
+    )
+    if full is None:
+        return answer
+    full.item = answer.item
+    return full
 
 
 def answers_to_carry_forward(*, organisation: Organisation, bank: QuestionBank) -> int:
@@ -103,7 +161,7 @@ class ItemRow:
     answer: Answer | None
     status: rules.ItemStatus
 
-    @property
+    @cached_property
     def tag(self) -> presenters.Tag:
         return presenters.item_tag(self.status, has_answer=self.answer is not None)
 
@@ -136,6 +194,9 @@ class AssessmentView:
     answers: dict[str, Answer]
     statuses: dict[str, rules.ItemStatus]
     progress: rules.Progress
+    # The same items and answers as the rules see them (plain data), for other rules to reuse.
+    rule_items: list[rules.Item]
+    rule_answers: dict[str, rules.AnswerValues]
 
     def sections(self, *, only_left_to_do: bool = False) -> list[SectionRows]:
         grouped: dict[int, SectionRows] = {}
@@ -161,11 +222,20 @@ class AssessmentView:
         return previous, following
 
 
-def assessment_view(*, assessment: Assessment, on: datetime.date | None = None) -> AssessmentView:
-    """Everything about the assessment, with dates judged on `on` (today unless given)."""
+def assessment_view(
+    *,
+    assessment: Assessment,
+    on: datetime.date | None = None,
+    with_people_and_files: bool = True,
+) -> AssessmentView:
+    """Everything about the assessment, with dates judged on `on` (today unless given).
+    `with_people_and_files=False`: the answers without who saved them and their library
+    documents (the overview shows statuses only)."""
     on = on or timezone.localdate()
     items = bank_items(bank=assessment.bank)
-    answers = answers_by_ref(assessment=assessment, items=items)
+    answers = answers_by_ref(
+        assessment=assessment, items=items, with_people_and_files=with_people_and_files
+    )
     rule_items = [rule_item(item) for item in items]
     rule_answers = {ref: rule_answer(answer) for ref, answer in answers.items()}
     return AssessmentView(
@@ -174,6 +244,8 @@ def assessment_view(*, assessment: Assessment, on: datetime.date | None = None) 
         answers=answers,
         statuses=rules.item_statuses(rule_items, rule_answers, on=on),
         progress=rules.progress(rule_items, rule_answers, on=on),
+        rule_items=rule_items,
+        rule_answers=rule_answers,
     )
 
 

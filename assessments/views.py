@@ -72,7 +72,7 @@ def assessment_overview(request, year: str):
                 ),
             },
         )
-    view = selectors.assessment_view(assessment=assessment)
+    view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
     only_left_to_do = request.GET.get("show") == "todo"
     return render(
         request,
@@ -110,11 +110,12 @@ def evidence_item(request, year: str, ref: str):
         assessment = services.assessment_get_or_create(
             organisation=request.organisation, bank=_bank(year)
         )
-    view = selectors.assessment_view(assessment=assessment)
+    # Every item's answer for the statuses; who saved and the file of this item's answer only.
+    view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
     if ref not in view.statuses:
         raise Http404("No such evidence item")
     row = view.row(ref)
-    item, answer = row.item, row.answer
+    item, answer = row.item, selectors.answer_in_full(answer=row.answer)
     can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
     library = (
         selectors.library_documents_to_choose(organisation=request.organisation)

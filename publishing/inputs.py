@@ -18,9 +18,7 @@ from .selectors import publications_in_force
 def _rule_inputs(assessment: Assessment, view: AssessmentView | None = None):
     if view is None:
         view = assessment_selectors.assessment_view(assessment=assessment)
-    items = [assessment_selectors.rule_item(item) for item in view.items]
-    answers = {ref: assessment_selectors.rule_answer(a) for ref, a in view.answers.items()}
-    return view, items, answers
+    return view, view.rule_items, view.rule_answers
 
 
 def publishing_decision(

@@ -14,9 +14,12 @@ PASSWORD = "correct-horse-battery-9"
 def _fresh_register_answers():
     """Each test's database starts anew, so no register answer kept by an earlier test may be
     read (register/status_cache.py): a new generation before each test."""
+    from assessments.selectors import bank_items_forget
     from register.status_cache import _new_generation
 
     _new_generation()
+    # Nor any bank's items kept by this process (ids of rolled-back banks come round again).
+    bank_items_forget()
 
 
 @pytest.fixture

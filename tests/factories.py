@@ -423,3 +423,15 @@ def training_item_add(bank, *, answer_type: str = "number"):
         ndg_standard=3,
         position=bank.items.count() + 100,
     )
+
+
+def bank_item_change(bank, ref: str, /, **values) -> None:
+    """Changes item `ref` of `bank` as the bank loader does: a bulk write, which sends no save
+    signals, and the bank's `loaded_at` moved, which is what tells every process that keeps the
+    bank's items (assessments.selectors.bank_items) to read them again."""
+    from assessments.models import EvidenceItem, QuestionBank
+
+    assert EvidenceItem.objects.filter(bank=bank, ref=ref).update(**values) == 1
+    QuestionBank.objects.filter(pk=bank.pk).update(
+        loaded_at=timezone.now() + datetime.timedelta(microseconds=1)
+    )

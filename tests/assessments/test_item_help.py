@@ -17,7 +17,7 @@ from assessments.policy_templates import (
     policy_templates_load,
 )
 
-from ..factories import bank_build
+from ..factories import bank_build, bank_item_change
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_ico_number_is_stored_normalised(client, member, bank, typed, stored):
 
 
 def test_items_without_a_format_take_any_text(client, member, bank):
-    EvidenceItem.objects.filter(bank=bank, ref="1.1.1").update(answer_format="")
+    bank_item_change(bank, "1.1.1", answer_format="")
     client.force_login(member)
     assert save(client, bank, "1.1.1", text="hello world").status_code == 302
     assert Answer.objects.get(item__ref="1.1.1").text == "hello world"

@@ -626,7 +626,7 @@ def test_names_without_spaces_wrap_inside_the_page():
         boxes = list(_text_boxes(page._page_box))
         assert boxes
         for box in boxes:
-            assert 0 <= box.position_x
+            assert box.position_x >= 0
             assert box.position_x + box.width <= page.width + 0.5, box.text[:20]
     text = " ".join(
         text_of(page) for page in PdfReader(io.BytesIO(build_certificate_pdf(data))).pages

@@ -17,7 +17,7 @@ from audit.models import AuditEvent, Event
 from documents.models import DocumentJob
 from organisations.models import OrganisationProfile
 
-from ..factories import bank_build, policy_jobs_build
+from ..factories import bank_build, bank_item_change, policy_jobs_build
 from ..people import verified_device
 
 pytestmark = pytest.mark.django_db
@@ -410,7 +410,7 @@ def test_links_in_from_the_help_page_and_the_item_page(client, member, viewer, a
     assert builder not in client.get(reverse("help-policy-templates")).content.decode()
     client.force_login(member)
     assert builder in client.get(reverse("help-policy-templates")).content.decode()
-    EvidenceItem.objects.filter(bank=assessment.bank, ref="1.3.1").update(policy_templates=[KEY])
+    bank_item_change(assessment.bank, "1.3.1", policy_templates=[KEY])
     item_page = client.get(reverse("evidence-item", args=[assessment.bank.year, "1.3.1"]))
     assert "Build this policy in the portal" in item_page.content.decode()
     assert builder in item_page.content.decode()

@@ -17,7 +17,7 @@ from incidents.models import Incident, IncidentNotification, IncidentUpdate
 from incidents.services import IncidentConflict, IncidentRefused
 from organisations.models import Membership
 
-from ..factories import incident_draft, incident_reported
+from ..factories import bank_item_change, incident_draft, incident_reported
 
 pytestmark = pytest.mark.django_db
 
@@ -389,10 +389,7 @@ def test_evidence_items_link_the_log(client, organisation, member, assessment):
     bank = assessment.bank
     page = client.get(reverse("evidence-item", args=[bank.year, "1.1.1"])).content.decode()
     assert "Your incident log" not in page
-    from assessments.models import EvidenceItem
-
-    item = EvidenceItem.objects.filter(bank=bank, ref="1.1.1").get()
-    EvidenceItem.objects.filter(pk=item.pk).update(ref="6.1.1")
+    bank_item_change(bank, "1.1.1", ref="6.1.1")
     page = client.get(reverse("evidence-item", args=[bank.year, "6.1.1"])).content.decode()
     assert "Your incident log: " in page
     assert reverse("incident-list") in page

@@ -9,14 +9,13 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import EvidenceItem
 from assessments.presenters import item_short_name
 from assessments.rules import add_months
 from assessments.vocabulary import format_date
 from publishing.models import ActionPlanEntry, Publication
 from publishing.presenters import published_action_plan
 
-from ..factories import answer_items
+from ..factories import answer_items, bank_item_change
 from ..pages import walk_to_summary
 
 OUTSTANDING = ["1.1.3", "2.1.3", "3.1.3", "4.1.3", "4.9.8"]
@@ -163,9 +162,7 @@ def test_a_date_too_far_ahead_says_by_when(plan_client):
 
 @pytest.mark.django_db
 def test_a_percent_sign_in_a_requirement_does_not_break_its_messages(plan_client, assessment):
-    EvidenceItem.objects.filter(bank=assessment.bank, ref="1.1.3").update(
-        text="Are 95% of staff trained?"
-    )
+    bank_item_change(assessment.bank, "1.1.3", text="Are 95% of staff trained?")
     data = {"action_1.1.3": "x" * 2001, **date_data("1.1.3", 1, 2, 27)}
     response = plan_client.post(reverse("action-plan"), data)
     texts = [text for text, _ in summary(response)]
