@@ -7,6 +7,7 @@ answers, comments, documents, action plans or people.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -135,13 +136,33 @@ def organisation_search_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _public_page_data(ods_code: str) -> tuple[Organisation, OrganisationPublicView] | None:
+PublicPageData = tuple[Organisation, OrganisationPublicView, str]
+
+
+def _public_page_of(organisation: Organisation) -> PublicPageData:
+    """What an organisation's page shows, with its table of branches drawn (an HQ may have
+    hundreds): the same for everyone (public facts and links only), so it is kept with them and
+    not drawn again for each visitor."""
+    view = organisation_public_view(organisation=organisation)
+    branches_table = ""
+    if view.branches:
+        branches_table = render_to_string(
+            "register/_status_table.html",
+            {"rows": view.branches, "caption": f"Branches of {organisation.name}"},
+        )
+        # The table is all the page shows of them: kept without the rows it was drawn from,
+        # which for hundreds of branches would cost more to read back than the table.
+        view = dataclasses.replace(view, branches=[])
+    return organisation, view, branches_table
+
+
+def _public_page_data(ods_code: str) -> PublicPageData | None:
     """The organisation whose code is exactly `ods_code` and what its page shows; None
     otherwise."""
     organisation = organisation_public_get(ods_code=ods_code)
     if organisation is None or organisation.ods_code != ods_code:
         return None
-    return organisation, organisation_public_view(organisation=organisation)
+    return _public_page_of(organisation)
 
 
 @requires(Access.PUBLIC)
@@ -149,7 +170,9 @@ def _public_page_data(ods_code: str) -> tuple[Organisation, OrganisationPublicVi
 @require_safe
 def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
     # Kept while no status changes (register/status_cache.py).
-    found = cached_for_code("page", ods_code, lambda: _public_page_data(ods_code))
+    # A kind's name changes with the shape of what it keeps ("page" held no table), so an entry
+    # kept by the version before a deploy is never read as this one.
+    found = cached_for_code("page-and-table", ods_code, lambda: _public_page_data(ods_code))
     if found is None:
         organisation = organisation_public_get(ods_code=ods_code)
         if organisation is None:
@@ -157,14 +180,15 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
         if ods_code != organisation.ods_code:
             # One address per organisation: "vab12" and " VAB12" go to /organisations/VAB12/.
             return redirect("organisation-public", ods_code=organisation.ods_code, permanent=True)
-        found = organisation, organisation_public_view(organisation=organisation)
-    organisation, view = found
+        found = _public_page_of(organisation)
+    organisation, view, branches_table = found
     return render(
         request,
         "register/organisation_public.html",
         {
             "organisation": organisation,
             "view": view,
+            "branches_table": branches_table,
             "status": view.status,
             "publishes_for_itself_text": PUBLISHES_FOR_ITSELF,
             "status_years": status_by_year(

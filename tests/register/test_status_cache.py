@@ -213,3 +213,24 @@ def test_each_page_of_a_search_is_kept_apart(client, world):
     assert first != second
     assert 'aria-current="page">2<' in search(client, "alder", page=2)
     assert 'aria-current="page">1<' in search(client, "alder")
+
+
+def test_an_hq_page_keeps_its_branches_table_and_a_branch_publishing_shows_at_once(client, world):
+    hq = RegisteredOrganisationFactory(
+        ods_code="VW100", name="Willow Group", kind=Organisation.Kind.HEADQUARTERS
+    )
+    branch = OrganisationFactory(ods_code="VW101", name="Willow Annexe", parent=hq)
+    first = page(client, "VW100")
+    link = f'<a href="{reverse("organisation-public", args=["VW101"])}">Willow Annexe</a>'
+    assert link in first
+    assert "&lt;table" not in first
+    with CaptureQueriesContext(connection) as queries:
+        assert link in page(client, "VW100")
+    assert len(queries) == 0
+
+    def branch_row() -> str:
+        return page(client, "VW100").split("Willow Annexe", 1)[1].split("</tr>", 1)[0]
+
+    assert "Standards Met" not in branch_row()
+    publication_build(hq, world["bank"], level="met", sites=(branch,))
+    assert "Standards Met" in branch_row()
