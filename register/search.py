@@ -543,17 +543,38 @@ def register_export_chunks(
 # The public organisation page --------------------------------------------------------------------
 
 
+def _public_organisation_shape(shape: str, *, code: str) -> QuerySet[Organisation]:
+    """("own") the organisation with the code; ("hq") the HQ of the organisation with the code."""
+    organisations = Organisation.objects.only(*PUBLIC_COLUMNS)
+    if shape == "own":
+        return organisations.filter(ods_code=code).order_by("pk")[:1]
+    return organisations.filter(branches__ods_code=code).order_by("pk")[:1]
+
+
+# Compiled once per process: every first badge, API lookup or page of an organisation reads it,
+# and building it took the web worker longer than PostgreSQL took to answer.
+_PUBLIC_ORGANISATION = CompiledShapes(_public_organisation_shape, max_shapes=2)
+
+
+def _public_organisation(shape: str, code: str) -> Organisation | None:
+    sql, params = _PUBLIC_ORGANISATION.sql(shape, code=code)
+    found = list(Organisation.objects.raw(sql, params))
+    return found[0] if found else None
+
+
 def organisation_public_get(*, ods_code: str) -> Organisation | None:
-    """The organisation with this code (normalised), with its HQ; None when there is none."""
+    """The organisation with this code (normalised), with its HQ (public columns only of
+    both); None when there is none."""
     code = normalise_ods_code(normalise_query(ods_code))
     if not code:
         return None
-    return (
-        Organisation.objects.select_related("parent")
-        .only(*PUBLIC_COLUMNS, *(f"parent__{column}" for column in PUBLIC_COLUMNS))
-        .filter(ods_code=code)
-        .first()
-    )
+    organisation = _public_organisation("own", code)
+    if organisation is not None and organisation.parent_id is not None:
+        # Read as the public columns only: kept answers (status_cache) hold it.
+        parent = _public_organisation("hq", code)
+        if parent is not None:
+            organisation.parent = parent
+    return organisation
 
 
 def _history_query(ids: list[int]) -> QuerySet:

@@ -301,7 +301,7 @@ def test_the_badge_is_rate_limited_without_being_cached(client, settings):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("size", [0, 1, 30])
-def test_a_badge_costs_three_queries_however_much_was_published(client, size):
+def test_a_branch_badge_costs_four_queries_however_much_was_published(client, size):
     banks = [
         QuestionBank.objects.create(
             year=f"{2023 + n}-{(2024 + n) % 100:02d}", publication_deadline=D(2024 + n, 6, 30)
@@ -315,8 +315,9 @@ def test_a_badge_costs_three_queries_however_much_was_published(client, size):
         publication_build(hq, banks[n % 3], level="met", sites=[site])
     with CaptureQueriesContext(connection) as queries:
         assert client.get(badge_url("VW001")).status_code == 200
-    # The organisation, the deadlines, and its own and its HQ's latest publications (one query).
-    assert len(queries) == 3
+    # The organisation, its HQ, the deadlines, and its own and its HQ's latest publications (one
+    # query).
+    assert len(queries) == 4
 
 
 # "Add to your website" ----------------------------------------------------------------------------
