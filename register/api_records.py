@@ -23,7 +23,13 @@ from publishing.coverage import current_until, deciding_publication
 from publishing.models import Publication
 from publishing.selectors import latest_publications
 
-from .search import PUBLIC_COLUMNS, normalise_query, publication_deadlines, status_from_facts
+from .search import (
+    PUBLIC_COLUMNS,
+    normalise_query,
+    organisation_public_exact,
+    publication_deadlines,
+    status_from_facts,
+)
 from .status import PublicStatus
 
 # How many codes one bulk lookup may ask for.
@@ -121,6 +127,9 @@ def organisations_by_code(*, codes: Iterable[str]) -> dict[str, Organisation]:
     wanted = [code for code in dict.fromkeys(codes) if code]
     if not wanted:
         return {}
+    if len(wanted) == 1:  # a lookup by code: the register's compiled read of one organisation
+        organisation = organisation_public_exact(code=wanted[0])
+        return {organisation.ods_code: organisation} if organisation is not None else {}
     rows = (
         Organisation.objects.select_related("parent")
         .only(*PUBLIC_COLUMNS, "parent__ods_code", "parent__name")

@@ -388,9 +388,23 @@ def organisation_search_rows(
 # Statuses in bulk --------------------------------------------------------------------------------
 
 
+def _deadlines_shape(shape: str) -> QuerySet:
+    return QuestionBank.objects.order_by().values_list("year", "publication_deadline")
+
+
+# Compiled once per process: every status the register works out reads it.
+_DEADLINES = CompiledShapes(_deadlines_shape, max_shapes=1)
+
+
 def publication_deadlines() -> dict[str, datetime.date]:
     """DSPT year → publication deadline, from the loaded question banks (a handful of rows)."""
-    return dict(QuestionBank.objects.values_list("year", "publication_deadline"))
+    return {
+        # (SQLite gives the date as text)
+        year: deadline
+        if isinstance(deadline, datetime.date)
+        else datetime.date.fromisoformat(deadline)
+        for year, deadline in _DEADLINES.rows("all")
+    }
 
 
 def status_from_facts(
@@ -568,6 +582,12 @@ def organisation_public_get(*, ods_code: str) -> Organisation | None:
     code = normalise_ods_code(normalise_query(ods_code))
     if not code:
         return None
+    return organisation_public_exact(code=code)
+
+
+def organisation_public_exact(*, code: str) -> Organisation | None:
+    """The organisation whose code is exactly `code`, with its HQ (public columns only of both);
+    None when there is none."""
     organisation = _public_organisation("own", code)
     if organisation is not None and organisation.parent_id is not None:
         # Read as the public columns only: kept answers (status_cache) hold it.
