@@ -389,7 +389,7 @@ def organisation_search_rows(
 
 
 def _deadlines_shape(shape: str) -> QuerySet:
-    return QuestionBank.objects.order_by().values_list("year", "publication_deadline")
+    return QuestionBank.objects.values_list("year", "publication_deadline")
 
 
 # Compiled once per process: every status the register works out reads it.
