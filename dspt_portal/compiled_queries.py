@@ -21,12 +21,14 @@ field conversions (JSON arrives as text on PostgreSQL and SQLite alike).
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.utils import timezone
 
 # Far below any id a table will reach (ids start at 1), and distinct from each other.
 _MARKER_BASE = -(2**52)
@@ -157,3 +159,20 @@ class CompiledShapes:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+# Values as the driver gives them ------------------------------------------------------------------
+
+
+def driver_date(value: datetime.date | str | None) -> datetime.date | None:
+    """A date column as the driver gives it (SQLite: text) as a date."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def driver_datetime(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    """A timestamp as the driver gives it, or as JSON text (SQLite: naive UTC), made aware."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value

@@ -9,7 +9,6 @@ before it speaks for the organisation again.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Sequence
 
@@ -17,7 +16,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from dspt_portal.compiled_queries import CompiledQuery
+from dspt_portal.compiled_queries import CompiledQuery, driver_datetime
 from organisations.models import Organisation
 
 from .coverage import PublicationFact
@@ -64,9 +63,7 @@ def _fact(value: dict | str | None, *, via_hq: bool) -> PublicationFact | None:
         return None
     if isinstance(value, str):  # SQLite hands the JSON over as text
         value = json.loads(value)
-    published_at = datetime.datetime.fromisoformat(value["published_at"])
-    if timezone.is_naive(published_at):  # SQLite keeps UTC without saying so
-        published_at = published_at.replace(tzinfo=datetime.UTC)
+    published_at = driver_datetime(value["published_at"])
     return PublicationFact(
         year=value["year"],
         level=value["level"],

@@ -31,7 +31,12 @@ from django.utils import timezone
 
 from assessments import vocabulary
 from assessments.models import QuestionBank
-from dspt_portal.compiled_queries import CompiledQuery, CompiledShapes
+from dspt_portal.compiled_queries import (
+    CompiledQuery,
+    CompiledShapes,
+    driver_date,
+    driver_datetime,
+)
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 from organisations.search_name import AFTER_EVERYTHING, folded
@@ -398,13 +403,7 @@ _DEADLINES = CompiledShapes(_deadlines_shape, max_shapes=1)
 
 def publication_deadlines() -> dict[str, datetime.date]:
     """DSPT year → publication deadline, from the loaded question banks (a handful of rows)."""
-    return {
-        # (SQLite gives the date as text)
-        year: deadline
-        if isinstance(deadline, datetime.date)
-        else datetime.date.fromisoformat(deadline)
-        for year, deadline in _DEADLINES.rows("all")
-    }
+    return {year: driver_date(deadline) for year, deadline in _DEADLINES.rows("all")}
 
 
 def status_from_facts(
@@ -503,11 +502,6 @@ def _register_chunk(shape: tuple, *, after: str) -> QuerySet:
 _REGISTER_CHUNKS = CompiledShapes(_register_chunk)
 
 
-def _as_date(value: datetime.date | str | None) -> datetime.date | None:
-    """SQLite hands a raw date column over as text."""
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def register_export_chunks(
     *,
     chunk_size: int = 2000,
@@ -534,7 +528,7 @@ def register_export_chunks(
                     publications=publication_facts(own, via_hq),
                     registered=state == Organisation.RegistrationState.REGISTERED,
                     directory_status=directory_status,
-                    directory_published_on=_as_date(published_on),
+                    directory_published_on=driver_date(published_on),
                     deadlines=deadlines,
                     today=today,
                 ),
@@ -628,15 +622,6 @@ def _history_query(ids: list[int]) -> QuerySet:
 _HISTORY = CompiledQuery(_history_query)
 
 
-def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
-    """A timestamp as the driver gives it (SQLite: naive UTC text) as an aware datetime."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
-
-
 def _history_facts(organisation: Organisation) -> list[PublicationFact]:
     """Every publication covering the organisation, latest first: its own and HQs', withdrawn
     ones too, marked (one query)."""
@@ -652,8 +637,8 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
         publisher_code,
     ) in _HISTORY.rows([organisation.pk, organisation.pk]):
         via_hq = publisher_id != organisation.pk
-        published_at = _aware(published_at)
-        withdrawn_at = _aware(withdrawn_at)
+        published_at = driver_datetime(published_at)
+        withdrawn_at = driver_datetime(withdrawn_at)
         facts.append(
             PublicationFact(
                 year=year,

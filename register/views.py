@@ -64,15 +64,16 @@ def _search_page(request: HttpRequest, form: SearchForm, status: int = 200, **co
     )
 
 
+def _status_table(rows, caption: str) -> str:
+    """Organisations and their statuses drawn as a table: the same for everyone (public facts and
+    links only), so pages keep it with what they keep rather than draw it for each visitor."""
+    return render_to_string("register/_status_table.html", {"rows": rows, "caption": caption})
+
+
 def _search_results(query: str, page: str | None) -> tuple[SearchPage, str]:
-    """A page of results, and their table drawn: the same for everyone (public facts and links
-    only), so it is kept with them and not drawn again for each visitor."""
+    """A page of results, and their table drawn."""
     results = organisation_search_page(query=query, page=page)
-    table = render_to_string(
-        "register/_status_table.html",
-        {"rows": results.results, "caption": f"Organisations matching {query}"},
-    )
-    return results, table
+    return results, _status_table(results.results, f"Organisations matching {query}")
 
 
 @requires(Access.PUBLIC)
@@ -141,15 +142,11 @@ PublicPageData = tuple[Organisation, OrganisationPublicView, str]
 
 def _public_page_of(organisation: Organisation) -> PublicPageData:
     """What an organisation's page shows, with its table of branches drawn (an HQ may have
-    hundreds): the same for everyone (public facts and links only), so it is kept with them and
-    not drawn again for each visitor."""
+    hundreds)."""
     view = organisation_public_view(organisation=organisation)
     branches_table = ""
     if view.branches:
-        branches_table = render_to_string(
-            "register/_status_table.html",
-            {"rows": view.branches, "caption": f"Branches of {organisation.name}"},
-        )
+        branches_table = _status_table(view.branches, f"Branches of {organisation.name}")
         # The table is all the page shows of them: kept without the rows it was drawn from,
         # which for hundreds of branches would cost more to read back than the table.
         view = dataclasses.replace(view, branches=[])
