@@ -95,6 +95,30 @@ class ResilientRedisCache(RedisCache):
 
         return self._attempt("incr", count, None)
 
+    def get_many_and_count(
+        self, keys, counter_key, timeout: int, version=None
+    ) -> tuple[dict, int | None]:
+        """`get_many(keys)` and `incr_in_window(counter_key, timeout)` in one round trip:
+        ({key: value found}, the counter's new value). Redis unavailable: ({}, None)."""
+        made = [self.make_and_validate_key(key, version=version) for key in keys]
+        counter = self.make_and_validate_key(counter_key, version=version)
+
+        def read_and_count():
+            pipeline = self._cache.get_client(counter, write=True).pipeline(transaction=False)
+            pipeline.mget(made)
+            pipeline.set(counter, 0, ex=timeout, nx=True)
+            pipeline.incr(counter)
+            values, _created, count = pipeline.execute()
+            loads = self._cache._serializer.loads
+            found = {
+                key: loads(value)
+                for key, value in zip(keys, values, strict=True)
+                if value is not None
+            }
+            return found, count
+
+        return self._attempt("get_many_and_count", read_and_count, ({}, None))
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._attempt(
             "add", lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False

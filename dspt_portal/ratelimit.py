@@ -40,15 +40,25 @@ def _over_limit(key: str, *, limit: int, window_seconds: int) -> int | None:
         return None
 
 
-def _count(key: str, *, limit: int, window_seconds: int) -> int | None:
+def _counter_key(key: str, window_seconds: int) -> str:
     window = int(time.time() // window_seconds)
-    cache_key = f"ratelimit:{key}:{window_seconds}:{window}"
+    return f"ratelimit:{key}:{window_seconds}:{window}"
+
+
+def _retry_after(count: int | None, *, limit: int, window_seconds: int) -> int | None:
+    """The seconds to wait when `count` (None: not counted) is over `limit`, else None."""
+    if count is None or count <= limit:
+        return None
+    return window_seconds - int(time.time()) % window_seconds
+
+
+def _count(key: str, *, limit: int, window_seconds: int) -> int | None:
+    cache_key = _counter_key(key, window_seconds)
     counter = getattr(cache, "incr_in_window", None)
     if counter is not None:  # Redis: one round trip
+        # None: Redis unavailable (already logged), the request goes through.
         count = counter(cache_key, window_seconds * 2)
-        if count is None:  # Redis unavailable (already logged): let the request through
-            return None
-        return window_seconds - int(time.time()) % window_seconds if count > limit else None
+        return _retry_after(count, limit=limit, window_seconds=window_seconds)
     # add() only sets a missing key, so two workers cannot both start it at 0.
     cache.add(cache_key, 0, timeout=window_seconds * 2)
     try:
@@ -81,14 +91,48 @@ def email_limit_exceeded(scope: str, email: str) -> int | None:
     return _over_limit(f"{scope}:email:{digest}", limit=limit, window_seconds=window_seconds)
 
 
+def _address_key(request, scope: str) -> tuple[str, int]:
+    """The counter (without its window) and the limit for the client's address under `scope`."""
+    limit = settings.DSPT_RATE_LIMITS.get(scope, PER_ADDRESS_DEFAULTS.get(scope, 60))
+    return f"{scope}:{client_ip(request) or 'unknown'}", limit
+
+
 def over_rate_limit(request, scope: str) -> int | None:
     """Counts one request from the client's address under `scope`; the seconds to wait when it
-    is over DSPT_RATE_LIMITS[scope] a minute, else None."""
+    is over DSPT_RATE_LIMITS[scope] a minute, else None. A request already counted under `scope`
+    (`read_and_count`) is not counted again: the answer of that count is given."""
+    counted = getattr(request, COUNTED, None)
+    if counted is not None and scope in counted:
+        return counted[scope]
     if not settings.DSPT_RATE_LIMITS_ENABLED:
         return None
-    limit = settings.DSPT_RATE_LIMITS.get(scope, PER_ADDRESS_DEFAULTS.get(scope, 60))
-    key = f"{scope}:{client_ip(request) or 'unknown'}"
+    key, limit = _address_key(request, scope)
     return _over_limit(key, limit=limit, window_seconds=WINDOW_SECONDS)
+
+
+# Where a request keeps the counts already made for it: {scope: seconds to wait, or None}.
+COUNTED = "_dspt_rate_counted"
+
+
+def read_and_count(request, scope: str, keys: list[str]) -> tuple[dict, int | None]:
+    """Reads `keys` from the cache and counts one request from the client's address under
+    `scope`, in one round trip to Redis: the values found, and the seconds to wait when over the
+    limit (else None). The request remembers the count, so `over_rate_limit` on it does not count
+    again. Redis away: nothing found, and the request goes through (as `over_rate_limit`)."""
+    retry_after: int | None = None
+    if not settings.DSPT_RATE_LIMITS_ENABLED:
+        found = cache.get_many(keys)
+    else:
+        key, limit = _address_key(request, scope)
+        reader = getattr(cache, "get_many_and_count", None)
+        if reader is not None:  # Redis
+            found, count = reader(keys, _counter_key(key, WINDOW_SECONDS), WINDOW_SECONDS * 2)
+            retry_after = _retry_after(count, limit=limit, window_seconds=WINDOW_SECONDS)
+        else:
+            found = cache.get_many(keys)
+            retry_after = _over_limit(key, limit=limit, window_seconds=WINDOW_SECONDS)
+    setattr(request, COUNTED, {**getattr(request, COUNTED, {}), scope: retry_after})
+    return found, retry_after
 
 
 def rate_limited(scope: str):

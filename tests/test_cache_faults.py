@@ -184,3 +184,47 @@ def test_a_window_counter_starts_at_one_expires_and_reads_back(live_cache):
 
 def test_a_window_counter_with_redis_away_is_none(dead_cache):
     assert dead_cache.incr_in_window("counter", 30) is None
+
+
+def test_reads_and_a_count_in_one_round_trip(live_cache, monkeypatch):
+    live_cache.set("a", {"kept": 1})
+    calls = []
+    client = live_cache._cache.get_client(None, write=True)
+    pipeline = client.pipeline
+    monkeypatch.setattr(client, "pipeline", lambda **kw: calls.append(kw) or pipeline(**kw))
+    assert live_cache.get_many_and_count(["a", "b"], "counter", 30) == ({"a": {"kept": 1}}, 1)
+    assert live_cache.get_many_and_count(["b"], "counter", 30) == ({}, 2)
+    assert calls == [{"transaction": False}] * 2
+    key = live_cache.make_and_validate_key("counter")
+    assert 0 < client.ttl(key) <= 30
+
+
+def test_reads_and_a_count_with_redis_away_find_nothing_and_let_through(dead_cache):
+    assert dead_cache.get_many_and_count(["a"], "counter", 30) == ({}, None)
+
+
+@pytest.mark.parametrize("served", ["redis", "local memory"])
+def test_a_request_counted_with_its_reads_is_not_counted_again(served, settings, request):
+    if served == "redis":
+        request.getfixturevalue("live_cache")
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    settings.DSPT_RATE_LIMITS = {"api": 2}
+    caches["default"].set("entry", "value")
+
+    def asked():
+        return RequestFactory().get("/api/", REMOTE_ADDR="192.0.2.7")
+
+    first, second, third = asked(), asked(), asked()
+    assert ratelimit.read_and_count(first, "api", ["entry"]) == ({"entry": "value"}, None)
+    assert ratelimit.over_rate_limit(first, "api") is None  # the same request: not counted again
+    assert ratelimit.read_and_count(second, "api", ["entry"])[1] is None
+    found, retry_after = ratelimit.read_and_count(third, "api", ["entry"])
+    assert found == {"entry": "value"}
+    assert 0 < retry_after <= ratelimit.WINDOW_SECONDS
+    assert ratelimit.over_rate_limit(third, "api") == retry_after
+    # Another scope on the same request is counted on its own.
+    settings.DSPT_RATE_LIMITS = {"api": 2, "search": 5}
+    assert ratelimit.over_rate_limit(third, "search") is None
+    caches["default"].clear()

@@ -48,7 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it sees responses last: shareable ones (status badges) leave without cookies.
+    # Before everything: a badge or API record read again is answered whole from Redis, as the
+    # middleware below finished it the first time (register/kept_responses.py, ADR 15).
+    "register.kept_responses.KeptPublicResponseMiddleware",
+    # Next, so it sees responses last: shareable ones (status badges) leave without cookies.
     "dspt_portal.cookieless.CookielessResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -5,7 +5,6 @@ withdraw, an organisation's change, a directory import, a new day — nor when R
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 from django.core.cache import caches
@@ -22,21 +21,6 @@ from register import status_cache
 from ..factories import OrganisationFactory, RegisteredOrganisationFactory, publication_build
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The served cache on the suite's Redis, under a prefix of this test's own."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": f"status-cache-{timezone.now().timestamp()}",
-        }
-    }
-    served = caches["default"]
-    yield served
-    served.clear()
 
 
 @pytest.fixture

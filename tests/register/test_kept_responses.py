@@ -1,0 +1,226 @@
+"""Kept public responses (register/kept_responses.py, ADR 15): a badge or an API record read again
+is the first response whole, from Redis, without the view — and never once a status has changed,
+never past the address's rate limit, never for another site's links, never with a cookie."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import QuestionBank
+from register import kept_responses
+from register.status_cache import GENERATION_KEY
+
+from ..factories import RegisteredOrganisationFactory, UserFactory, publication_build
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+BADGE = "/organisations/VW001/badge.svg"
+API = "/api/v1/organisations/VW001"
+
+
+@pytest.fixture
+def world(db, redis_cache, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "portal.example", "other.example"]
+    bank = QuestionBank.objects.create(
+        year="2025-26", publication_deadline=TODAY + datetime.timedelta(days=60)
+    )
+    site = RegisteredOrganisationFactory(ods_code="VW001", name="Willow House")
+    return {"bank": bank, "site": site}
+
+
+@pytest.fixture
+def views_refuse(monkeypatch):
+    """`views_refuse(client)`: from then on, any request of `client` that reaches a view fails
+    the test."""
+
+    def refuse(request):
+        raise AssertionError(f"{request.path} reached the views")
+
+    def install(client):
+        monkeypatch.setattr(
+            kept_responses.KeptPublicResponseMiddleware,
+            "__init__",
+            lambda self, get_response: setattr(self, "get_response", refuse),
+        )
+        client.handler.load_middleware()  # the middleware again, now before refusing views
+
+    return install
+
+
+def headers_and_body(response) -> tuple[dict, bytes]:
+    return dict(response.items()), response.content
+
+
+@pytest.mark.parametrize("path", [BADGE, API, "/organisations/VW001/badge.png"])
+def test_read_again_is_the_first_response_whole_without_the_views(
+    client, world, views_refuse, django_assert_num_queries, path
+):
+    first = client.get(path)
+    assert first.status_code == 200
+    views_refuse(client)
+    with django_assert_num_queries(0):
+        again = client.get(path)
+    assert again.status_code == 200
+    assert headers_and_body(again) == headers_and_body(first)
+
+
+def test_without_the_kept_response_the_views_are_reached(client, world, views_refuse):
+    """The test above can fail: the refusing views are really in the way of a response not
+    kept."""
+    views_refuse(client)
+    with pytest.raises(AssertionError, match="reached the views"):
+        client.get(BADGE)
+
+
+def test_publishing_shows_at_once_through_kept_responses(client, world):
+    for _ in range(2):  # made, then kept
+        assert "Registered, not published" in client.get(BADGE).content.decode()
+        assert client.get(API).json()["status"]["kind"] == "registered_not_published"
+    publication_build(world["site"], world["bank"], level="met")
+    assert "Standards Met" in client.get(BADGE).content.decode()
+    assert client.get(API).json()["status"]["level"] == "Standards Met"
+
+
+def test_a_response_from_another_day_is_not_used(client, world, monkeypatch):
+    client.get(BADGE)
+    publication_build(world["site"], world["bank"], level="met")
+    # The generation moved with the publication; put the old entry back under the new one, as
+    # if made yesterday, to see the day alone refused.
+    key = f"{kept_responses.KEY_PREFIX}http://testserver{BADGE}"
+    generation = world_generation()
+    yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
+    stale = (generation, yesterday, [("Content-Type", "image/svg+xml")], b"<svg>old</svg>")
+    cache.set(key, stale, 60)
+    assert b"old" not in client.get(BADGE).content
+    cache.set(key, (generation, TODAY.isoformat(), *stale[2:]), 60)
+    assert client.get(BADGE).content == b"<svg>old</svg>"  # the same entry, today: used
+
+
+def world_generation():
+    return cache.get(GENERATION_KEY)
+
+
+def test_each_site_gets_its_own_links(client, world, settings):
+    settings.DSPT_SITE_URL = ""  # links name the address asked, not one configured site
+    here = client.get(API, HTTP_HOST="portal.example").json()
+    there = client.get(API, HTTP_HOST="other.example").json()
+    assert "portal.example" in str(here)
+    assert "other.example" not in str(here)
+    assert "other.example" in str(there)
+    assert "portal.example" not in str(there)
+    again = client.get(API, HTTP_HOST="portal.example").json()
+    assert again == here
+
+
+def test_a_host_not_allowed_is_refused_even_when_kept(client, world):
+    client.get(API)
+    assert client.get(API, HTTP_HOST="attacker.example").status_code == 400
+
+
+def test_a_kept_response_answers_if_none_match_with_304(client, world):
+    first = client.get(BADGE)
+    again = client.get(BADGE, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "public, max-age=300"
+    other = client.get(BADGE, HTTP_IF_NONE_MATCH='"something-else"')
+    assert other.status_code == 200
+    assert other.content == first.content
+
+
+def test_the_rate_limit_counts_each_request_once_and_refuses_past_it(client, world, settings):
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    settings.DSPT_RATE_LIMITS = {**settings.DSPT_RATE_LIMITS, "search": 3, "api": 2}
+    # The first is made by the views (counted once, not twice), the next two are kept.
+    assert [client.get(BADGE).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(BADGE)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "no-store" in refused["Cache-Control"]
+    assert [client.get(API).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(API)
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+    # Another address has its own count, and the kept response.
+    assert client.get(BADGE, REMOTE_ADDR="192.0.2.9").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "extra"),
+    [
+        ("get", "/organisations/vw001/badge.svg", {}),  # a redirect to the one address
+        ("get", "/organisations/VW999/badge.svg", {}),  # not found
+        ("get", "/api/v1/organisations/VW999", {}),
+        ("get", BADGE, {"QUERY_STRING": "v=2"}),
+        ("head", BADGE, {}),
+    ],
+)
+def test_only_a_plain_get_of_a_found_code_is_kept(client, world, method, path, extra):
+    first = getattr(client, method)(path, **extra)
+    assert first.status_code in (200, 301, 404)
+    assert not [key for key in cache_keys() if kept_responses.KEY_PREFIX in key]
+
+
+def cache_keys() -> list[str]:
+    client = cache._cache.get_client(None)
+    return [key.decode() for key in client.scan_iter(f"*{kept_responses.KEY_PREFIX}*")]
+
+
+def test_a_found_code_is_kept_under_its_address(client, world):
+    client.get(BADGE)
+    assert [key.split(":", 2)[-1] for key in cache_keys()] == [
+        f"register:response:http://testserver{BADGE}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("response", "keepable"),
+    [
+        (HttpResponse(b"x"), True),
+        (HttpResponse(b"x", status=404), False),
+        (HttpResponse(b"x", status=429), False),
+        (HttpResponse(b"x", headers={"Vary": "Accept-Encoding"}), False),
+        (HttpResponse(b"x", headers={"Content-Security-Policy": "script-src 'nonce-abc'"}), False),
+    ],
+)
+def test_what_may_be_kept(response, keepable):
+    assert kept_responses._keepable(response) is keepable
+
+
+def test_a_response_setting_a_cookie_is_never_kept():
+    response = HttpResponse(b"x")
+    response.set_cookie("sessionid", "secret")
+    assert kept_responses._keepable(response) is False
+
+
+def test_a_signed_in_reader_neither_leaves_nor_gets_a_cookie(client, world):
+    client.force_login(UserFactory(email="reader@care.example"))
+    first = client.get(BADGE)
+    assert not first.cookies
+    assert "Vary" not in first
+    client.logout()
+    again = client.get(BADGE)
+    assert not again.cookies
+    assert headers_and_body(again) == headers_and_body(first)
+
+
+def test_with_redis_away_badges_come_from_the_database(client, db, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
+        }
+    }
+    settings.DSPT_RATE_LIMITS_ENABLED = True
+    RegisteredOrganisationFactory(ods_code="VW001", name="Willow House")
+    assert [client.get(BADGE).status_code for _ in range(2)] == [200, 200]
+    assert reverse("organisation-badge-svg", args=["VW001"]) == BADGE
