@@ -31,6 +31,17 @@ CACHE_ERRORS = (RedisError, OSError)
 PAUSE_SECONDS = 5.0
 
 
+# KEYS[1]: a counter, made with a lifetime of ARGV[1] seconds when not there, then counted one up;
+# KEYS[2…]: values read. Answers the count, then the values (false when not there).
+_READ_AND_COUNT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local count = redis.call('INCR', KEYS[1])
+local values = redis.call('MGET', unpack(KEYS, 2))
+table.insert(values, 1, count)
+return values
+"""
+
+
 class ReusingRedisCacheClient(RedisCacheClient):
     """Django's client, keeping one redis-py client per connection pool instead of making one for
     every operation: making one fills a table of some 170 reply handlers, which cost about as
@@ -57,6 +68,7 @@ class ResilientRedisCache(RedisCache):
         self._class = ReusingRedisCacheClient
         self._paused_until = 0.0
         self._lock = threading.Lock()
+        self._scripts: dict[int, object] = {}
 
     def _available(self) -> bool:
         return time.monotonic() >= self._paused_until
@@ -98,17 +110,18 @@ class ResilientRedisCache(RedisCache):
     def get_many_and_count(
         self, keys, counter_key, timeout: int, version=None
     ) -> tuple[dict, int | None]:
-        """`get_many(keys)` and `incr_in_window(counter_key, timeout)` in one round trip:
-        ({key: value found}, the counter's new value). Redis unavailable: ({}, None)."""
+        """`get_many(keys)` and `incr_in_window(counter_key, timeout)` as one command (a script
+        Redis keeps): ({key: value found}, the counter's new value). Redis unavailable:
+        ({}, None)."""
         made = [self.make_and_validate_key(key, version=version) for key in keys]
         counter = self.make_and_validate_key(counter_key, version=version)
 
         def read_and_count():
-            pipeline = self._cache.get_client(counter, write=True).pipeline(transaction=False)
-            pipeline.mget(made)
-            pipeline.set(counter, 0, ex=timeout, nx=True)
-            pipeline.incr(counter)
-            values, _created, count = pipeline.execute()
+            client = self._cache.get_client(counter, write=True)
+            script = self._scripts.get(id(client))
+            if script is None:
+                script = self._scripts[id(client)] = client.register_script(_READ_AND_COUNT)
+            count, *values = script(keys=[counter, *made], args=[timeout])
             loads = self._cache._serializer.loads
             found = {
                 key: loads(value)

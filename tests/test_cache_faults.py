@@ -188,15 +188,24 @@ def test_a_window_counter_with_redis_away_is_none(dead_cache):
 
 def test_reads_and_a_count_in_one_round_trip(live_cache, monkeypatch):
     live_cache.set("a", {"kept": 1})
-    calls = []
-    client = live_cache._cache.get_client(None, write=True)
-    pipeline = client.pipeline
-    monkeypatch.setattr(client, "pipeline", lambda **kw: calls.append(kw) or pipeline(**kw))
     assert live_cache.get_many_and_count(["a", "b"], "counter", 30) == ({"a": {"kept": 1}}, 1)
-    assert live_cache.get_many_and_count(["b"], "counter", 30) == ({}, 2)
-    assert calls == [{"transaction": False}] * 2
+    client = live_cache._cache.get_client(None, write=True)
+    commands = []
+    execute = client.execute_command
+    monkeypatch.setattr(
+        client, "execute_command", lambda *a, **kw: commands.append(a[0]) or execute(*a, **kw)
+    )
+    assert live_cache.get_many_and_count(["b", "a"], "counter", 30) == ({"a": {"kept": 1}}, 2)
+    assert live_cache.get_many_and_count(["b"], "counter", 30) == ({}, 3)
+    assert commands == ["EVALSHA", "EVALSHA"]  # the script Redis keeps, once each
     key = live_cache.make_and_validate_key("counter")
     assert 0 < client.ttl(key) <= 30
+
+
+def test_reads_and_a_count_survive_redis_forgetting_the_script(live_cache):
+    assert live_cache.get_many_and_count(["a"], "counter", 30) == ({}, 1)
+    live_cache._cache.get_client(None, write=True).script_flush()  # as after a restart
+    assert live_cache.get_many_and_count(["a"], "counter", 30) == ({}, 2)
 
 
 def test_reads_and_a_count_with_redis_away_find_nothing_and_let_through(dead_cache):
