@@ -1,4 +1,5 @@
-"""What makes the register's kept answers out of date (register/status_cache.py)."""
+"""What makes the register's kept answers and pages out of date (register/status_cache.py,
+register/kept_responses.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from organisations.directory_import import directory_imported
 from organisations.models import Organisation
 from publishing.models import Publication, PublicationSite
 
+from .models import OpenDataFile
 from .status_cache import register_changed
 
 
@@ -16,7 +18,8 @@ def _changed(sender, **kwargs) -> None:
     register_changed()
 
 
-for model in (Organisation, Publication, PublicationSite, QuestionBank):
+# The open-data file: the search page names its date and size.
+for model in (Organisation, Publication, PublicationSite, QuestionBank, OpenDataFile):
     post_save.connect(_changed, sender=model, dispatch_uid=f"register-cache-save-{model.__name__}")
     post_delete.connect(
         _changed, sender=model, dispatch_uid=f"register-cache-delete-{model.__name__}"

@@ -5,10 +5,13 @@ never past the address's rate limit, never for another site's links, never with 
 from __future__ import annotations
 
 import datetime
+import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,24 +184,65 @@ def test_a_found_code_is_kept_under_its_address(client, world):
     ]
 
 
+def as_from(view_name: str, **meta):
+    request = RequestFactory().get("/organisations/VW001/badge.svg", **meta)
+    request.resolver_match = SimpleNamespace(view_name=view_name)
+    return request
+
+
+BADGE_ROUTE, API_ROUTE, PAGE_ROUTE, SEARCH_ROUTE = kept_responses.ROUTES
+
+
 @pytest.mark.parametrize(
-    ("response", "keepable"),
+    ("response", "route", "view_name", "kept"),
     [
-        (HttpResponse(b"x"), True),
-        (HttpResponse(b"x", status=404), False),
-        (HttpResponse(b"x", status=429), False),
-        (HttpResponse(b"x", headers={"Vary": "Accept-Encoding"}), False),
-        (HttpResponse(b"x", headers={"Content-Security-Policy": "script-src 'nonce-abc'"}), False),
+        (HttpResponse(b"x"), BADGE_ROUTE, "organisation-badge-svg", True),
+        (HttpResponse(b"x"), BADGE_ROUTE, "some-other-view", False),
+        (HttpResponse(b"x"), PAGE_ROUTE, "organisation-badge-svg", False),
+        (HttpResponse(b"x", status=404), BADGE_ROUTE, "organisation-badge-svg", False),
+        (HttpResponse(b"x", status=429), API_ROUTE, "api-v1:organisation", False),
+        (HttpResponse(b"x", headers={"Vary": "Cookie"}), API_ROUTE, "api-v1:organisation", False),
+        (HttpResponse(b"x", headers={"Vary": "Cookie"}), PAGE_ROUTE, "organisation-public", True),
+        (
+            HttpResponse(b"x", headers={"Vary": "Accept-Encoding"}),
+            PAGE_ROUTE,
+            "organisation-public",
+            False,
+        ),
+        (
+            HttpResponse(b"x", headers={"Content-Security-Policy": "script-src 'nonce-abc'"}),
+            BADGE_ROUTE,
+            "organisation-badge-svg",
+            False,  # a nonce it did not see made
+        ),
     ],
 )
-def test_what_may_be_kept(response, keepable):
-    assert kept_responses._keepable(response) is keepable
+def test_what_may_be_kept(response, route, view_name, kept):
+    assert (kept_responses._kept_form(as_from(view_name), response, route) is not None) is kept
 
 
 def test_a_response_setting_a_cookie_is_never_kept():
     response = HttpResponse(b"x")
     response.set_cookie("sessionid", "secret")
-    assert kept_responses._keepable(response) is False
+    assert kept_responses._kept_form(as_from("organisation-public"), response, PAGE_ROUTE) is None
+
+
+def test_a_page_is_kept_with_its_nonce_marked_and_without_its_length():
+    request = as_from("organisation-public")
+    request._csp_nonce = "n0nce/+=="
+    response = HttpResponse(
+        b'<script nonce="n0nce/+==">x</script>',
+        headers={"Content-Security-Policy": "script-src 'nonce-n0nce/+=='"},
+    )
+    response["Content-Length"] = "36"
+    headers, body = kept_responses._kept_form(request, response, PAGE_ROUTE)
+    mark = kept_responses.NONCE_MARK
+    assert body == f'<script nonce="{mark}">x</script>'.encode()
+    assert ("Content-Security-Policy", f"script-src 'nonce-{mark}'") in headers
+    assert "Content-Length" not in dict(headers)
+    # A body that already holds the mark is not kept (the mark would be replaced on answering).
+    response = HttpResponse(mark.encode())
+    assert kept_responses._kept_form(request, response, PAGE_ROUTE) is None
 
 
 def test_a_signed_in_reader_neither_leaves_nor_gets_a_cookie(client, world):
@@ -224,3 +268,88 @@ def test_with_redis_away_badges_come_from_the_database(client, db, settings):
     RegisteredOrganisationFactory(ods_code="VW001", name="Willow House")
     assert [client.get(BADGE).status_code for _ in range(2)] == [200, 200]
     assert reverse("organisation-badge-svg", args=["VW001"]) == BADGE
+
+
+# Pages: an organisation's public page and a search --------------------------------------------
+
+PAGE = "/organisations/VW001/"
+SEARCH = "/search/?q=willow"
+NONCE = re.compile(r'<script nonce="([^"]+)">')
+
+
+@pytest.mark.parametrize("path", [PAGE, SEARCH])
+def test_a_page_read_again_is_kept_with_a_new_nonce_each_time(
+    client, world, views_refuse, django_assert_num_queries, path
+):
+    first = client.get(path)
+    assert first.status_code == 200
+    views_refuse(client)
+    nonces = {NONCE.search(first.content.decode())[1]}
+    for _ in range(3):
+        with django_assert_num_queries(0):
+            again = client.get(path)
+        assert again.status_code == 200
+        nonce = NONCE.search(again.content.decode())[1]
+        assert f"'nonce-{nonce}'" in again["Content-Security-Policy"]
+        assert kept_responses.NONCE_MARK not in again.content.decode()
+        assert kept_responses.NONCE_MARK not in again["Content-Security-Policy"]
+        nonces.add(nonce)
+        # All else as the first answer.
+        assert again.content.decode().replace(nonce, "N") == first.content.decode().replace(
+            NONCE.search(first.content.decode())[1], "N"
+        )
+        assert int(again["Content-Length"]) == len(again.content)
+    assert len(nonces) == 4  # never the same nonce twice
+
+
+@pytest.mark.parametrize("path", [PAGE, SEARCH])
+def test_a_reader_with_cookies_never_gets_a_kept_page(client, world, path):
+    client.get(path)  # kept for readers without cookies
+    client.force_login(UserFactory(email="reader@care.example", full_name="Rowan Reader"))
+    mine = client.get(path)
+    assert "Rowan Reader" in mine.content.decode()
+    client.logout()
+    theirs = client.get(path, HTTP_COOKIE="")
+    assert "Rowan Reader" not in theirs.content.decode()
+
+
+def test_a_signed_in_page_is_never_kept(client, world):
+    client.force_login(UserFactory(email="reader@care.example", full_name="Rowan Reader"))
+    client.get(PAGE)
+    client.get(SEARCH)
+    assert cache_keys() == []
+
+
+def test_publishing_shows_at_once_on_kept_pages(client, world):
+    for _ in range(2):
+        assert "Standards Met" not in client.get(PAGE).content.decode()
+        assert "Standards Met" not in client.get(SEARCH).content.decode()
+    publication_build(world["site"], world["bank"], level="met")
+    assert "Standards Met" in client.get(PAGE).content.decode()
+    assert "Standards Met" in client.get(SEARCH).content.decode()
+
+
+def test_a_new_organisation_shows_at_once_in_a_kept_search(client, world):
+    assert "Willow Court" not in client.get(SEARCH).content.decode()
+    RegisteredOrganisationFactory(ods_code="VW002", name="Willow Court")
+    assert "Willow Court" in client.get(SEARCH).content.decode()
+
+
+def test_each_search_and_page_of_it_is_kept_apart(client, world):
+    assert "Willow House" in client.get(SEARCH).content.decode()
+    assert "Willow House" not in client.get("/search/?q=oak").content.decode()
+    assert "Willow House" in client.get(SEARCH).content.decode()
+
+
+def test_a_new_open_data_file_shows_at_once_on_a_kept_search_page(client, world):
+    from register.models import OpenDataFile
+
+    assert "Download the whole register" not in client.get("/search/").content.decode()
+    OpenDataFile.objects.create(
+        file="open-data/x.csv.gz",
+        built_on=TODAY,
+        built_at=timezone.now(),
+        size_bytes=2048,
+        organisations=1,
+    )
+    assert "Download the whole register" in client.get("/search/").content.decode()
