@@ -171,7 +171,8 @@ class KeptPublicResponseMiddleware:
         entry = found.get(key)
         if (
             retry_after is None
-            and entry is not None
+            and isinstance(entry, tuple)
+            and len(entry) == 4  # (an entry of another shape, from another version: made anew)
             and entry[0] == generation
             and entry[1] == today
         ):

@@ -353,3 +353,12 @@ def test_a_new_open_data_file_shows_at_once_on_a_kept_search_page(client, world)
         organisations=1,
     )
     assert "Download the whole register" in client.get("/search/").content.decode()
+
+
+def test_an_entry_of_another_shape_is_made_anew(client, world):
+    key = f"{kept_responses.KEY_PREFIX}http://testserver{BADGE}"
+    cache.set(key, (world_generation(), TODAY.isoformat(), b"<svg>old</svg>"), 60)
+    answer = client.get(BADGE)
+    assert answer.status_code == 200
+    assert b"Willow House" in answer.content
+    assert len(cache.get(key)) == 4
