@@ -48,8 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Before everything: a badge or API record read again is answered whole from Redis, as the
-    # middleware below finished it the first time (register/kept_responses.py, ADR 15).
+    # Before everything: a badge, API record, public page or search asked for again is answered
+    # whole from Redis, as the middleware below finished it the first time
+    # (register/kept_responses.py, ADR 15).
     "register.kept_responses.KeptPublicResponseMiddleware",
     # Next, so it sees responses last: shareable ones (status badges) leave without cookies.
     "dspt_portal.cookieless.CookielessResponseMiddleware",
