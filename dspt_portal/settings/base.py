@@ -89,6 +89,8 @@ TEMPLATES = [
                 "organisations.context_processors.current_organisation",
                 "accounts.context_processors.session_timeout",
             ],
+            # Every template's {% url %} keeps the addresses it worked out (about 50 µs a tag).
+            "builtins": ["dspt_portal.template_urls"],
         },
     },
 ]
