@@ -1,4 +1,8 @@
+import os
+import time
+
 import pytest
+from django.core.cache import caches
 
 from organisations.roles import Role
 
@@ -20,6 +24,38 @@ def _fresh_register_answers():
     _new_generation()
     # Nor any bank's items kept by this process (ids of rolled-back banks come round again).
     bank_items_forget()
+
+
+@pytest.fixture
+def live_cache(settings):
+    """The served cache on the suite's Redis, under a key prefix of this test's own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"live-{time.monotonic_ns()}",
+        }
+    }
+    served = caches["default"]
+    yield served
+    served.clear()
+
+
+# A Redis address nothing answers.
+NOWHERE = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def dead_cache(settings):
+    """The served cache pointed at a Redis that is not there."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
+            "LOCATION": NOWHERE,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+    return caches["default"]
 
 
 @pytest.fixture

@@ -16,20 +16,6 @@ from django.test import RequestFactory
 from dspt_portal import cache as resilient_cache
 from dspt_portal import ratelimit
 
-NOWHERE = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def dead_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
-            "LOCATION": NOWHERE,
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
-        }
-    }
-    return caches["default"]
-
 
 def test_every_operation_reads_as_an_empty_cache(dead_cache, caplog):
     with caplog.at_level(logging.WARNING):
@@ -144,20 +130,6 @@ def test_database_connections_are_checked_before_reuse(settings):
     database = settings.DATABASES["default"]
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["CONN_MAX_AGE"] > 0
-
-
-@pytest.fixture
-def live_cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": f"live-{time.monotonic_ns()}",
-        }
-    }
-    served = caches["default"]
-    yield served
-    served.clear()
 
 
 def test_rate_limits_count_in_redis_in_one_round_trip_and_refuse(live_cache, settings):

@@ -29,7 +29,7 @@ API = "/api/v1/organisations/VW001"
 
 
 @pytest.fixture
-def world(db, redis_cache, settings):
+def world(db, live_cache, settings):
     settings.ALLOWED_HOSTS = ["testserver", "portal.example", "other.example"]
     bank = QuestionBank.objects.create(
         year="2025-26", publication_deadline=TODAY + datetime.timedelta(days=60)
@@ -256,14 +256,7 @@ def test_a_signed_in_reader_neither_leaves_nor_gets_a_cookie(client, world):
     assert headers_and_body(again) == headers_and_body(first)
 
 
-def test_with_redis_away_badges_come_from_the_database(client, db, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
-        }
-    }
+def test_with_redis_away_badges_come_from_the_database(client, db, dead_cache, settings):
     settings.DSPT_RATE_LIMITS_ENABLED = True
     RegisteredOrganisationFactory(ods_code="VW001", name="Willow House")
     assert [client.get(BADGE).status_code for _ in range(2)] == [200, 200]

@@ -24,7 +24,7 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def world(db, redis_cache):
+def world(db, live_cache):
     bank = QuestionBank.objects.create(
         year="2025-26", publication_deadline=TODAY + datetime.timedelta(days=60)
     )
@@ -144,14 +144,7 @@ def test_other_spellings_of_a_code_still_redirect_and_are_not_kept(client, world
     assert client.get(reverse("organisation-public", args=["VW009"])).status_code == 404
 
 
-def test_with_redis_away_answers_come_from_the_database(client, db, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "dspt_portal.cache.ResilientRedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
-        }
-    }
+def test_with_redis_away_answers_come_from_the_database(client, db, dead_cache):
     QuestionBank.objects.create(
         year="2025-26", publication_deadline=TODAY + datetime.timedelta(days=60)
     )
