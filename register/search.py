@@ -654,6 +654,20 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
     return facts
 
 
+def _branches_query(ids: list[int]) -> QuerySet[Organisation]:
+    """The branches of the organisation `ids[0]` (public columns only), by name."""
+    return (
+        Organisation.objects.filter(parent_id=ids[0])
+        .only(*PUBLIC_COLUMNS)
+        .order_by("name", "ods_code")
+    )
+
+
+# Compiled once per process: every first view of any organisation's page asks (most have none),
+# and building the query cost the web worker about 1 ms, PostgreSQL a tenth of that.
+_BRANCHES = CompiledQuery(_branches_query)
+
+
 def organisation_public_view(
     *, organisation: Organisation, today: datetime.date | None = None
 ) -> OrganisationPublicView:
@@ -670,11 +684,8 @@ def organisation_public_view(
         _history_facts(organisation),
         registered_at=organisation.registered_at if organisation.is_registered else None,
     )
-    branches = list(
-        Organisation.objects.filter(parent=organisation)
-        .only(*PUBLIC_COLUMNS)
-        .order_by("name", "ods_code")
-    )
+    compiled = _BRANCHES.compiled(1)
+    branches = list(Organisation.objects.raw(compiled.sql, compiled.params_for([organisation.pk])))
     branch_statuses = organisation_statuses(
         organisations=branches, today=today, deadlines=deadlines
     )

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from organisations.models import Organisation
-from register.search import PUBLIC_COLUMNS, organisation_public_get
+from register.search import PUBLIC_COLUMNS, organisation_public_get, organisation_public_view
 
 from ..factories import OrganisationFactory, RegisteredOrganisationFactory
 
@@ -65,3 +65,24 @@ def test_only_public_columns_are_read_of_both(group):
     for organisation in (found, found.parent):
         assert private <= organisation.get_deferred_fields()
         assert not public & organisation.get_deferred_fields()
+
+
+def test_an_hqs_branches_are_its_own_by_name_as_public_columns_only(group):
+    hq, branch, lone = group
+    other_hq = RegisteredOrganisationFactory(
+        ods_code="VG300", name="Other Group", kind=Organisation.Kind.HEADQUARTERS
+    )
+    OrganisationFactory(ods_code="VG301", name="Another Place", parent=other_hq)
+    OrganisationFactory(ods_code="VG102", name="Aspen Glade", parent=hq)
+    OrganisationFactory(ods_code="VG103", name="Aspen Glade", parent=hq)
+    view = organisation_public_view(organisation=hq)
+    assert [row.organisation.ods_code for row in view.branches] == ["VG102", "VG103", "VG101"]
+    private = {"telephone", "address_line_1", "suspended_at", "created_at", "updated_at"}
+    for row in view.branches:
+        assert private <= row.organisation.get_deferred_fields()
+    assert [
+        row.organisation.ods_code
+        for row in organisation_public_view(organisation=other_hq).branches
+    ] == ["VG301"]
+    assert organisation_public_view(organisation=lone).branches == []
+    assert organisation_public_view(organisation=branch).branches == []
