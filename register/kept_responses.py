@@ -27,6 +27,7 @@ makes every kept response stale at once; and it lives ENTRY_SECONDS at most.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -84,6 +85,12 @@ ROUTES = (
 KEY_PREFIX = "register:response:"
 # Where a kept page's CSP nonce was; each answer puts a new one there.
 NONCE_MARK = "dspt-kept-response-nonce"
+
+
+def entry_key(address: str) -> str:
+    """The cache key of the response kept for `address` (scheme, site, path and, for a search,
+    query string): a digest, as an address is as long as the asker makes it."""
+    return KEY_PREFIX + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _route(request: HttpRequest) -> Route | None:
@@ -160,11 +167,12 @@ class KeptPublicResponseMiddleware:
             return self.get_response(request)
         try:
             # The scheme and site are part of the address: the API's links name them.
-            key = f"{KEY_PREFIX}{request.scheme}://{request.get_host()}{request.path_info}"
+            address = f"{request.scheme}://{request.get_host()}{request.path_info}"
         except DisallowedHost:
             return self.get_response(request)  # the long way, to its 400
         if route.query:
-            key = f"{key}?{request.META.get('QUERY_STRING', '')}"
+            address = f"{address}?{request.META.get('QUERY_STRING', '')}"
+        key = entry_key(address)
         today = timezone.localdate().isoformat()
         found, retry_after = read_and_count(request, route.scope, [GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY)

@@ -96,7 +96,7 @@ def test_a_response_from_another_day_is_not_used(client, world, monkeypatch):
     publication_build(world["site"], world["bank"], level="met")
     # The generation moved with the publication; put the old entry back under the new one, as
     # if made yesterday, to see the day alone refused.
-    key = f"{kept_responses.KEY_PREFIX}http://testserver{BADGE}"
+    key = kept_responses.entry_key(f"http://testserver{BADGE}")
     generation = world_generation()
     yesterday = (TODAY - datetime.timedelta(days=1)).isoformat()
     stale = (generation, yesterday, [("Content-Type", "image/svg+xml")], b"<svg>old</svg>")
@@ -180,8 +180,16 @@ def cache_keys() -> list[str]:
 def test_a_found_code_is_kept_under_its_address(client, world):
     client.get(BADGE)
     assert [key.split(":", 2)[-1] for key in cache_keys()] == [
-        f"register:response:http://testserver{BADGE}"
+        kept_responses.entry_key(f"http://testserver{BADGE}")
     ]
+
+
+def test_a_long_address_is_kept_under_a_short_key(client, world):
+    long_search = "/search/?q=willow&page=" + "9" * 2000
+    assert client.get(long_search).status_code == 200
+    (key,) = cache_keys()
+    assert len(key) < 250
+    assert key.endswith(kept_responses.entry_key(f"http://testserver{long_search}"))
 
 
 def as_from(view_name: str, **meta):
@@ -349,7 +357,7 @@ def test_a_new_open_data_file_shows_at_once_on_a_kept_search_page(client, world)
 
 
 def test_an_entry_of_another_shape_is_made_anew(client, world):
-    key = f"{kept_responses.KEY_PREFIX}http://testserver{BADGE}"
+    key = kept_responses.entry_key(f"http://testserver{BADGE}")
     cache.set(key, (world_generation(), TODAY.isoformat(), b"<svg>old</svg>"), 60)
     answer = client.get(BADGE)
     assert answer.status_code == 200
