@@ -17,17 +17,23 @@ process keeps a couple of dozen compiled forms at most.
 Only for queries whose SQL depends on nothing but the ids: no dates, settings or user input baked in
 when the queryset is built. Rows come back as the database driver gives them, without the ORM's
 field conversions (JSON arrives as text on PostgreSQL and SQLite alike).
+
+On PostgreSQL these queries are also prepared statements (`prepared_cursor`): planning the latest
+publications query took PostgreSQL about 1.4 ms, running it 0.3 ms, on every first page, lookup or
+search. A prepared statement is planned a few times per connection, then its plan is kept.
 """
 
 from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 # Far below any id a table will reach (ids start at 1), and distinct from each other.
@@ -47,6 +53,73 @@ def padded_size(count: int) -> int:
     return -(-count // _SMALL_SIZES_UP_TO) * _SMALL_SIZES_UP_TO
 
 
+# Prepared statements -----------------------------------------------------------------------------
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """Binds parameters on the server and has every statement it runs prepared."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def prepares_statements(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether compiled queries are prepared on this connection: PostgreSQL, with psycopg keeping
+    prepared statements (settings: DSPT_DATABASE_PREPARED_STATEMENTS)."""
+    connection = connections[using]
+    return (
+        connection.vendor == "postgresql"
+        and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    )
+
+
+@contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator:
+    """A cursor whose statements PostgreSQL plans once per connection and keeps (psycopg's
+    prepared statements), or Django's own cursor where statements are not prepared. Either way
+    through Django's cursor wrapper: query counts, logging and error translation as for any query.
+
+    Only for queries whose best plan does not depend on the values: after five runs PostgreSQL
+    may settle on one plan for every value (plan_cache_mode "auto")."""
+    connection = connections[using]
+    if not prepares_statements(using):
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    # What connection.cursor() does, with a cursor of this kind.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection._prepare_cursor(_PreparingCursor(connection.connection))
+    with cursor:
+        yield cursor
+
+
+def objects_from(model: type[Model], cursor) -> list:
+    """The rows of an executed query of some of `model`'s columns (its primary key among them) as
+    model instances, the others deferred: what `Model.objects.raw()` gives, from any cursor."""
+    columns = [column.name for column in cursor.description]
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    unknown = set(columns) - set(attnames)
+    if unknown:
+        raise ValueError(f"Not columns of {model.__name__}: {', '.join(sorted(unknown))}")
+    fields = [field for field in model._meta.concrete_fields if field.attname in columns]
+    order = [columns.index(field.attname) for field in fields]
+    names = [field.attname for field in fields]
+    converters = [
+        (position, field.from_db_value)
+        for position, field in enumerate(fields)
+        if hasattr(field, "from_db_value")
+    ]
+    found = []
+    for row in cursor.fetchall():
+        values = [row[index] for index in order]
+        for position, convert in converters:
+            values[position] = convert(values[position], None, cursor.db)
+        found.append(model.from_db(cursor.db.alias, names, values))
+    return found
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -62,6 +135,9 @@ class _Compiled:
 
 
 class CompiledQuery:
+    """A query of ids compiled once per size, and prepared on PostgreSQL (`prepared_cursor`): its
+    plan is the same whichever rows the ids name."""
+
     def __init__(self, build: Callable[[list[int]], QuerySet]):
         self._build = build
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
@@ -91,15 +167,24 @@ class CompiledQuery:
                     self._compiled[key] = compiled
         return compiled
 
-    def rows(self, ids: Sequence[int], *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
-        """The query's rows for `ids` (at least one), as the database driver gives them."""
+    def _run(self, cursor, ids: Sequence[int], using: str) -> None:
         ids = list(ids)
         size = padded_size(len(ids))
         compiled = self.compiled(size, using=using)
         padded = ids + [ids[-1]] * (size - len(ids))
-        with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.params_for(padded))
+        cursor.execute(compiled.sql, compiled.params_for(padded))
+
+    def rows(self, ids: Sequence[int], *, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        """The query's rows for `ids` (at least one), as the database driver gives them."""
+        with prepared_cursor(using) as cursor:
+            self._run(cursor, ids, using)
             return cursor.fetchall()
+
+    def objects(self, model: type[Model], ids: Sequence[int], *, using=DEFAULT_DB_ALIAS) -> list:
+        """The query's rows for `ids` as `model` instances (a query of `model`'s columns)."""
+        with prepared_cursor(using) as cursor:
+            self._run(cursor, ids, using)
+            return objects_from(model, cursor)
 
 
 # Queries of a few text values, in several shapes -------------------------------------------------
@@ -117,8 +202,12 @@ class CompiledShapes:
     more would be).
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *, max_shapes: int = 256):
+    def __init__(
+        self, build: Callable[..., QuerySet], *, max_shapes: int = 256, prepared: bool = False
+    ):
         self._build = build
+        # Prepared only when told: a search's best plan depends on its words.
+        self._prepared = prepared
         self._max_shapes = max_shapes
         self._compiled: dict[tuple, tuple[str, tuple, tuple[str | None, ...]]] = {}
         self._lock = threading.Lock()
@@ -154,11 +243,21 @@ class CompiledShapes:
             for value, name in zip(params, positions, strict=True)
         ]
 
+    def _cursor(self, using: str):
+        return prepared_cursor(using) if self._prepared else connections[using].cursor()
+
     def rows(self, shape, *, using: str = DEFAULT_DB_ALIAS, **values: str) -> list[tuple]:
         sql, params = self.sql(shape, using=using, **values)
-        with connections[using].cursor() as cursor:
+        with self._cursor(using) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def objects(self, model: type[Model], shape, *, using=DEFAULT_DB_ALIAS, **values: str) -> list:
+        """The rows of `shape` as `model` instances (a query of `model`'s columns)."""
+        sql, params = self.sql(shape, using=using, **values)
+        with self._cursor(using) as cursor:
+            cursor.execute(sql, params)
+            return objects_from(model, cursor)
 
 
 # Values as the driver gives them ------------------------------------------------------------------

@@ -53,6 +53,7 @@ def _latest(publications: QuerySet[Publication], *order: str) -> Subquery:
                 published_at="published_at",
                 name="organisation__name",
                 code="organisation__ods_code",
+                verification_code="verification_code",
             )
         )[:1]
     )
@@ -72,6 +73,7 @@ def _fact(value: dict | str | None, *, via_hq: bool) -> PublicationFact | None:
         via_hq_name=value["name"] if via_hq else "",
         via_hq_code=value["code"] if via_hq else "",
         publication_id=value["id"],
+        verification_code=value.get("verification_code") or "",
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -20,7 +20,6 @@ from assessments import vocabulary
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 from publishing.coverage import current_until, deciding_publication
-from publishing.models import Publication
 from publishing.selectors import latest_publications
 
 from .search import (
@@ -64,8 +63,8 @@ def _decided_by(status: PublicStatus) -> str | None:
 def organisation_records(
     *, organisations: Sequence[Organisation], today: datetime.date | None = None
 ) -> list[OrganisationRecord]:
-    """Records in the order given, in three queries whatever their number (banks, the own and
-    HQ latest publications, certificate codes), and none for an empty list. The organisations
+    """Records in the order given, in two queries whatever their number (banks, the own and HQ
+    latest publications with their certificate codes), and none for an empty list. The organisations
     must have their HQ loaded (`organisations_by_code` does)."""
     if not organisations:
         return []
@@ -78,22 +77,6 @@ def organisation_records(
         deciding = deciding_publication(facts, registered=organisation.is_registered)
         status = status_from_facts(organisation, facts, deadlines=deadlines, today=today)
         decided[organisation.pk] = (status, deciding)
-    with_certificate = {
-        deciding.publication_id
-        for _, deciding in decided.values()
-        if deciding is not None
-        and deciding.publication_id is not None
-        and vocabulary.earns_certificate(deciding.level)
-    }
-    codes: Mapping[int, str] = (
-        dict(
-            Publication.objects.filter(pk__in=with_certificate).values_list(
-                "pk", "verification_code"
-            )
-        )
-        if with_certificate
-        else {}
-    )
     records = []
     for organisation in organisations:
         status, deciding = decided[organisation.pk]
@@ -106,8 +89,8 @@ def organisation_records(
                     current_until(year=status.year, deadlines=deadlines) if status.year else None
                 ),
                 verification_code=(
-                    codes.get(deciding.publication_id, "")
-                    if deciding is not None and deciding.publication_id is not None
+                    deciding.verification_code
+                    if deciding is not None and vocabulary.earns_certificate(deciding.level)
                     else ""
                 ),
             )

@@ -398,7 +398,7 @@ def _deadlines_shape(shape: str) -> QuerySet:
 
 
 # Compiled once per process: every status the register works out reads it.
-_DEADLINES = CompiledShapes(_deadlines_shape, max_shapes=1)
+_DEADLINES = CompiledShapes(_deadlines_shape, max_shapes=1, prepared=True)
 
 
 def publication_deadlines() -> dict[str, datetime.date]:
@@ -561,12 +561,11 @@ def _public_organisation_shape(shape: str, *, code: str) -> QuerySet[Organisatio
 
 # Compiled once per process: every first badge, API lookup or page of an organisation reads it,
 # and building it took the web worker longer than PostgreSQL took to answer.
-_PUBLIC_ORGANISATION = CompiledShapes(_public_organisation_shape, max_shapes=2)
+_PUBLIC_ORGANISATION = CompiledShapes(_public_organisation_shape, max_shapes=2, prepared=True)
 
 
 def _public_organisation(shape: str, code: str) -> Organisation | None:
-    sql, params = _PUBLIC_ORGANISATION.sql(shape, code=code)
-    found = list(Organisation.objects.raw(sql, params))
+    found = _PUBLIC_ORGANISATION.objects(Organisation, shape, code=code)
     return found[0] if found else None
 
 
@@ -684,8 +683,7 @@ def organisation_public_view(
         _history_facts(organisation),
         registered_at=organisation.registered_at if organisation.is_registered else None,
     )
-    compiled = _BRANCHES.compiled(1)
-    branches = list(Organisation.objects.raw(compiled.sql, compiled.params_for([organisation.pk])))
+    branches = _BRANCHES.objects(Organisation, [organisation.pk])
     branch_statuses = organisation_statuses(
         organisations=branches, today=today, deadlines=deadlines
     )

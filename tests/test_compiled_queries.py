@@ -5,12 +5,12 @@ import datetime
 import json
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import QuestionBank
-from dspt_portal.compiled_queries import CompiledQuery, padded_size
+from dspt_portal.compiled_queries import CompiledQuery, padded_size, prepares_statements
 from organisations.models import Organisation
 from publishing import selectors
 from tests.factories import OrganisationFactory, RegisteredOrganisationFactory, publication_build
@@ -130,3 +130,113 @@ def test_latest_publications_compiled_rows_equal_the_orm_rows(publication_facts_
     assert any(by_orm[pk][0] is not None for pk in ids)
     assert any(by_orm[pk][1] is not None for pk in ids)
     assert any(by_orm[pk] == (None, None) for pk in ids)
+
+
+# Prepared statements (PostgreSQL) -----------------------------------------------------------------
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_the_latest_publications_read_is_a_prepared_statement(publication_facts_world):
+    ids = publication_facts_world
+    assert prepares_statements()
+    before = _prepared_statements()
+    first = selectors.latest_publications(organisation_ids=ids)
+    prepared = [s for s in _prepared_statements() if s not in before]
+    assert len(prepared) == 1
+    assert "JSONB_BUILD_OBJECT" in prepared[0]
+    # Run again: the same statement, not another one, and the same answer.
+    assert selectors.latest_publications(organisation_ids=ids) == first
+    assert len(_prepared_statements()) == len(before) + 1
+
+
+def test_a_prepared_statement_reads_the_rows_as_they_are_now(publication_facts_world):
+    """Prepared is the plan, never the answer: a publication made after the statement was
+    prepared is the latest at the next run."""
+    nothing = publication_facts_world[-1]
+    for _ in range(7):  # past the runs after which PostgreSQL may keep one plan
+        assert selectors.latest_publications(organisation_ids=[nothing]) == {nothing: []}
+    publication = publication_build(
+        Organisation.objects.get(pk=nothing), QuestionBank.objects.get(), level="met"
+    )
+    (fact,) = selectors.latest_publications(organisation_ids=[nothing])[nothing]
+    assert fact.publication_id == publication.pk
+    assert fact.verification_code == publication.verification_code
+
+
+def test_prepared_statements_survive_a_rolled_back_savepoint(publication_facts_world):
+    ids = publication_facts_world
+    expected = selectors.latest_publications(organisation_ids=ids)
+
+    def read_then_fail():
+        with transaction.atomic():
+            assert selectors.latest_publications(organisation_ids=ids) == expected
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        read_then_fail()
+    assert selectors.latest_publications(organisation_ids=ids) == expected
+
+
+def test_nothing_is_prepared_when_the_setting_is_off(publication_facts_world, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    assert not prepares_statements()
+    before = _prepared_statements()
+    with CaptureQueriesContext(connection) as queries:
+        facts = selectors.latest_publications(organisation_ids=publication_facts_world)
+    assert len(queries.captured_queries) == 1
+    assert _prepared_statements() == before
+    monkeypatch.undo()
+    assert selectors.latest_publications(organisation_ids=publication_facts_world) == facts
+
+
+def test_a_prepared_query_that_fails_is_djangos_database_error(db):
+    query = CompiledQuery(lambda ids: _names(ids).extra(where=["1 / (id - id) = 1"]))
+    organisation = OrganisationFactory()
+    with pytest.raises(DataError), transaction.atomic():
+        query.rows([organisation.pk])
+    # The connection is usable afterwards, as after any failed query in a savepoint.
+    assert Organisation.objects.filter(pk=organisation.pk).exists()
+
+
+# Rows as model instances ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_objects_are_what_raw_gives():
+    hq = OrganisationFactory(kind=Organisation.Kind.HEADQUARTERS)
+    branches = [OrganisationFactory(parent=hq, name=name) for name in ("Beech", "Ash", "Cedar")]
+    query = CompiledQuery(
+        lambda ids: (
+            Organisation.objects.filter(parent_id=ids[0])
+            .only("name", "ods_code", "parent")
+            .order_by("name")
+        )
+    )
+    compiled = query.compiled(1)
+    by_raw = list(Organisation.objects.raw(compiled.sql, compiled.params_for([hq.pk])))
+    found = query.objects(Organisation, [hq.pk])
+    assert [o.name for o in found] == ["Ash", "Beech", "Cedar"] == [o.name for o in by_raw]
+    assert [o.pk for o in found] == [o.pk for o in by_raw]
+    assert {o.pk for o in found} == {o.pk for o in branches}
+    for made, raw in zip(found, by_raw, strict=True):
+        assert made.get_deferred_fields() == raw.get_deferred_fields()
+        assert (made.ods_code, made.parent_id) == (raw.ods_code, raw.parent_id)
+        assert made._state.adding is False
+        assert made._state.db == raw._state.db == "default"
+    # A deferred column is read when asked for, as with raw().
+    with CaptureQueriesContext(connection) as queries:
+        assert found[0].town == Organisation.objects.get(pk=found[0].pk).town
+    assert len(queries.captured_queries) == 2
+
+
+@pytest.mark.django_db
+def test_objects_refuse_columns_the_model_does_not_have():
+    organisation = OrganisationFactory()
+    query = CompiledQuery(lambda ids: Organisation.objects.filter(pk__in=ids).values("pk", "name"))
+    with pytest.raises(ValueError, match="Not columns of Organisation"):
+        query.objects(Organisation, [organisation.pk])

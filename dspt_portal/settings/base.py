@@ -104,6 +104,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DSPT_DATABASE_PREPARED_STATEMENTS", True
+):
+    # The register's hot compiled reads are prepared statements (dspt_portal/compiled_queries.py:
+    # only the cursors made for them ask psycopg to prepare; every other query is bound on the
+    # client, as Django does by default). Switch off behind a connection pooler that cannot keep
+    # them (PgBouncer before 1.21, or without max_prepared_statements): docs/deploy.md.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organisations.User"

@@ -105,6 +105,29 @@ def test_a_site_covered_by_its_hqs_publication(client, bank, spec):
     conforms(spec, "/api/v1/organisations/{ods_code}", "get", response)
 
 
+def test_the_certificate_is_the_deciding_publications_never_another_ones(client, bank):
+    hq = OrganisationFactory(ods_code="AB12", name="Example Care Group", kind="hq")
+    covered = OrganisationFactory(ods_code="VSITE1", name="Oak Lodge", parent=hq)
+    own_too = OrganisationFactory(ods_code="VSITE2", name="Elm Lodge", parent=hq)
+    month_ago = timezone.now() - datetime.timedelta(days=30)
+    earlier = publication_build(hq, bank, level="met", sites=[covered], published_at=month_ago)
+    own = publication_build(own_too, bank, level="met", published_at=month_ago)
+    later = publication_build(hq, bank, level="exceeded", sites=[covered, own_too])
+    body = by_code(client, "VSITE1").json()
+    assert body["status"]["decided_by"] == "hq"
+    assert body["certificate"]["verification_code"] == later.verification_code
+    assert later.verification_code != earlier.verification_code
+    # Its own publication decides for the other site, however new the HQ's is.
+    body = by_code(client, "VSITE2").json()
+    assert body["status"]["decided_by"] == "own"
+    assert body["certificate"]["verification_code"] == own.verification_code
+    # A later Approaching Standards earns none, though the one before it did.
+    publication_build(hq, bank, level="approaching", sites=[covered])
+    body = by_code(client, "VSITE1").json()
+    assert body["status"]["text"] == "25/26 Approaching Standards"
+    assert body["certificate"] is None
+
+
 def test_out_of_date_is_a_field_of_its_own_never_part_of_the_status(client, organisation, bank):
     publication_build(organisation, bank, level="met")
     after = bank.publication_deadline + datetime.timedelta(days=400)
