@@ -17,6 +17,7 @@ from organisations.access import Access
 from organisations.models import Organisation
 from organisations.roles import Role
 from publishing.models import ActionPlanEntry, PublicationLevel
+from register import search as search_module
 from register import views as register_views
 from register.search import (
     PAGE_SIZE,
@@ -796,3 +797,46 @@ def test_the_name_search_uses_the_trigram_index(query):
     assert "organisation_search_name_trgm" in contains_plan, contains_plan
     assert "organisation_search_name" in starts_plan, starts_plan
     assert "Seq Scan" not in starts_plan, starts_plan
+
+
+# Reading the names that contain the query: sorted, or in the B-tree's order ----------------------
+
+
+SORTED_BY_LOWER = 'ORDER BY LOWER("organisations_organisation"."search_name")'
+
+
+def _contains_zest() -> list[str]:
+    names = [f"{prefix} Zest House" for prefix in ("Cedar", "Ash", "Birch", "Elm", "Dune", "Fir")]
+    for name in names:
+        OrganisationFactory(name=name)
+    OrganisationFactory(name="Zest Lodge")  # starts with the query: the second part
+    return sorted(names)
+
+
+@pytest.mark.parametrize(
+    ("sort_at_most", "walks"),
+    [(10**9, False), (0, True)],
+)
+def test_many_names_are_walked_and_fewer_sorted_in_the_same_order(monkeypatch, sort_at_most, walks):
+    expected = ["Zest Lodge", *_contains_zest()]
+    monkeypatch.setattr(search_module, "SORT_AT_MOST", sort_at_most)
+    matches = organisation_search(query="zest", limit=4)  # 7 match: more than the limit
+    assert matches.more
+    with CaptureQueriesContext(connection) as queries:
+        found = [organisation.name for organisation in matches[0:4]]
+    assert found == expected[:4]
+    sorted_read = any(SORTED_BY_LOWER in q["sql"] for q in queries.captured_queries)
+    # PostgreSQL's estimate decides; elsewhere more than the limit are always walked.
+    assert sorted_read is not (walks or not IS_POSTGRESQL)
+    assert any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries) is IS_POSTGRESQL
+
+
+def test_names_within_the_limit_are_sorted_without_asking_for_an_estimate(monkeypatch):
+    expected = ["Zest Lodge", *_contains_zest()]
+    monkeypatch.setattr(search_module, "SORT_AT_MOST", 0)
+    matches = organisation_search(query="zest")
+    assert not matches.more
+    with CaptureQueriesContext(connection) as queries:
+        assert [organisation.name for organisation in matches[0:7]] == expected
+    assert not any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries)
+    assert any(SORTED_BY_LOWER in q["sql"] for q in queries.captured_queries)
