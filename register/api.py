@@ -34,6 +34,7 @@ from .api_records import (
     organisation_records,
     organisations_by_code,
 )
+from .kept_responses import response_to_be_kept
 from .search import (
     PAGE_SIZE,
     SEARCH_MAX_LENGTH,
@@ -263,7 +264,7 @@ def organisation_by_code(request: HttpRequest, ods_code: str):
     # Kept while no status changes (register/status_cache.py); the links in it name this site.
     site = _absolute(request, "/")
     body = (
-        cached_for_code("api", code, answer, scope=site)
+        cached_for_code("api", code, answer, scope=site, keep=not response_to_be_kept(request))
         if CACHEABLE_CODE.fullmatch(code)
         else answer()  # codes with spaces or hyphens are not kept
     )

@@ -38,6 +38,7 @@ from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 
 from .badge import HEIGHT, WIDTH, Badge, badge_for, badge_not_found, badge_png, badge_svg
+from .kept_responses import response_to_be_kept
 from .search import normalise_query, organisation_public_get, organisation_statuses
 from .status_cache import cached_for_code
 
@@ -80,7 +81,12 @@ def _canonical_badge(ods_code: str) -> Badge | None:
 
 def _badge_response(request: HttpRequest, ods_code: str, file_format: str) -> HttpResponse:
     content_type, draw = _FORMATS[file_format]
-    badge = cached_for_code("badge", ods_code, lambda: _canonical_badge(ods_code))
+    badge = cached_for_code(
+        "badge",
+        ods_code,
+        lambda: _canonical_badge(ods_code),
+        keep=not response_to_be_kept(request),
+    )
     if badge is None:
         organisation = organisation_public_get(ods_code=ods_code)
         if organisation is None:

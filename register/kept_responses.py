@@ -155,6 +155,14 @@ def _from_entry(request: HttpRequest, headers: list[tuple[str, str]], body: byte
     )
 
 
+def response_to_be_kept(request: HttpRequest) -> bool:
+    """Whether the whole response to `request` is to be kept (a first asking of a kept route's
+    address). Its view need not also keep the data it draws the response from (ADR 13): the next
+    asking is answered whole, and keeping both cost a first asking two more trips to Redis and a
+    pickling."""
+    return getattr(request, "_dspt_response_to_be_kept", False)
+
+
 class KeptPublicResponseMiddleware:
     """First in MIDDLEWARE, so it keeps responses as every other middleware finished them."""
 
@@ -187,6 +195,7 @@ class KeptPublicResponseMiddleware:
             return _from_entry(request, entry[2], entry[3])
         # The view does not count this request again (it was counted above) and answers 429
         # when over the limit.
+        request._dspt_response_to_be_kept = retry_after is None  # type: ignore[attr-defined]
         response = self.get_response(request)
         kept = _kept_form(request, response, route)
         if kept is not None:

@@ -39,9 +39,12 @@ ENTRY_SECONDS = 60
 V = TypeVar("V")
 
 
-def cached(kind: str, key: str, make: Callable[[], V | None]) -> V | None:
+def cached(kind: str, key: str, make: Callable[[], V | None], *, keep: bool = True) -> V | None:
     """The value of `make()` for (`kind`, `key`), from the cache when still valid. None (an
-    organisation not found) is never kept."""
+    organisation not found) is never kept. `keep=False`: `make()`, neither read nor kept (the
+    whole response is being kept instead: `kept_responses.response_to_be_kept`)."""
+    if not keep:
+        return make()
     entry_key = f"register:{kind}:{key}"
     today = timezone.localdate().isoformat()
     found = cache.get_many([GENERATION_KEY, entry_key])
@@ -56,14 +59,14 @@ def cached(kind: str, key: str, make: Callable[[], V | None]) -> V | None:
 
 
 def cached_for_code(
-    kind: str, ods_code: str, make: Callable[[], V | None], *, scope: str = ""
+    kind: str, ods_code: str, make: Callable[[], V | None], *, scope: str = "", keep: bool = True
 ) -> V | None:
     """`cached` for an organisation's code as an address gives it, only when it is a canonical
     code; otherwise None without calling `make` (the caller takes the long way, to a redirect or
     a "not found"). `scope`: what else the answer depends on (the site's address in links)."""
     if not CACHEABLE_CODE.fullmatch(ods_code):
         return None
-    return cached(kind, f"{ods_code}:{scope}" if scope else ods_code, make)
+    return cached(kind, f"{ods_code}:{scope}" if scope else ods_code, make, keep=keep)
 
 
 def _new_generation() -> None:

@@ -35,6 +35,7 @@ from .certificate_codes import normalise_code
 from .exports import EXPORT_HEADER, export_row, write_csv_rows
 from .forms import SearchForm
 from .history import certificate_code, status_by_year
+from .kept_responses import response_to_be_kept
 from .paging import pagination
 from .search import (
     CSV_ROW_LIMIT,
@@ -92,7 +93,12 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
     # Kept while no status or name changes (register/status_cache.py): popular names are
     # searched again and again.
     asked = hashlib.sha256(f"{query}\n{page}".encode()).hexdigest()
-    kept = cached("search", asked, lambda: _search_results(query, page))
+    kept = cached(
+        "search",
+        asked,
+        lambda: _search_results(query, page),
+        keep=not response_to_be_kept(request),
+    )
     assert kept is not None  # a search always has an answer, if only "No organisations found"
     results, results_table = kept
     return _search_page(
@@ -169,7 +175,12 @@ def organisation_public(request: HttpRequest, ods_code: str) -> HttpResponse:
     # Kept while no status changes (register/status_cache.py).
     # A kind's name changes with the shape of what it keeps ("page" held no table), so an entry
     # kept by the version before a deploy is never read as this one.
-    found = cached_for_code("page-and-table", ods_code, lambda: _public_page_data(ods_code))
+    found = cached_for_code(
+        "page-and-table",
+        ods_code,
+        lambda: _public_page_data(ods_code),
+        keep=not response_to_be_kept(request),
+    )
     if found is None:
         organisation = organisation_public_get(ods_code=ods_code)
         if organisation is None:

@@ -363,3 +363,44 @@ def test_an_entry_of_another_shape_is_made_anew(client, world):
     assert answer.status_code == 200
     assert b"Willow House" in answer.content
     assert len(cache.get(key)) == 4
+
+
+# A first asking keeps the response, not also the data it was drawn from ------------------------
+
+
+def data_keys() -> list[str]:
+    """The register's kept data (ADR 13), apart from the generation and whole responses."""
+    client = cache._cache.get_client(None)
+    keys = [key.decode().split(":", 2)[-1] for key in client.scan_iter("*register:*")]
+    return sorted(
+        key
+        for key in keys
+        if key != GENERATION_KEY and not key.startswith(kept_responses.KEY_PREFIX)
+    )
+
+
+@pytest.mark.parametrize("path", [BADGE, API, PAGE, SEARCH])
+def test_a_first_asking_keeps_the_whole_response_and_not_its_data(client, world, path):
+    assert client.get(path).status_code == 200
+    assert len(cache_keys()) == 1
+    assert data_keys() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [(PAGE, "register:page-and-table:VW001"), (SEARCH, "register:search:")],
+)
+def test_a_signed_in_reader_still_keeps_the_data(client, world, path, kind):
+    """Their response is never kept whole (they bring a cookie), so the data is, as before."""
+    client.force_login(UserFactory(email="reader@care.example", full_name="Rowan Reader"))
+    assert client.get(path).status_code == 200
+    assert cache_keys() == []
+    (key,) = data_keys()
+    assert key.startswith(kind)
+
+
+def test_an_address_not_kept_whole_still_keeps_its_data(client, world):
+    assert client.head(BADGE).status_code == 200  # HEAD is never kept whole
+    assert client.get(BADGE, QUERY_STRING="v=2").status_code == 200  # nor a query string
+    assert cache_keys() == []
+    assert data_keys() == ["register:badge:VW001"]
