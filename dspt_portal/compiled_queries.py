@@ -56,11 +56,26 @@ def padded_size(count: int) -> int:
 # Prepared statements -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Shown:
+    query: bytes
+    params: None = None
+
+
 class _PreparingCursor(psycopg.Cursor):
     """Binds parameters on the server and has every statement it runs prepared."""
 
+    # Set when Django logs queries (DEBUG, the test suite's query counts): psycopg notes no
+    # statement for a prepared run, and Django's log reads it from `_query`.
+    shows_queries = False
+
     def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
-        return super().execute(query, params, prepare=True, binary=binary)
+        super().execute(query, params, prepare=True, binary=binary)
+        if self.shows_queries:
+            # As Django shows any other query: the values written into the statement.
+            shown = psycopg.ClientCursor(self.connection).mogrify(query, params)
+            self._query = _Shown(shown.encode())  # type: ignore[assignment]
+        return self
 
 
 def prepares_statements(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -90,7 +105,9 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(_PreparingCursor(connection.connection))
+        raw = _PreparingCursor(connection.connection)
+        raw.shows_queries = connection.queries_logged
+        cursor = connection._prepare_cursor(raw)
     with cursor:
         yield cursor
 

@@ -240,3 +240,13 @@ def test_objects_refuse_columns_the_model_does_not_have():
     query = CompiledQuery(lambda ids: Organisation.objects.filter(pk__in=ids).values("pk", "name"))
     with pytest.raises(ValueError, match="Not columns of Organisation"):
         query.objects(Organisation, [organisation.pk])
+
+
+def test_a_prepared_statement_is_logged_as_any_query_is(publication_facts_world):
+    ids = publication_facts_world
+    with CaptureQueriesContext(connection) as queries:
+        selectors.latest_publications(organisation_ids=ids[:1])
+    (logged,) = queries.captured_queries
+    assert logged["sql"].startswith('SELECT "organisations_organisation"."id"')
+    # The values are written in, as Django shows a query bound on the client.
+    assert f"IN ({ids[0]})" in logged["sql"]
