@@ -198,9 +198,9 @@ def _part_order(part: int, *, walk: bool) -> tuple:
     containing it: in index order too when they are very many (`walk`: the scan soon meets enough
     of them), but sorted after the trigram index finds them when they are at most SORT_AT_MOST.
     Walking the B-tree in search of a page of them reads every name before the last one shown:
-    a quarter of a second for nine names, and 20-30 ms for the first page of 1,200 ("optici"),
-    against 2-4 ms to fetch and sort 4,000. lower() of the already folded name sorts alike but is
-    no index's order."""
+    a quarter of a second for nine names, and 23 ms for the first page of 1,190 ("optici"),
+    against 2 ms to fetch and sort them (about 10 ms for 4,000). lower() of the already folded
+    name sorts alike but is no index's order."""
     if part < 2 or walk:
         return ("search_name", "ods_code")
     return (Lower("search_name"), "ods_code")
