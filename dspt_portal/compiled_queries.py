@@ -112,6 +112,24 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator:
         yield cursor
 
 
+def _converters(fields, connection) -> list:
+    """What the ORM does to each column's value as the driver gives it: the database backend's
+    conversions (SQLite's dates, booleans), then the field's own (`from_db_value`)."""
+    found = []
+    for position, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            found.append((position, column, functions))
+    return found
+
+
+def _convert(values: list, converters: list, connection) -> None:
+    for position, column, functions in converters:
+        for convert in functions:
+            values[position] = convert(values[position], column, connection)
+
+
 def objects_from(model: type[Model], cursor) -> list:
     """The rows of an executed query of some of `model`'s columns (its primary key among them) as
     model instances, the others deferred: what `Model.objects.raw()` gives, from any cursor."""
@@ -123,18 +141,39 @@ def objects_from(model: type[Model], cursor) -> list:
     fields = [field for field in model._meta.concrete_fields if field.attname in columns]
     order = [columns.index(field.attname) for field in fields]
     names = [field.attname for field in fields]
-    converters = [
-        (position, field.from_db_value)
-        for position, field in enumerate(fields)
-        if hasattr(field, "from_db_value")
-    ]
+    converters = _converters(fields, cursor.db)
     found = []
     for row in cursor.fetchall():
         values = [row[index] for index in order]
-        for position, convert in converters:
-            values[position] = convert(values[position], None, cursor.db)
+        _convert(values, converters, cursor.db)
         found.append(model.from_db(cursor.db.alias, names, values))
     return found
+
+
+def columns_of(model: type[Model], through: str = "") -> list[str]:
+    """Every column of `model` in its own order, as `values_list()` names them (`through` a
+    relation: "organisation__"), for a query whose rows `instance_from` makes into instances."""
+    return [through + field.attname for field in model._meta.concrete_fields]
+
+
+# Per model and database: every column's conversions, as `instance_from` applies them.
+_ALL_COLUMN_CONVERTERS: dict[tuple, list] = {}
+
+
+def instance_from(model: type[Model], values: Sequence, *, using: str = DEFAULT_DB_ALIAS) -> Model:
+    """A `model` instance from the values of all its columns in `columns_of` order, as the
+    database driver gave them (the fields' conversions applied, as the ORM would)."""
+    fields = model._meta.concrete_fields
+    if len(values) != len(fields):
+        raise ValueError(f"{model.__name__} has {len(fields)} columns, not {len(values)}.")
+    values = list(values)
+    connection = connections[using]
+    key = (model, using, connection.vendor)
+    converters = _ALL_COLUMN_CONVERTERS.get(key)
+    if converters is None:
+        converters = _ALL_COLUMN_CONVERTERS[key] = _converters(fields, connection)
+    _convert(values, converters, connection)
+    return model.from_db(using, [field.attname for field in fields], values)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ tests/test_faults_services.py does the same against a real Redis stopped and fro
 import logging
 import os
 import time
+from importlib import import_module
 
 import pytest
+from django.contrib.sessions.backends import cached_db as cached_db_sessions
+from django.contrib.sessions.backends import db as database_sessions
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -120,7 +123,9 @@ def test_the_served_cache_gives_up_on_redis_within_a_quarter_of_a_second(setting
 
 
 def test_sessions_and_lockout_do_not_live_in_redis(settings):
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    assert issubclass(store, database_sessions.SessionStore)
+    assert not issubclass(store, cached_db_sessions.SessionStore)
     assert getattr(settings, "AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler") == (
         "axes.handlers.database.AxesDatabaseHandler"
     )

@@ -281,8 +281,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions live in PostgreSQL, never only in Redis: losing Redis signs nobody out. (django-axes
-# counts failed sign-ins in the database too: AxesStandaloneBackend's default handler.)
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# counts failed sign-ins in the database too: AxesStandaloneBackend's default handler.) Django's
+# database store, its read prepared on PostgreSQL (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 
 SESSION_COOKIE_HTTPONLY = True
 # Signed-in sessions end after an hour without activity (refreshed by SessionIdleMiddleware).
