@@ -7,6 +7,8 @@ import logging
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.sessions import keeps_post_when_signed_out, post_take
@@ -16,7 +18,7 @@ from organisations.access import Access, requires
 from organisations.roles import Permission
 from organisations.rules import membership_has_permission
 
-from . import presenters, selectors, services
+from . import kept_pages, presenters, selectors, services
 from .forms import EvidenceForm
 from .models import AnswerType, Document
 from .policy_templates import policy_templates_load
@@ -40,10 +42,9 @@ def _bank(year: str):
 def _assessment(request, year: str):
     """The organisation's assessment for the year, or None before anyone has started it. Pages
     only read: starting (which copies last year's answers) is a POST of its own."""
-    bank = _bank(year)
-    assessment = selectors.assessment_find(organisation=request.organisation, bank=bank)
-    if assessment is not None:
-        assessment.bank, assessment.organisation = bank, request.organisation
+    bank, assessment = selectors.bank_and_assessment(year=year, organisation=request.organisation)
+    if bank is None:
+        raise Http404("No assessment for that year")
     return assessment
 
 
@@ -72,20 +73,32 @@ def assessment_overview(request, year: str):
                 ),
             },
         )
-    view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
     only_left_to_do = request.GET.get("show") == "todo"
-    return render(
+    key = kept_pages.overview_key(
         request,
-        "assessments/overview.html",
-        {
-            "assessment": assessment,
-            "bank": assessment.bank,
-            "progress": view.progress,
-            "sections": view.sections(only_left_to_do=only_left_to_do),
-            "only_left_to_do": only_left_to_do,
-            "can_edit": can_edit,
-            "view": view,
-        },
+        assessment=assessment,
+        today=timezone.localdate(),
+        options="todo" if only_left_to_do else "all",
+    )
+    content = kept_pages.kept(key)
+    if content is None:
+        view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
+        content = render_to_string(
+            "assessments/_overview_content.html",
+            {
+                "assessment": assessment,
+                "bank": assessment.bank,
+                "progress": view.progress,
+                "sections": view.sections(only_left_to_do=only_left_to_do),
+                "only_left_to_do": only_left_to_do,
+                "can_edit": can_edit,
+                "view": view,
+            },
+            request=request,
+        )
+        kept_pages.keep(key, content)
+    return render(
+        request, "assessments/overview.html", {"bank": assessment.bank, "content": content}
     )
 
 
