@@ -28,7 +28,6 @@ import secrets
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 
 from dspt_portal.compiled_queries import prepared_cursor, prepares_statements
@@ -65,8 +64,7 @@ def _tables() -> dict[str, str]:
 # delete and re-insert gives another), so no row's text is read; joined and hashed in the
 # database, so only 32 characters come back.
 _ROWS = "array_agg({alias}.id::text || ':' || {alias}.xmin::text ORDER BY {alias}.id)::text"
-_FINGERPRINT = (
-    """
+_FINGERPRINT = """
 SELECT md5(concat_ws('|',
   (SELECT {banks} FROM "{bank}" b),
   (SELECT {sections} FROM "{section}" s WHERE s.bank_id = %(bank)s),
@@ -83,7 +81,6 @@ SELECT md5(concat_ws('|',
     WHERE d.organisation_id = %(organisation)s AND d.review_date < %(today)s)
 ))
 """
-)
 _ALIASES = {
     "banks": "b",
     "sections": "s",
@@ -149,7 +146,7 @@ def kept(key: str | None) -> SafeString | None:
         return None
     content = cache.get(key)
     # Only what `keep` put there: the portal's own drawn HTML.
-    return mark_safe(content) if isinstance(content, str) else None  # noqa: S308
+    return mark_safe(content) if isinstance(content, str) else None
 
 
 def keep(key: str | None, content: str) -> None:
