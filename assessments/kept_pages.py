@@ -60,10 +60,14 @@ def _tables() -> dict[str, str]:
     }
 
 
-# Each row by its id and `xmin` (the transaction that wrote this version of it: any update or
-# delete and re-insert gives another), so no row's text is read; joined and hashed in the
-# database, so only 32 characters come back.
-_ROWS = "array_agg({alias}.id::text || ':' || {alias}.xmin::text ORDER BY {alias}.id)::text"
+# Each row by its id, `xmin` (the transaction that wrote this version of it) and `ctid` (where
+# this version lies: every update writes a new one elsewhere, and within one transaction, whose
+# rows share an `xmin`, no place is used twice), so no row's text is read. Joined and hashed in
+# the database: only 32 characters come back.
+_ROWS = (
+    "array_agg({alias}.id::text || ':' || {alias}.xmin::text || {alias}.ctid::text"
+    " ORDER BY {alias}.id)::text"
+)
 _FINGERPRINT = """
 SELECT md5(concat_ws('|',
   (SELECT {banks} FROM "{bank}" b),
