@@ -220,6 +220,12 @@ class KeptPost:
     had_files: bool  # a file was chosen: it must be chosen again
 
 
+def post_waiting(request) -> bool:
+    """Whether a form posted before an idle sign-out is kept in this session (not yet given
+    back by `post_take`)."""
+    return bool(request.session.get(POST_KEY))
+
+
 def post_take(request) -> KeptPost | None:
     """The form this signed-in person posted to this page before an idle sign-out, once: it is
     removed from the session as it is given back."""

@@ -1,30 +1,36 @@
-"""The assessment overview's content, kept in Redis for the person who saw it, until anything it
-shows changes (ADR 17).
+"""The assessment overview's and evidence items' content, kept in Redis for the person who saw
+it, until anything it shows changes (ADR 17).
 
-Drawing the overview took the web worker about 20 ms: the 51 items' statuses, the publishing
-decision, the deadline and library panels, each a few queries and a template. People go back to it
-after every answer. So the content (everything below the header) is kept under a key made of:
+Drawing the overview took the web worker about 20 ms (the 51 items' statuses, the publishing
+decision, the deadline and library panels: each a few queries and a template), and an evidence
+item about 15 ms (the statuses again, the answer with who saved it and its file, the library to
+choose from, the form). People go back and forth between them all day. So the content of each
+(everything below the header) is kept under a key made of:
 
-- a fingerprint PostgreSQL works out in one statement from every row the content is drawn from:
-  the question banks, this bank's sections and items, the assessment and its answers, its action
-  plan, the organisation's profile, the publications that name or cover it, and how many of its
-  library documents are past their review date today;
-- who is looking and as what (the person, their role, their permissions, the organisation's own
-  columns), the day, the page's options, the person's CSRF secret (the content holds a form), and
-  this process (a new release draws afresh).
+- a fingerprint PostgreSQL works out in one statement from every row the content is drawn from
+  (`PARTS`): the question banks, this bank's sections and items, the assessment and its answers,
+  its action plan, the organisation's profile, the publications that name or cover it and the
+  organisations that made them, its library documents and their files, and the people who saved
+  the answers;
+- who is looking and as what (the person, their role, the organisation's own columns), the day,
+  the page and its options, the person's CSRF secret (the content holds forms), and this process
+  (a new release draws afresh).
 
 A write anywhere in those rows changes the fingerprint, so the next look draws the page again: no
-one is told when to forget. Only on PostgreSQL; elsewhere the page is drawn every time.
-`tests/assessments/test_kept_pages.py` checks that every table the content reads is one the
-fingerprint covers, so a panel that starts reading another table fails the suite until it is added.
+one is told when to forget. Only on PostgreSQL; elsewhere the pages are drawn every time. An
+evidence item with another app's panel (the incident log, the training register) is never kept:
+those apps say which (`never_keep_items`). `tests/assessments/test_kept_pages.py` checks that
+every table each page's content reads is one the fingerprint covers, so a panel that starts
+reading another table fails the suite until it is added.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 import secrets
+import string
+from collections.abc import Iterable
 
 from django.apps import apps
 from django.core.cache import cache
@@ -32,28 +38,44 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dspt_portal.compiled_queries import prepared_cursor, prepares_statements
 
-from .models import Answer, Assessment, EvidenceItem, QuestionBank, Section
+from .models import Answer, Assessment, Document, EvidenceItem, QuestionBank, Section
 
-logger = logging.getLogger(__name__)
-
-KEY_PREFIX = "assessments:overview:"
+KEY_PREFIX = "assessments:kept-page:"
 # Kept at most this long whatever happens (a quiet page makes room in Redis).
 KEEP_SECONDS = 15 * 60
 # Content drawn by another release is never served: each process draws its own first.
 _PROCESS = secrets.token_hex(8)
 
+OVERVIEW = "overview"
+ITEM = "item"
 
-def _tables() -> dict[str, str]:
+# Evidence items whose page shows a panel of another app, reading that app's tables.
+_never_kept_refs: set[str] = set()
+
+
+def never_keep_items(refs: Iterable[str]) -> None:
+    """Evidence items whose page is always drawn afresh (an app's panel shows on them)."""
+    _never_kept_refs.update(refs)
+
+
+def item_is_kept(ref: str) -> bool:
+    return ref not in _never_kept_refs
+
+
+def tables() -> dict[str, str]:
     """The tables the content is drawn from. Other apps' models are looked up, not imported:
-    their panels on this page are template tags of theirs (ADR 6)."""
+    their panels on these pages are template tags of theirs (ADR 6)."""
     return {
         "bank": QuestionBank._meta.db_table,
         "section": Section._meta.db_table,
         "item": EvidenceItem._meta.db_table,
         "assessment": Assessment._meta.db_table,
         "answer": Answer._meta.db_table,
+        "document": Document._meta.db_table,
         "plan": apps.get_model("publishing", "ActionPlanEntry")._meta.db_table,
         "profile": apps.get_model("organisations", "OrganisationProfile")._meta.db_table,
+        "user": apps.get_model("organisations", "User")._meta.db_table,
+        "organisation": apps.get_model("organisations", "Organisation")._meta.db_table,
         "publication": apps.get_model("publishing", "Publication")._meta.db_table,
         "site": apps.get_model("publishing", "PublicationSite")._meta.db_table,
         "library": apps.get_model("evidence", "LibraryDocument")._meta.db_table,
@@ -62,54 +84,87 @@ def _tables() -> dict[str, str]:
 
 # Each row by its id, `xmin` (the transaction that wrote this version of it) and `ctid` (where
 # this version lies: every update writes a new one elsewhere, and within one transaction, whose
-# rows share an `xmin`, no place is used twice), so no row's text is read. Joined and hashed in
-# the database: only 32 characters come back.
-_ROWS = (
-    "array_agg({alias}.id::text || ':' || {alias}.xmin::text || {alias}.ctid::text"
-    " ORDER BY {alias}.id)::text"
-)
-_FINGERPRINT = """
-SELECT md5(concat_ws('|',
-  (SELECT {banks} FROM "{bank}" b),
-  (SELECT {sections} FROM "{section}" s WHERE s.bank_id = %(bank)s),
-  (SELECT {items} FROM "{item}" i WHERE i.bank_id = %(bank)s),
-  (SELECT {assessments} FROM "{assessment}" a WHERE a.id = %(assessment)s),
-  (SELECT {answers} FROM "{answer}" x WHERE x.assessment_id = %(assessment)s),
-  (SELECT {plan_entries} FROM "{plan}" e WHERE e.assessment_id = %(assessment)s),
-  (SELECT {profiles} FROM "{profile}" p WHERE p.organisation_id = %(organisation)s),
-  (SELECT {publications} FROM "{publication}" p
-    WHERE p.id IN (
-      SELECT id FROM "{publication}" WHERE organisation_id = %(organisation)s
-      UNION SELECT publication_id FROM "{site}" WHERE organisation_id = %(organisation)s)),
-  (SELECT count(*) FROM "{library}" d
-    WHERE d.organisation_id = %(organisation)s AND d.review_date < %(today)s)
-))
-"""
-_ALIASES = {
-    "banks": "b",
-    "sections": "s",
-    "items": "i",
-    "assessments": "a",
-    "answers": "x",
-    "plan_entries": "e",
-    "profiles": "p",
-    "publications": "p",
+# rows share an `xmin`, no place is used twice), so no row's text is read.
+_ROWS = "array_agg(r.id::text || ':' || r.xmin::text || r.ctid::text ORDER BY r.id)::text"
+PARTS = {
+    "banks": 'SELECT {rows} FROM "{bank}" r',
+    "sections": 'SELECT {rows} FROM "{section}" r WHERE r.bank_id = %(bank)s',
+    "items": 'SELECT {rows} FROM "{item}" r WHERE r.bank_id = %(bank)s',
+    "assessment": 'SELECT {rows} FROM "{assessment}" r WHERE r.id = %(assessment)s',
+    "answers": 'SELECT {rows} FROM "{answer}" r WHERE r.assessment_id = %(assessment)s',
+    "plan": 'SELECT {rows} FROM "{plan}" r WHERE r.assessment_id = %(assessment)s',
+    "profile": 'SELECT {rows} FROM "{profile}" r WHERE r.organisation_id = %(organisation)s',
+    "publications": (
+        'SELECT {rows} FROM "{publication}" r WHERE r.id IN ('
+        'SELECT id FROM "{publication}" WHERE organisation_id = %(organisation)s '
+        'UNION SELECT publication_id FROM "{site}" WHERE organisation_id = %(organisation)s)'
+    ),
+    # The organisations whose publications cover this one (their names are on the page).
+    "publishers": (
+        'SELECT {rows} FROM "{organisation}" r WHERE r.id IN ('
+        'SELECT organisation_id FROM "{publication}" WHERE id IN ('
+        'SELECT publication_id FROM "{site}" WHERE organisation_id = %(organisation)s))'
+    ),
+    "library_overdue": (
+        'SELECT count(*) FROM "{library}" r '
+        "WHERE r.organisation_id = %(organisation)s AND r.review_date < %(today)s"
+    ),
+    "library": 'SELECT {rows} FROM "{library}" r WHERE r.organisation_id = %(organisation)s',
+    "documents": 'SELECT {rows} FROM "{document}" r WHERE r.organisation_id = %(organisation)s',
+    "people": (
+        'SELECT {rows} FROM "{user}" r WHERE r.id IN ('
+        'SELECT updated_by_id FROM "{answer}" WHERE assessment_id = %(assessment)s)'
+    ),
 }
-_fingerprint_sql: str | None = None
+_PAGE_PARTS = {
+    OVERVIEW: (
+        "banks",
+        "sections",
+        "items",
+        "assessment",
+        "answers",
+        "plan",
+        "profile",
+        "publications",
+        "publishers",
+        "library_overdue",
+    ),
+    ITEM: ("banks", "sections", "items", "assessment", "answers", "library", "documents", "people"),
+}
+_fingerprint_sql: dict[str, str] = {}
 
 
-def fingerprint(*, assessment: Assessment, today: datetime.date) -> str | None:
-    """What the overview's content is drawn from, as one hash; None where it is not worked out
+def page_tables(page: str) -> set[str]:
+    """The tables the page's fingerprint covers."""
+    names = tables()
+    return {
+        names[field]
+        for part in _PAGE_PARTS[page]
+        for _, field, _, _ in string.Formatter().parse(PARTS[part])
+        if field and field != "rows"
+    }
+
+
+def _sql(page: str) -> str:
+    sql = _fingerprint_sql.get(page)
+    if sql is None:
+        names = tables()
+        parts = ",\n".join(
+            f"({PARTS[part].format(rows=_ROWS, **names)})" for part in _PAGE_PARTS[page]
+        )
+        # Joined and hashed in the database: only 32 characters come back.
+        sql = _fingerprint_sql[page] = f"SELECT md5(concat_ws('|', {page!r},\n{parts}))"
+    return sql
+
+
+def fingerprint(*, page: str, assessment: Assessment, today: datetime.date) -> str | None:
+    """What the page's content is drawn from, as one hash; None where it is not worked out
     (not PostgreSQL, or prepared statements turned off)."""
-    global _fingerprint_sql
     if not prepares_statements():
         return None
-    if _fingerprint_sql is None:
-        rows = {name: _ROWS.format(alias=alias) for name, alias in _ALIASES.items()}
-        _fingerprint_sql = _FINGERPRINT.format(**_tables(), **rows)
     with prepared_cursor() as cursor:
         cursor.execute(
-            _fingerprint_sql,
+            _sql(page),
             {
                 "bank": assessment.bank_id,
                 "assessment": assessment.pk,
@@ -120,21 +175,21 @@ def fingerprint(*, assessment: Assessment, today: datetime.date) -> str | None:
         return cursor.fetchone()[0]
 
 
-def overview_key(
-    request, *, assessment: Assessment, today: datetime.date, options: str
+def page_key(
+    request, *, page: str, assessment: Assessment, today: datetime.date, options: str
 ) -> str | None:
-    """The key the overview's content is kept under for this person, or None when it is not
-    kept."""
-    found = fingerprint(assessment=assessment, today=today)
+    """The key the page's content is kept under for this person, or None when it is not kept."""
+    found = fingerprint(page=page, assessment=assessment, today=today)
     if found is None:
         return None
     organisation = request.organisation
     membership = request.membership
     who = [
         _PROCESS,
+        page,
+        options,
         found,
         today.isoformat(),
-        options,
         request.user.pk,
         membership.pk,
         membership.role,
@@ -145,14 +200,18 @@ def overview_key(
     return KEY_PREFIX + hashlib.sha256(repr(who).encode()).hexdigest()
 
 
-def kept(key: str | None) -> SafeString | None:
+def kept(key: str | None) -> tuple[str, SafeString] | None:
+    """The page's title and content kept under `key`, if any."""
     if key is None:
         return None
-    content = cache.get(key)
+    found = cache.get(key)
+    if not (isinstance(found, tuple) and len(found) == 2):
+        return None
+    title, content = found
     # Only what `keep` put there: the portal's own drawn HTML.
-    return mark_safe(content) if isinstance(content, str) else None
+    return str(title), mark_safe(content)
 
 
-def keep(key: str | None, content: str) -> None:
+def keep(key: str | None, *, title: str, content: str) -> None:
     if key is not None:
-        cache.set(key, str(content), KEEP_SECONDS)
+        cache.set(key, (str(title), str(content)), KEEP_SECONDS)

@@ -9,9 +9,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.sessions import keeps_post_when_signed_out, post_take
+from accounts.sessions import keeps_post_when_signed_out, post_take, post_waiting
 from audit.services import Actor
 from dspt_portal.downloads import stored_file_response
 from organisations.access import Access, requires
@@ -74,15 +75,17 @@ def assessment_overview(request, year: str):
             },
         )
     only_left_to_do = request.GET.get("show") == "todo"
-    key = kept_pages.overview_key(
+    key = kept_pages.page_key(
         request,
+        page=kept_pages.OVERVIEW,
         assessment=assessment,
         today=timezone.localdate(),
         options="todo" if only_left_to_do else "all",
     )
-    content = kept_pages.kept(key)
-    if content is None:
+    found = kept_pages.kept(key)
+    if found is None:
         view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
+        title = f"Assessment {assessment.bank.year}"
         content = render_to_string(
             "assessments/_overview_content.html",
             {
@@ -96,10 +99,10 @@ def assessment_overview(request, year: str):
             },
             request=request,
         )
-        kept_pages.keep(key, content)
-    return render(
-        request, "assessments/overview.html", {"bank": assessment.bank, "content": content}
-    )
+        kept_pages.keep(key, title=title, content=content)
+    else:
+        title, content = found
+    return render(request, "assessments/overview.html", {"title": title, "content": content})
 
 
 @requires(Permission.EDIT_EVIDENCE)
@@ -123,13 +126,26 @@ def evidence_item(request, year: str, ref: str):
         assessment = services.assessment_get_or_create(
             organisation=request.organisation, bank=_bank(year)
         )
+    can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
+    key = None
+    # Kept only as a plain look: never with what they typed before being signed out waiting.
+    if request.method != "POST" and kept_pages.item_is_kept(ref) and not post_waiting(request):
+        key = kept_pages.page_key(
+            request,
+            page=kept_pages.ITEM,
+            assessment=assessment,
+            today=timezone.localdate(),
+            options=ref,
+        )
+        found = kept_pages.kept(key)
+        if found is not None:
+            return _evidence_item_page(request, assessment.bank, ref, can_edit, *found)
     # Every item's answer for the statuses; who saved and the file of this item's answer only.
     view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
     if ref not in view.statuses:
         raise Http404("No such evidence item")
     row = view.row(ref)
     item, answer = row.item, selectors.answer_in_full(answer=row.answer)
-    can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
     library = (
         selectors.library_documents_to_choose(organisation=request.organisation)
         if can_edit and item.answer_type == AnswerType.DOCUMENT
@@ -208,9 +224,9 @@ def evidence_item(request, year: str, ref: str):
             status = 400
 
     previous, following = view.neighbours(ref)
-    return render(
-        request,
-        "assessments/evidence_item.html",
+    title = f"{item.ref} {Truncator(item.text).words(12, truncate=' …')}"
+    content = render_to_string(
+        "assessments/_evidence_item_content.html",
         {
             "assessment": assessment,
             "bank": assessment.bank,
@@ -227,6 +243,18 @@ def evidence_item(request, year: str, ref: str):
                 policy_templates_load(), item.policy_templates
             ),
         },
+        request=request,
+    )
+    if status == 200 and kept is None:
+        kept_pages.keep(key, title=title, content=content)
+    return _evidence_item_page(request, assessment.bank, ref, can_edit, title, content, status)
+
+
+def _evidence_item_page(request, bank, ref, can_edit, title, content, status=200):
+    return render(
+        request,
+        "assessments/evidence_item.html",
+        {"bank": bank, "ref": ref, "can_edit": can_edit, "title": title, "content": content},
         status=status,
     )
 

@@ -7,6 +7,12 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_scales_file)
+        # The incident log's panel shows on these evidence items: their pages are drawn afresh.
+        from assessments.kept_pages import never_keep_items
+
+        from .templatetags.incident_evidence import EVIDENCE_REFS
+
+        never_keep_items(EVIDENCE_REFS)
 
 
 def check_scales_file(app_configs, **kwargs) -> list[checks.CheckMessage]:

@@ -7,6 +7,13 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_quiz_file)
+        # The training register's panel shows on these evidence items: their pages are drawn
+        # afresh.
+        from assessments.kept_pages import never_keep_items
+
+        from .templatetags.training_evidence import NEEDS_ANALYSIS_REF, fill
+
+        never_keep_items({fill.ITEM_REF, NEEDS_ANALYSIS_REF})
 
 
 def check_quiz_file(app_configs, **kwargs) -> list[checks.CheckMessage]:
