@@ -36,8 +36,9 @@ from django.apps import apps
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
-from dspt_portal.compiled_queries import prepared_cursor, prepares_statements
+from dspt_portal.compiled_queries import prepares_statements
 
+from . import selectors
 from .models import Answer, Assessment, Document, EvidenceItem, QuestionBank, Section
 
 KEY_PREFIX = "assessments:kept-page:"
@@ -145,42 +146,48 @@ def page_tables(page: str) -> set[str]:
     }
 
 
-def _sql(page: str) -> str:
-    sql = _fingerprint_sql.get(page)
-    if sql is None:
+def _expression(page: str) -> str:
+    """The page's fingerprint as an SQL expression over the bank `b` and the assessment `a`."""
+    expression = _fingerprint_sql.get(page)
+    if expression is None:
         names = tables()
         parts = ",\n".join(
             f"({PARTS[part].format(rows=_ROWS, **names)})" for part in _PAGE_PARTS[page]
         )
         # Joined and hashed in the database: only 32 characters come back.
-        sql = _fingerprint_sql[page] = f"SELECT md5(concat_ws('|', {page!r},\n{parts}))"
-    return sql
+        expression = f"md5(concat_ws('|', {page!r},\n{parts}))"
+        expression = expression.replace("%(bank)s", "b.id").replace("%(assessment)s", "a.id")
+        _fingerprint_sql[page] = expression
+    return expression
+
+
+def read(
+    *, page: str, year: str, organisation, today: datetime.date
+) -> tuple[QuestionBank | None, Assessment | None, str | None]:
+    """The year's bank, the organisation's assessment (None before it is started) and the page's
+    fingerprint (None where it is not worked out: not PostgreSQL, or prepared statements turned
+    off), in one statement."""
+    if not prepares_statements():
+        return (*selectors.bank_and_assessment(year=year, organisation=organisation), None)
+    return selectors.bank_and_assessment_with(
+        year=year, organisation=organisation, also=_expression(page), params={"today": today}
+    )
 
 
 def fingerprint(*, page: str, assessment: Assessment, today: datetime.date) -> str | None:
-    """What the page's content is drawn from, as one hash; None where it is not worked out
-    (not PostgreSQL, or prepared statements turned off)."""
-    if not prepares_statements():
-        return None
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _sql(page),
-            {
-                "bank": assessment.bank_id,
-                "assessment": assessment.pk,
-                "organisation": assessment.organisation_id,
-                "today": today,
-            },
-        )
-        return cursor.fetchone()[0]
+    """The page's fingerprint for `assessment` as it is now."""
+    return read(
+        page=page, year=assessment.bank.year, organisation=assessment.organisation, today=today
+    )[2]
 
 
 def page_key(
-    request, *, page: str, assessment: Assessment, today: datetime.date, options: str
+    request, *, page: str, found: str | None, today: datetime.date, options: str
 ) -> str | None:
-    """The key the page's content is kept under for this person, or None when it is not kept."""
-    found = fingerprint(page=page, assessment=assessment, today=today)
-    if found is None:
+    """The key the page's content is kept under for this person, or None when it is not kept
+    (no fingerprint, or no CSRF secret yet to make the content's forms' tokens from)."""
+    secret = request.META.get("CSRF_COOKIE")
+    if found is None or not secret:
         return None
     organisation = request.organisation
     membership = request.membership
@@ -194,7 +201,7 @@ def page_key(
         membership.pk,
         membership.role,
         # The content's forms carry a token made from it; it changes at each sign-in.
-        request.META.get("CSRF_COOKIE", ""),
+        secret,
         *(getattr(organisation, field.attname) for field in organisation._meta.concrete_fields),
     ]
     return KEY_PREFIX + hashlib.sha256(repr(who).encode()).hexdigest()

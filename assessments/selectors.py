@@ -135,7 +135,7 @@ def _columns(model, alias: str) -> str:
     return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
 
 
-_bank_and_assessment_sql: str | None = None
+_bank_and_assessment_sql: dict[str, str] = {}
 
 
 def bank_and_assessment(
@@ -145,27 +145,37 @@ def bank_and_assessment(
     one statement: every assessment page reads both first. Prepared on PostgreSQL
     (dspt_portal/compiled_queries.py): the ORM took longer to build the two queries than the
     database took to answer them."""
-    global _bank_and_assessment_sql
-    if _bank_and_assessment_sql is None:
-        _bank_and_assessment_sql = (
-            f"SELECT {_columns(QuestionBank, 'b')}, {_columns(Assessment, 'a')} "
+    bank, assessment, _ = bank_and_assessment_with(year=year, organisation=organisation)
+    return bank, assessment
+
+
+def bank_and_assessment_with(
+    *, year: str, organisation: Organisation, also: str = "NULL", params: dict | None = None
+) -> tuple[QuestionBank | None, Assessment | None, object]:
+    """`bank_and_assessment`, and the value of `also`, an SQL expression over the bank (`b`) and
+    the assessment (`a`) with named `params`, read in the same statement (the kept pages'
+    fingerprint: assessments/kept_pages.py)."""
+    sql = _bank_and_assessment_sql.get(also)
+    if sql is None:
+        sql = _bank_and_assessment_sql[also] = (
+            f"SELECT {_columns(QuestionBank, 'b')}, {_columns(Assessment, 'a')}, {also} "
             f'FROM "{QuestionBank._meta.db_table}" b '
             f'LEFT JOIN "{Assessment._meta.db_table}" a '
-            "ON a.bank_id = b.id AND a.organisation_id = %s "
-            "WHERE b.year = %s"
+            "ON a.bank_id = b.id AND a.organisation_id = %(organisation)s "
+            "WHERE b.year = %(year)s"
         )
     with prepared_cursor() as cursor:
-        cursor.execute(_bank_and_assessment_sql, [organisation.pk, year])
+        cursor.execute(sql, {**(params or {}), "organisation": organisation.pk, "year": year})
         row = cursor.fetchone()
     if row is None:
-        return None, None
+        return None, None, None
     split = len(QuestionBank._meta.concrete_fields)
     bank = instance_from(QuestionBank, row[:split])
     if row[split] is None:  # no assessment: its id is null
-        return bank, None
-    assessment = instance_from(Assessment, row[split:])
+        return bank, None, None
+    assessment = instance_from(Assessment, row[split:-1])
     assessment.bank, assessment.organisation = bank, organisation
-    return bank, assessment
+    return bank, assessment, row[-1]
 
 
 def rule_item(item: EvidenceItem) -> rules.Item:

@@ -59,10 +59,14 @@ def assessment_current(request):
 
 @requires(Permission.VIEW_ORGANISATION)
 def assessment_overview(request, year: str):
-    assessment = _assessment(request, year)
+    today = timezone.localdate()
+    bank, assessment, found = kept_pages.read(
+        page=kept_pages.OVERVIEW, year=year, organisation=request.organisation, today=today
+    )
+    if bank is None:
+        raise Http404("No assessment for that year")
     can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
     if assessment is None:
-        bank = _bank(year)
         return render(
             request,
             "assessments/assessment_start.html",
@@ -78,12 +82,12 @@ def assessment_overview(request, year: str):
     key = kept_pages.page_key(
         request,
         page=kept_pages.OVERVIEW,
-        assessment=assessment,
-        today=timezone.localdate(),
+        found=found,
+        today=today,
         options="todo" if only_left_to_do else "all",
     )
-    found = kept_pages.kept(key)
-    if found is None:
+    drawn = kept_pages.kept(key)
+    if drawn is None:
         view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
         title = f"Assessment {assessment.bank.year}"
         content = render_to_string(
@@ -101,7 +105,7 @@ def assessment_overview(request, year: str):
         )
         kept_pages.keep(key, title=title, content=content)
     else:
-        title, content = found
+        title, content = drawn
     return render(request, "assessments/overview.html", {"title": title, "content": content})
 
 
@@ -117,7 +121,17 @@ def assessment_start(request, year: str):
 @keeps_post_when_signed_out
 @requires(Permission.VIEW_ORGANISATION, post=Permission.EDIT_EVIDENCE)
 def evidence_item(request, year: str, ref: str):
-    assessment = _assessment(request, year)
+    today = timezone.localdate()
+    # Kept only as a plain look: never with what they typed before being signed out waiting.
+    keeps = request.method != "POST" and kept_pages.item_is_kept(ref) and not post_waiting(request)
+    if keeps:
+        bank, assessment, found = kept_pages.read(
+            page=kept_pages.ITEM, year=year, organisation=request.organisation, today=today
+        )
+        if bank is None:
+            raise Http404("No assessment for that year")
+    else:
+        assessment, found = _assessment(request, year), None
     if assessment is None:
         if request.method != "POST":
             return redirect("assessment-overview", year=year)
@@ -127,19 +141,10 @@ def evidence_item(request, year: str, ref: str):
             organisation=request.organisation, bank=_bank(year)
         )
     can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
-    key = None
-    # Kept only as a plain look: never with what they typed before being signed out waiting.
-    if request.method != "POST" and kept_pages.item_is_kept(ref) and not post_waiting(request):
-        key = kept_pages.page_key(
-            request,
-            page=kept_pages.ITEM,
-            assessment=assessment,
-            today=timezone.localdate(),
-            options=ref,
-        )
-        found = kept_pages.kept(key)
-        if found is not None:
-            return _evidence_item_page(request, assessment.bank, ref, can_edit, *found)
+    key = kept_pages.page_key(request, page=kept_pages.ITEM, found=found, today=today, options=ref)
+    drawn = kept_pages.kept(key)
+    if drawn is not None:
+        return _evidence_item_page(request, assessment.bank, ref, can_edit, *drawn)
     # Every item's answer for the statuses; who saved and the file of this item's answer only.
     view = selectors.assessment_view(assessment=assessment, with_people_and_files=False)
     if ref not in view.statuses:
