@@ -36,6 +36,9 @@ from .roles import Permission, Role
 REGISTRATION_SESSION_KEY = "registration_ods_code"
 REGISTRATION_TYPED_KEY = "registration_typed_ods_code"
 
+# accounts/backends.py (named, not imported: accounts builds on organisations, ADR 6).
+PASSWORD_BACKEND = "accounts.backends.PasswordBackend"
+
 
 @requires(Access.PUBLIC)
 def home(request):
@@ -268,7 +271,7 @@ def register_complete(request, token: str):
                 request, "organisations/register_complete.html", context, status=error.status
             )
         if user is None:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend=PASSWORD_BACKEND)
         organisation_switch(request, membership)
         messages.success(
             request,
@@ -589,7 +592,7 @@ def invitation_accept(request, token: str):
                 request, "organisations/invitation_accept.html", context, status=error.status
             )
         if user is None:
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend=PASSWORD_BACKEND)
         organisation_switch(request, membership)
         messages.success(
             request,

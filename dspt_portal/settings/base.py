@@ -118,6 +118,10 @@ AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-in attempts while an account is locked out after repeated failures.
     "axes.backends.AxesStandaloneBackend",
+    # Email and password; the signed-in person read back by a prepared statement.
+    "accounts.backends.PasswordBackend",
+    # Only for sessions begun before PasswordBackend (accounts/backends.py): never asked to
+    # check a password, since PasswordBackend ends every attempt it refuses.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
