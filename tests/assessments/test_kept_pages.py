@@ -94,8 +94,8 @@ def _tables_read(queries) -> set[str]:
 
 # What every signed-in page reads before its view: the session, the person, their membership.
 AROUND = re.compile(
-    r'SELECT "session_data"|SELECT "organisations_user"\."id".* WHERE "organisations_user"\."id" = '
-    r'\d+ LIMIT 21$|SELECT "organisations_membership"\."id" AS "id"',
+    r'SELECT "session_data"|SELECT "organisations_user"\."id" AS "id".* FROM "organisations_user"'
+    r' WHERE "organisations_user"\."id" = \d+$|SELECT "organisations_membership"\."id" AS "id"',
     re.DOTALL,
 )
 
@@ -423,3 +423,30 @@ def test_with_redis_away_the_page_is_drawn_every_time(dead_cache, client, member
     after = _page(client)
     assert "Progress: 1 of" in after
     assert after != before
+
+
+def test_nothing_is_kept_for_a_person_without_a_csrf_secret_yet(rf, member, assessment):
+    """Their next response sets a new secret: a kept form's token would not match it."""
+    membership = Membership.objects.get(user=member)
+    request = rf.get(OVERVIEW)
+    request.user, request.membership = member, membership
+    request.organisation = membership.organisation
+    today = timezone.localdate()
+    found = kept_pages.fingerprint(page=kept_pages.OVERVIEW, assessment=assessment, today=today)
+    assert found is not None
+    key = kept_pages.page_key(
+        request, page=kept_pages.OVERVIEW, found=found, today=today, options="all"
+    )
+    assert key is None
+    request.META["CSRF_COOKIE"] = "s" * 32
+    key = kept_pages.page_key(
+        request, page=kept_pages.OVERVIEW, found=found, today=today, options="all"
+    )
+    assert key is not None
+    # Another day, option, page or secret: another key.
+    others = {
+        kept_pages.page_key(request, page=kept_pages.OVERVIEW, found=found, today=day, options=o)
+        for day in (today, today + datetime.timedelta(days=1))
+        for o in ("all", "todo")
+    }
+    assert len(others) == 4
