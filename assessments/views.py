@@ -252,14 +252,24 @@ def evidence_item(request, year: str, ref: str):
     )
     if status == 200 and kept is None:
         kept_pages.keep(key, title=title, content=content)
-    return _evidence_item_page(request, assessment.bank, ref, can_edit, title, content, status)
+    return _evidence_item_page(
+        request, assessment.bank, ref, can_edit, title, content, status=status, form=form
+    )
 
 
-def _evidence_item_page(request, bank, ref, can_edit, title, content, status=200):
+def _evidence_item_page(request, bank, ref, can_edit, title, content, *, status=200, form=None):
+    """The page around the content: `form` for its title ("Error: " when it has errors)."""
     return render(
         request,
         "assessments/evidence_item.html",
-        {"bank": bank, "ref": ref, "can_edit": can_edit, "title": title, "content": content},
+        {
+            "bank": bank,
+            "ref": ref,
+            "can_edit": can_edit,
+            "title": title,
+            "content": content,
+            "form": form,
+        },
         status=status,
     )
 

@@ -450,3 +450,16 @@ def test_nothing_is_kept_for_a_person_without_a_csrf_secret_yet(rf, member, asse
         for o in ("all", "todo")
     }
     assert len(others) == 4
+
+
+@pytest.mark.parametrize("ref", ["1.1.1", "1.1.2"])
+def test_an_answer_refused_is_titled_as_an_error_and_never_kept(looking, ref):
+    path = reverse("evidence-item", args=[YEAR, ref])
+    _page(looking, path)
+    refused = looking.post(path, {"version": 0, "comments": ""})
+    assert refused.status_code == 400
+    assert "<title>Error: " in refused.content.decode()
+    # The next look is the page as it is, without the refusal.
+    again = looking.get(path).content.decode()
+    assert "<title>Error: " not in again
+    assert "There is a problem" not in again
