@@ -1,12 +1,14 @@
-"""The assessment overview's content kept per person until anything it shows changes
-(assessments/kept_pages.py, ADR 17). The oracle for every change: the page served afterwards is
-the page drawn afresh with nothing kept. And nobody is ever served another person's content."""
+"""The assessment overview's and evidence items' content kept per person until anything it shows
+changes (assessments/kept_pages.py, ADR 17). The oracle for every change: the page served
+afterwards is the page drawn afresh with nothing kept. And nobody is ever served another person's
+content."""
 
 import datetime
 import re
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -55,17 +57,6 @@ def looking(live_cache, client, member, assessment):
     return client
 
 
-def _fresh(client) -> str:
-    kept_pages_cache().clear()
-    return _page(client)
-
-
-def kept_pages_cache():
-    from django.core.cache import cache
-
-    return cache
-
-
 def _answer(client, ref="1.1.1", text="Our lead is Sam Patel"):
     response = client.post(
         reverse("evidence-item", args=[YEAR, ref]), {"version": 0, "comments": "", "text": text}
@@ -101,7 +92,7 @@ AROUND = re.compile(
 
 
 def _drawn_tables(client, path) -> set[str]:
-    kept_pages_cache().clear()
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         _page(client, path)
     drawn = [
@@ -334,7 +325,7 @@ def test_after_each_change_the_page_is_what_it_would_be_drawn_afresh(
     # Another page shows (and so ends) any "saved" message, which is not the content's.
     looking.get(reverse("profile"))
     served = scene.look()
-    kept_pages_cache().clear()
+    cache.clear()
     assert served == scene.look()
     if (path, change) not in NOT_SHOWN:
         assert served != before
