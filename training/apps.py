@@ -11,7 +11,8 @@ class TrainingConfig(AppConfig):
         # afresh.
         from assessments.kept_pages import never_keep_items
 
-        from .templatetags.training_evidence import NEEDS_ANALYSIS_REF, fill
+        from . import fill
+        from .templatetags.training_evidence import NEEDS_ANALYSIS_REF
 
         never_keep_items({fill.ITEM_REF, NEEDS_ANALYSIS_REF})
 
