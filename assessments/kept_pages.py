@@ -132,7 +132,7 @@ _PAGE_PARTS = {
     ),
     ITEM: ("banks", "sections", "items", "assessment", "answers", "library", "documents", "people"),
 }
-_fingerprint_sql: dict[str, str] = {}
+_expressions: dict[str, str] = {}
 
 
 def page_tables(page: str) -> set[str]:
@@ -148,7 +148,7 @@ def page_tables(page: str) -> set[str]:
 
 def _expression(page: str) -> str:
     """The page's fingerprint as an SQL expression over the bank `b` and the assessment `a`."""
-    expression = _fingerprint_sql.get(page)
+    expression = _expressions.get(page)
     if expression is None:
         names = tables()
         parts = ",\n".join(
@@ -157,7 +157,7 @@ def _expression(page: str) -> str:
         # Joined and hashed in the database: only 32 characters come back.
         expression = f"md5(concat_ws('|', {page!r},\n{parts}))"
         expression = expression.replace("%(bank)s", "b.id").replace("%(assessment)s", "a.id")
-        _fingerprint_sql[page] = expression
+        _expressions[page] = expression
     return expression
 
 

@@ -49,6 +49,17 @@ def _assessment(request, year: str):
     return assessment
 
 
+def _assessment_and_fingerprint(request, year: str, page: str, today):
+    """The year's bank, the organisation's assessment (None before it is started) and the page's
+    fingerprint for keeping it (assessments/kept_pages.py), in one statement."""
+    bank, assessment, found = kept_pages.read(
+        page=page, year=year, organisation=request.organisation, today=today
+    )
+    if bank is None:
+        raise Http404("No assessment for that year")
+    return bank, assessment, found
+
+
 @requires(Permission.VIEW_ORGANISATION)
 def assessment_current(request):
     bank = selectors.bank_latest()
@@ -60,11 +71,7 @@ def assessment_current(request):
 @requires(Permission.VIEW_ORGANISATION)
 def assessment_overview(request, year: str):
     today = timezone.localdate()
-    bank, assessment, found = kept_pages.read(
-        page=kept_pages.OVERVIEW, year=year, organisation=request.organisation, today=today
-    )
-    if bank is None:
-        raise Http404("No assessment for that year")
+    bank, assessment, found = _assessment_and_fingerprint(request, year, kept_pages.OVERVIEW, today)
     can_edit = membership_has_permission(request.membership, Permission.EDIT_EVIDENCE)
     if assessment is None:
         return render(
@@ -125,11 +132,7 @@ def evidence_item(request, year: str, ref: str):
     # Kept only as a plain look: never with what they typed before being signed out waiting.
     keeps = request.method != "POST" and kept_pages.item_is_kept(ref) and not post_waiting(request)
     if keeps:
-        bank, assessment, found = kept_pages.read(
-            page=kept_pages.ITEM, year=year, organisation=request.organisation, today=today
-        )
-        if bank is None:
-            raise Http404("No assessment for that year")
+        _, assessment, found = _assessment_and_fingerprint(request, year, kept_pages.ITEM, today)
     else:
         assessment, found = _assessment(request, year), None
     if assessment is None:
