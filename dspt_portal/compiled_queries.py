@@ -150,28 +150,44 @@ def objects_from(model: type[Model], cursor) -> list:
     return found
 
 
-def columns_of(model: type[Model], through: str = "") -> list[str]:
-    """Every column of `model` in its own order, as `values_list()` names them (`through` a
-    relation: "organisation__"), for a query whose rows `instance_from` makes into instances."""
-    return [through + field.attname for field in model._meta.concrete_fields]
+def columns_of(model: type[Model], through: str = "", *, only: Sequence[str] = ()) -> list[str]:
+    """Every column of `model` in its own order (or those of the fields named in `only`, in the
+    model's order), as `values_list()` names them (`through` a relation: "organisation__"), for a
+    query whose rows `instance_from` makes into instances."""
+    return [through + field.attname for field in _fields(model, only)]
 
 
-# Per model and database: every column's conversions, as `instance_from` applies them.
-_ALL_COLUMN_CONVERTERS: dict[tuple, list] = {}
-
-
-def instance_from(model: type[Model], values: Sequence, *, using: str = DEFAULT_DB_ALIAS) -> Model:
-    """A `model` instance from the values of all its columns in `columns_of` order, as the
-    database driver gave them (the fields' conversions applied, as the ORM would)."""
+def _fields(model: type[Model], only: Sequence[str] = ()) -> list:
     fields = model._meta.concrete_fields
+    if not only:
+        return list(fields)
+    wanted = {model._meta.get_field(name).attname for name in only} | {model._meta.pk.attname}
+    return [field for field in fields if field.attname in wanted]
+
+
+# Per model, columns and database: the columns' conversions, as `instance_from` applies them.
+_COLUMN_CONVERTERS: dict[tuple, list] = {}
+
+
+def instance_from(
+    model: type[Model],
+    values: Sequence,
+    *,
+    only: Sequence[str] = (),
+    using: str = DEFAULT_DB_ALIAS,
+) -> Model:
+    """A `model` instance from the values of its columns in `columns_of` order (with the same
+    `only`: the others deferred), as the database driver gave them (the fields' conversions
+    applied, as the ORM would)."""
+    fields = _fields(model, only)
     if len(values) != len(fields):
-        raise ValueError(f"{model.__name__} has {len(fields)} columns, not {len(values)}.")
+        raise ValueError(f"{model.__name__} has {len(fields)} such columns, not {len(values)}.")
     values = list(values)
     connection = connections[using]
-    key = (model, using, connection.vendor)
-    converters = _ALL_COLUMN_CONVERTERS.get(key)
+    key = (model, tuple(only), using, connection.vendor)
+    converters = _COLUMN_CONVERTERS.get(key)
     if converters is None:
-        converters = _ALL_COLUMN_CONVERTERS[key] = _converters(fields, connection)
+        converters = _COLUMN_CONVERTERS[key] = _converters(fields, connection)
     _convert(values, converters, connection)
     return model.from_db(using, [field.attname for field in fields], values)
 

@@ -33,6 +33,7 @@ from .api_records import (
     lookup_code,
     organisation_records,
     organisations_by_code,
+    record_for_code,
 )
 from .kept_responses import response_to_be_kept
 from .search import (
@@ -255,11 +256,8 @@ def organisation_by_code(request: HttpRequest, ods_code: str):
     code = lookup_code(ods_code)
 
     def answer() -> dict | None:
-        found = organisations_by_code(codes=[code]).get(code) if code else None
-        if found is None:
-            return None
-        (record,) = organisation_records(organisations=[found])
-        return _organisation(request, record)
+        record = record_for_code(code) if code else None
+        return _organisation(request, record) if record is not None else None
 
     # Kept while no status changes (register/status_cache.py); the links in it name this site.
     site = _absolute(request, "/")

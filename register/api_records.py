@@ -11,21 +11,27 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from assessments import vocabulary
+from dspt_portal.compiled_queries import CompiledShapes, columns_of, instance_from
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
-from publishing.coverage import current_until, deciding_publication
-from publishing.selectors import latest_publications
+from publishing.coverage import PublicationFact, current_until, deciding_publication
+from publishing.selectors import (
+    latest_publication_subqueries,
+    latest_publications,
+    publication_facts,
+)
 
 from .search import (
     PUBLIC_COLUMNS,
     normalise_query,
-    organisation_public_exact,
     publication_deadlines,
     status_from_facts,
 )
@@ -68,18 +74,23 @@ def organisation_records(
     must have their HQ loaded (`organisations_by_code` does)."""
     if not organisations:
         return []
+    latest = latest_publications(organisation_ids=[org.pk for org in organisations])
+    return _records(organisations, latest, today=today)
+
+
+def _records(
+    organisations: Sequence[Organisation],
+    latest: Mapping[int, list[PublicationFact]],
+    *,
+    today: datetime.date | None = None,
+) -> list[OrganisationRecord]:
     today = today or timezone.localdate()
     deadlines = publication_deadlines()
-    latest = latest_publications(organisation_ids=[org.pk for org in organisations])
-    decided = {}
+    records = []
     for organisation in organisations:
         facts = latest[organisation.pk]
         deciding = deciding_publication(facts, registered=organisation.is_registered)
         status = status_from_facts(organisation, facts, deadlines=deadlines, today=today)
-        decided[organisation.pk] = (status, deciding)
-    records = []
-    for organisation in organisations:
-        status, deciding = decided[organisation.pk]
         records.append(
             OrganisationRecord(
                 organisation=organisation,
@@ -98,6 +109,46 @@ def organisation_records(
     return records
 
 
+# The organisation's public columns, then its HQ's code and name, its own latest publication and
+# the latest HQ publication listing it (as `latest_publication_subqueries` gives them).
+_RECORD_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
+
+
+def _record_shape(shape: str, *, code: str) -> QuerySet:
+    own, via_hq = latest_publication_subqueries()
+    return (
+        Organisation.objects.filter(ods_code=code)
+        .order_by("pk")
+        .annotate(own=own, via_hq=via_hq, hq_code=F("parent__ods_code"), hq_name=F("parent__name"))
+        .values_list(*_RECORD_COLUMNS, "hq_code", "hq_name", "own", "via_hq")[:1]
+    )
+
+
+# Compiled once per process and prepared: every API lookup of a code not asked for lately reads
+# it, and one statement answers what took three round trips (the organisation, its HQ, its
+# latest publications).
+_RECORD = CompiledShapes(_record_shape, max_shapes=1, prepared=True)
+
+
+def record_for_code(code: str, *, today: datetime.date | None = None) -> OrganisationRecord | None:
+    """The record of the organisation whose code is exactly `code` (normalised already), with its
+    HQ: one query for the organisation and its latest publications (and the banks'); None when no
+    organisation has the code."""
+    rows = _RECORD.rows("one", code=code)
+    if not rows:
+        return None
+    *columns, hq_code, hq_name, own, via_hq = rows[0]
+    organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
+    if organisation.parent_id is not None:
+        organisation.parent = Organisation.from_db(
+            DEFAULT_DB_ALIAS, ["id", "ods_code", "name"], [organisation.parent_id, hq_code, hq_name]
+        )
+    (record,) = _records(
+        [organisation], {organisation.pk: publication_facts(own, via_hq)}, today=today
+    )
+    return record
+
+
 def lookup_code(value: object) -> str:
     """A code as a system sends it, normalised as the register's addresses are: "" when it
     cannot be an ODS code."""
@@ -106,13 +157,11 @@ def lookup_code(value: object) -> str:
 
 
 def organisations_by_code(*, codes: Iterable[str]) -> dict[str, Organisation]:
-    """ODS code → organisation (with its HQ) for the codes that exist: one query."""
+    """ODS code → organisation (with its HQ's code and name) for the codes that exist: one
+    query."""
     wanted = [code for code in dict.fromkeys(codes) if code]
     if not wanted:
         return {}
-    if len(wanted) == 1:  # a lookup by code: the register's compiled read of one organisation
-        organisation = organisation_public_exact(code=wanted[0])
-        return {organisation.ods_code: organisation} if organisation is not None else {}
     rows = (
         Organisation.objects.select_related("parent")
         .only(*PUBLIC_COLUMNS, "parent__ods_code", "parent__name")

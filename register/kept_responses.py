@@ -20,7 +20,8 @@ makes every kept response stale at once; and it lives ENTRY_SECONDS at most.
 - Only a GET of a canonical code (or a search) is answered; a page only to a request that brings
   no cookie (a signed-in reader's page names them).
 - Only a 200 from the view the route names, setting no cookie and varying on nothing (a page: on
-  the cookies only), is kept. A page's CSP nonce is marked where it was, and each answer gets a
+  the cookies only), is kept, and only once it has been sent (when the server closes it): the
+  first asker does not wait for the write to Redis. A page's CSP nonce is marked where it was, and each answer gets a
   new one, so no two answers share a nonce.
 """
 
@@ -199,5 +200,21 @@ class KeptPublicResponseMiddleware:
         response = self.get_response(request)
         kept = _kept_form(request, response, route)
         if kept is not None:
-            cache.set(key, (generation, today, *kept), ENTRY_SECONDS)
+            _keep_once_sent(response, key, (generation, today, *kept))
         return response
+
+
+def _keep_once_sent(response: HttpResponse, key: str, entry: tuple) -> None:
+    """Keep `entry` when the response is closed: the server closes it once the body has gone, so
+    the asker is not kept waiting for the write to Redis (WSGI servers, and Django's test client,
+    always close a response). A change in between makes the entry's generation stale, as for
+    any entry."""
+    close = response.close
+
+    def keep_and_close() -> None:
+        try:
+            cache.set(key, entry, ENTRY_SECONDS)
+        finally:
+            close()
+
+    response.close = keep_and_close  # type: ignore[method-assign]

@@ -10,7 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import QuestionBank
-from dspt_portal.compiled_queries import CompiledQuery, padded_size, prepares_statements
+from dspt_portal.compiled_queries import (
+    CompiledQuery,
+    columns_of,
+    instance_from,
+    padded_size,
+    prepares_statements,
+)
 from organisations.models import Organisation
 from publishing import selectors
 from tests.factories import OrganisationFactory, RegisteredOrganisationFactory, publication_build
@@ -250,3 +256,24 @@ def test_a_prepared_statement_is_logged_as_any_query_is(publication_facts_world)
     assert logged["sql"].startswith('SELECT "organisations_organisation"."id"')
     # The values are written in, as Django shows a query bound on the client.
     assert f"IN ({ids[0]})" in logged["sql"]
+
+
+@pytest.mark.django_db
+def test_an_instance_from_some_columns_is_what_only_gives():
+    hq = OrganisationFactory(kind=Organisation.Kind.HEADQUARTERS)
+    branch = OrganisationFactory(
+        parent=hq, directory_published_on=datetime.date(2019, 1, 25), town="Leeds"
+    )
+    columns = columns_of(Organisation, only=("name", "parent", "directory_published_on"))
+    assert columns == ["id", "name", "parent_id", "directory_published_on"]
+    (values,) = Organisation.objects.filter(pk=branch.pk).values_list(*columns)
+    made = instance_from(Organisation, values, only=("name", "parent", "directory_published_on"))
+    by_only = Organisation.objects.only("name", "parent", "directory_published_on").get(
+        pk=branch.pk
+    )
+    assert made.get_deferred_fields() == by_only.get_deferred_fields()
+    assert (made.pk, made.name, made.parent_id) == (branch.pk, branch.name, hq.pk)
+    assert made.directory_published_on == datetime.date(2019, 1, 25)
+    assert made.town == "Leeds"  # deferred: read when asked for
+    with pytest.raises(ValueError, match="columns"):
+        instance_from(Organisation, values[:-1], only=("name", "parent", "directory_published_on"))

@@ -252,6 +252,55 @@ def test_lookup_costs_the_same_queries_for_5_or_200_codes(client, bank):
     assert queries([s.ods_code for s in sites[:5]]) == queries([s.ods_code for s in sites])
 
 
+def test_by_code_says_what_the_bulk_lookup_says_for_every_kind_of_organisation(
+    client, bank, helpdesk_operator
+):
+    """The lookup by code reads an organisation, its HQ and its latest publications in one
+    statement of its own; the bulk lookup reads them through the ORM. Each kind of organisation
+    must come out the same both ways."""
+    month_ago = timezone.now() - datetime.timedelta(days=30)
+    hq = OrganisationFactory(ods_code="AB12", name="Example Care Group", kind="hq")
+    covered = OrganisationFactory(ods_code="VK01", name="Covered", parent=hq)
+    own_after_hq = RegisteredOrganisationFactory(ods_code="VK02", name="Own after HQ", parent=hq)
+    publication_build(hq, bank, level="met", sites=[covered, own_after_hq], published_at=month_ago)
+    publication_build(own_after_hq, bank, level="approaching")
+    withdrawn = RegisteredOrganisationFactory(ods_code="VK03", name="Withdrawn")
+    publication_withdraw(
+        publication=publication_build(withdrawn, bank, level="exceeded"),
+        reason="Published in error",
+        actor=Actor(user=helpdesk_operator),
+    )
+    OrganisationFactory(
+        ods_code="VK04",
+        name="Old Mill",
+        directory_status="18/19 Standards Met",
+        directory_published_on=datetime.date(2019, 1, 25),
+    )
+    RegisteredOrganisationFactory(ods_code="VK05", name="Registered only")
+    OrganisationFactory(ods_code="VK06", name="Listed only", parent=hq)
+    codes = ["AB12", "VK01", "VK02", "VK03", "VK04", "VK05", "VK06"]
+    in_bulk = {record["ods_code"]: record for record in lookup(client, codes).json()["results"]}
+    assert set(in_bulk) == set(codes)
+    for code in codes:
+        assert by_code(client, code).json() == in_bulk[code], code
+    # And they differ where the organisations do: the comparison can fail.
+    assert in_bulk["VK01"]["status"]["decided_by"] == "hq"
+    assert in_bulk["VK02"]["status"]["decided_by"] == "own"
+    assert in_bulk["VK02"]["status"]["level"] == "Approaching Standards"
+    assert in_bulk["VK03"]["status"]["text"] == "Not Published"
+    assert in_bulk["VK06"]["hq"] == {"ods_code": "AB12", "name": "Example Care Group"}
+
+
+def test_a_lookup_by_code_reads_the_organisation_and_its_publications_at_once(
+    client, organisation, bank
+):
+    publication_build(organisation, bank, level="met")
+    with CaptureQueriesContext(connection) as captured:
+        assert by_code(client, "VAB12").status_code == 200
+    # The organisation with its HQ and latest publications, and the banks' deadlines.
+    assert len(captured.captured_queries) == 2, [q["sql"][:80] for q in captured]
+
+
 def test_lookup_needs_no_csrf_token(db, organisation):
     from django.test import Client
 

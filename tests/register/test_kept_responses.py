@@ -177,6 +177,27 @@ def cache_keys() -> list[str]:
     return [key.decode() for key in client.scan_iter(f"*{kept_responses.KEY_PREFIX}*")]
 
 
+def test_a_response_is_kept_only_once_it_has_been_sent(world):
+    """The server closes a response once its body has gone; only then is it written to Redis, so
+    the asker never waits for the write."""
+    middleware = kept_responses.KeptPublicResponseMiddleware(
+        lambda request: as_kept_view(request, HttpResponse(b"<svg/>", content_type="image/svg+xml"))
+    )
+    request = RequestFactory().get(BADGE)
+    response = middleware(request)
+    assert response.status_code == 200
+    assert cache_keys() == []
+    response.close()
+    assert [key.split(":", 2)[-1] for key in cache_keys()] == [
+        kept_responses.entry_key(f"http://testserver{BADGE}")
+    ]
+
+
+def as_kept_view(request, response):
+    request.resolver_match = SimpleNamespace(view_name="organisation-badge-svg")
+    return response
+
+
 def test_a_found_code_is_kept_under_its_address(client, world):
     client.get(BADGE)
     assert [key.split(":", 2)[-1] for key in cache_keys()] == [
