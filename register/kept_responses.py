@@ -21,8 +21,8 @@ makes every kept response stale at once; and it lives ENTRY_SECONDS at most.
   no cookie (a signed-in reader's page names them).
 - Only a 200 from the view the route names, setting no cookie and varying on nothing (a page: on
   the cookies only), is kept, and only once it has been sent (when the server closes it): the
-  first asker does not wait for the write to Redis. A page's CSP nonce is marked where it was, and each answer gets a
-  new one, so no two answers share a nonce.
+  first asker does not wait for the write to Redis. A page's CSP nonce is marked where it was,
+  and each answer gets a new one, so no two answers share a nonce.
 """
 
 from __future__ import annotations
