@@ -7,6 +7,9 @@ from register import api
 from . import bench_views, health
 
 urlpatterns = [
+    # First: systems poll it, and Django tries the patterns in order (each "" include before it
+    # was tried in full).
+    path("api/v1/", api.urls),
     path("", include("organisations.urls")),
     path("", include("accounts.urls")),
     path("", include("assessments.urls")),
@@ -17,7 +20,6 @@ urlpatterns = [
     path("helpdesk/", include("helpdesk.urls")),
     path("training/", include("training.urls")),
     path("evidence/", include("evidence.urls")),
-    path("api/v1/", api.urls),
     path("health/", health.health, name="health"),
     path("operator/", admin.site.urls),
 ]

@@ -14,11 +14,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import F, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, JSONField, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from assessments import vocabulary
+from assessments.models import QuestionBank
 from dspt_portal.compiled_queries import CompiledShapes, columns_of, instance_from
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
@@ -83,9 +85,11 @@ def _records(
     latest: Mapping[int, list[PublicationFact]],
     *,
     today: datetime.date | None = None,
+    deadlines: Mapping[str, datetime.date] | None = None,
 ) -> list[OrganisationRecord]:
     today = today or timezone.localdate()
-    deadlines = publication_deadlines()
+    if deadlines is None:
+        deadlines = publication_deadlines()
     records = []
     for organisation in organisations:
         facts = latest[organisation.pk]
@@ -116,35 +120,59 @@ _RECORD_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
 
 def _record_shape(shape: str, *, code: str) -> QuerySet:
     own, via_hq = latest_publication_subqueries()
+    # PostgreSQL: the banks' deadlines come with it, as [[year, deadline], …].
+    deadlines = (
+        RawSQL(
+            "SELECT COALESCE(json_agg(json_build_array(year, publication_deadline)), '[]') "
+            f"FROM {QuestionBank._meta.db_table}",
+            (),
+            output_field=JSONField(),
+        )
+        if connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+        else Value(None, output_field=TextField())
+    )
     return (
         Organisation.objects.filter(ods_code=code)
         .order_by("pk")
-        .annotate(own=own, via_hq=via_hq, hq_code=F("parent__ods_code"), hq_name=F("parent__name"))
-        .values_list(*_RECORD_COLUMNS, "hq_code", "hq_name", "own", "via_hq")[:1]
+        .annotate(
+            own=own,
+            via_hq=via_hq,
+            hq_code=F("parent__ods_code"),
+            hq_name=F("parent__name"),
+            deadlines=deadlines,
+        )
+        .values_list(*_RECORD_COLUMNS, "hq_code", "hq_name", "own", "via_hq", "deadlines")[:1]
     )
 
 
 # Compiled once per process and prepared: every API lookup of a code not asked for lately reads
-# it, and one statement answers what took three round trips (the organisation, its HQ, its
-# latest publications).
+# it, and one statement answers what took three round trips (the organisation with its HQ, its
+# latest publications, the banks' deadlines).
 _RECORD = CompiledShapes(_record_shape, max_shapes=1, prepared=True)
 
 
 def record_for_code(code: str, *, today: datetime.date | None = None) -> OrganisationRecord | None:
     """The record of the organisation whose code is exactly `code` (normalised already), with its
-    HQ: one query for the organisation and its latest publications (and the banks'); None when no
-    organisation has the code."""
+    HQ: one query for the organisation, its latest publications and (PostgreSQL) the banks'
+    deadlines; None when no organisation has the code."""
     rows = _RECORD.rows("one", code=code)
     if not rows:
         return None
-    *columns, hq_code, hq_name, own, via_hq = rows[0]
+    *columns, hq_code, hq_name, own, via_hq, deadlines = rows[0]
     organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
     if organisation.parent_id is not None:
         organisation.parent = Organisation.from_db(
             DEFAULT_DB_ALIAS, ["id", "ods_code", "name"], [organisation.parent_id, hq_code, hq_name]
         )
     (record,) = _records(
-        [organisation], {organisation.pk: publication_facts(own, via_hq)}, today=today
+        [organisation],
+        {organisation.pk: publication_facts(own, via_hq)},
+        today=today,
+        deadlines=(
+            {year: datetime.date.fromisoformat(day) for year, day in deadlines}
+            if deadlines is not None
+            else None
+        ),
     )
     return record
 

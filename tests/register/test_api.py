@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.models import QuestionBank
 from audit.services import Actor
 from helpdesk.services import publication_withdraw
 
@@ -297,8 +298,19 @@ def test_a_lookup_by_code_reads_the_organisation_and_its_publications_at_once(
     publication_build(organisation, bank, level="met")
     with CaptureQueriesContext(connection) as captured:
         assert by_code(client, "VAB12").status_code == 200
-    # The organisation with its HQ and latest publications, and the banks' deadlines.
-    assert len(captured.captured_queries) == 2, [q["sql"][:80] for q in captured]
+    # The organisation with its HQ, its latest publications and the banks' deadlines.
+    assert len(captured.captured_queries) == 1, [q["sql"][:80] for q in captured]
+
+
+def test_a_lookup_by_code_reads_the_deadlines_as_they_are_now(client, organisation, bank):
+    publication_build(organisation, bank, level="met")
+    assert by_code(client, "VAB12").json()["status"]["current_until"] is not None
+    year_ago = timezone.localdate() - datetime.timedelta(days=365)
+    QuestionBank.objects.create(year="2026-27", publication_deadline=year_ago)
+    body = by_code(client, "VAB12").json()
+    # The next year's deadline has passed: the 25/26 publication ran out on it.
+    assert body["status"]["current_until"] == year_ago.isoformat()
+    assert body["status"]["out_of_date"] is True
 
 
 def test_lookup_needs_no_csrf_token(db, organisation):
