@@ -133,7 +133,7 @@ def _convert(values: list, converters: list, connection) -> None:
 def objects_from(model: type[Model], cursor) -> list:
     """The rows of an executed query of some of `model`'s columns (its primary key among them) as
     model instances, the others deferred: what `Model.objects.raw()` gives, from any cursor."""
-    columns = [column.name for column in cursor.description]
+    columns = [column[0] for column in cursor.description]  # DB-API: the name first
     attnames = [field.attname for field in model._meta.concrete_fields]
     unknown = set(columns) - set(attnames)
     if unknown:

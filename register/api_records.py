@@ -15,12 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, JSONField, QuerySet, TextField, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import F, QuerySet, TextField, Value
 from django.utils import timezone
 
 from assessments import vocabulary
-from assessments.models import QuestionBank
 from dspt_portal.compiled_queries import CompiledShapes, columns_of, instance_from
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
@@ -33,6 +31,8 @@ from publishing.selectors import (
 
 from .search import (
     PUBLIC_COLUMNS,
+    deadlines_from_json,
+    deadlines_json,
     normalise_query,
     publication_deadlines,
     status_from_facts,
@@ -120,14 +120,9 @@ _RECORD_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
 
 def _record_shape(shape: str, *, code: str) -> QuerySet:
     own, via_hq = latest_publication_subqueries()
-    # PostgreSQL: the banks' deadlines come with it, as [[year, deadline], …].
+    # PostgreSQL: the banks' deadlines come with it.
     deadlines = (
-        RawSQL(
-            "SELECT COALESCE(json_agg(json_build_array(year, publication_deadline)), '[]') "
-            f"FROM {QuestionBank._meta.db_table}",
-            (),
-            output_field=JSONField(),
-        )
+        deadlines_json()
         if connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
         else Value(None, output_field=TextField())
     )
@@ -168,11 +163,7 @@ def record_for_code(code: str, *, today: datetime.date | None = None) -> Organis
         [organisation],
         {organisation.pk: publication_facts(own, via_hq)},
         today=today,
-        deadlines=(
-            {year: datetime.date.fromisoformat(day) for year, day in deadlines}
-            if deadlines is not None
-            else None
-        ),
+        deadlines=deadlines_from_json(deadlines) if deadlines is not None else None,
     )
     return record
 

@@ -27,7 +27,19 @@ from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
@@ -36,8 +48,10 @@ from assessments.models import QuestionBank
 from dspt_portal.compiled_queries import (
     CompiledQuery,
     CompiledShapes,
+    columns_of,
     driver_date,
     driver_datetime,
+    instance_from,
 )
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
@@ -252,6 +266,7 @@ class OrganisationMatches:
     limit: int = SEARCH_RESULT_LIMIT
     parents: bool = False
     _counts: list[int] | None = field(default=None, repr=False)
+    _deadlines: dict[str, datetime.date] | None = field(default=None, repr=False)
 
     @property
     def parts(self) -> tuple[QuerySet[Organisation], ...]:
@@ -281,28 +296,37 @@ class OrganisationMatches:
         return self._counts
 
     def _count_parts(self) -> list[int]:
+        """One statement: the code and the names starting with the query (counted together, up
+        to one past the limit), then the rest, up to what is left of it. On PostgreSQL the banks'
+        deadlines come with them, for the page's statuses (`deadlines`)."""
         if not self.query:
             return []
         enough = self.limit + 1
         values = {"query": self.query, "code": self.code}
-        sql, params = _SEARCH_SHAPES.sql(("first", enough), **values)
+        first_sql, first_params = _SEARCH_SHAPES.sql(("first", enough), **values)
+        rest_sql, rest_params = _SEARCH_SHAPES.sql(("rest", None), **values)
+        postgresql = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN matched.is_code THEN 1 ELSE 0 END), 0) "
-                f"FROM ({sql}) matched",
-                params,
+                "WITH first_part AS (SELECT COUNT(*) AS matched, "
+                "COALESCE(SUM(CASE WHEN first_matched.is_code THEN 1 ELSE 0 END), 0) AS code "
+                f"FROM ({first_sql}) first_matched) "
+                f"SELECT matched, code, (SELECT COUNT(*) FROM ({rest_sql} LIMIT "
+                "(SELECT CASE WHEN %s - matched > 0 THEN %s - matched ELSE 0 END FROM first_part)"
+                ") rest_matched)"
+                + (f", ({deadlines_json().sql})" if postgresql else "")
+                + " FROM first_part",
+                [*first_params, *rest_params, enough, enough],
             )
-            matched, code = cursor.fetchone()
-        counts = [code, matched - code]
-        room = enough - matched
-        if room > 0:
-            sql, params = _SEARCH_SHAPES.sql(("rest", room), **values)
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) rest_matched", params)
-                counts.append(cursor.fetchone()[0])
-        else:
-            counts.append(0)
-        return counts
+            matched, code, rest, *deadlines = cursor.fetchone()
+        if deadlines:
+            self._deadlines = deadlines_from_json(deadlines[0])
+        return [code, matched - code, rest]
+
+    def deadlines(self) -> dict[str, datetime.date]:
+        """The banks' deadlines, as read with the counts (PostgreSQL), else read now."""
+        self._part_counts()
+        return self._deadlines if self._deadlines is not None else publication_deadlines()
 
     @cached_property
     def _walk(self) -> bool:
@@ -381,8 +405,8 @@ def organisation_search_page(
     *, query: str, page: object = 1, per_page: int = PAGE_SIZE, today: datetime.date | None = None
 ) -> SearchPage:
     """One page of results with their statuses, in a bounded number of queries whatever the page
-    holds: two counts, one read for each of the three parts the page reaches, then the banks and
-    the latest publications (one).
+    holds: the counts (with the banks' deadlines on PostgreSQL), one read for each of the three
+    parts the page reaches, then the latest publications (one).
 
     `page` may be anything a visitor typed: non-numbers give page 1, numbers past the end the
     last page.
@@ -392,7 +416,9 @@ def organisation_search_page(
     page_obj = paginator.get_page(page_number(page))
     organisations = list(page_obj.object_list)
     page_obj.object_list = organisations
-    statuses = organisation_statuses(organisations=organisations, today=today)
+    statuses = organisation_statuses(
+        organisations=organisations, today=today, deadlines=matches.deadlines()
+    )
     return SearchPage(
         query=normalise_query(query),
         page=page_obj,
@@ -653,6 +679,14 @@ _HISTORY = CompiledQuery(_history_query)
 def _history_facts(organisation: Organisation) -> list[PublicationFact]:
     """Every publication covering the organisation, latest first: its own and HQs', withdrawn
     ones too, marked (one query)."""
+    return _facts_of_history(organisation, _HISTORY.rows([organisation.pk, organisation.pk]))
+
+
+def _facts_of_history(
+    organisation: Organisation, rows: Iterable[Sequence]
+) -> list[PublicationFact]:
+    """The history's rows (as `_history_query` gives them, or as JSON arrays in that order) as
+    facts."""
     facts = []
     for (
         level,
@@ -663,7 +697,7 @@ def _history_facts(organisation: Organisation) -> list[PublicationFact]:
         year,
         publisher_name,
         publisher_code,
-    ) in _HISTORY.rows([organisation.pk, organisation.pk]):
+    ) in rows:
         via_hq = publisher_id != organisation.pk
         published_at = driver_datetime(published_at)
         withdrawn_at = driver_datetime(withdrawn_at)
@@ -706,13 +740,27 @@ def organisation_public_view(
     covered it) and marks withdrawn ones; the status rule (coverage.deciding_publications)
     decides from the rest, never from a withdrawn one.
     """
-    today = today or timezone.localdate()
-    deadlines = publication_deadlines()
-    facts = history_publications(
+    return _public_view(
+        organisation,
         _history_facts(organisation),
-        registered_at=organisation.registered_at if organisation.is_registered else None,
+        _BRANCHES.objects(Organisation, [organisation.pk]),
+        deadlines=publication_deadlines(),
+        today=today,
     )
-    branches = _BRANCHES.objects(Organisation, [organisation.pk])
+
+
+def _public_view(
+    organisation: Organisation,
+    history: list[PublicationFact],
+    branches: list[Organisation],
+    *,
+    deadlines: Mapping[str, datetime.date],
+    today: datetime.date | None = None,
+) -> OrganisationPublicView:
+    today = today or timezone.localdate()
+    facts = history_publications(
+        history, registered_at=organisation.registered_at if organisation.is_registered else None
+    )
     branch_statuses = organisation_statuses(
         organisations=branches, today=today, deadlines=deadlines
     )
@@ -732,6 +780,101 @@ def organisation_public_view(
         ],
         branches=[OrganisationResult(branch, branch_statuses[branch.pk]) for branch in branches],
         publications=tuple(facts),
+    )
+
+
+# An organisation's page in one statement (PostgreSQL) ---------------------------------------------
+
+
+def _history_json() -> RawSQL:
+    """Every publication covering the organisation the outer query reads, as `_history_query`
+    gives them, latest first: a JSON array of arrays ("[]" for none)."""
+    publication = Publication._meta.db_table
+    site = PublicationSite._meta.db_table
+    bank = QuestionBank._meta.db_table
+    organisation = Organisation._meta.db_table
+    return RawSQL(
+        "SELECT COALESCE(json_agg(json_build_array(p.level, p.published_at, p.withdrawn_at, "
+        "p.verification_code, p.organisation_id, b.year, o.name, o.ods_code) "
+        "ORDER BY p.published_at DESC, p.id DESC), '[]') "
+        f"FROM {publication} p JOIN {bank} b ON b.id = p.bank_id "
+        f"JOIN {organisation} o ON o.id = p.organisation_id "
+        f"WHERE p.id IN (SELECT u.id FROM {publication} u "
+        f"WHERE u.organisation_id = {organisation}.id "
+        f"UNION SELECT s.publication_id FROM {site} s WHERE s.organisation_id = {organisation}.id)",
+        (),
+        output_field=JSONField(),
+    )
+
+
+def deadlines_json() -> RawSQL:
+    """The banks' deadlines as a JSON array of [year, deadline] ("[]" for none), for a statement
+    that brings them with what it reads (`deadlines_from_json` reads them)."""
+    return RawSQL(
+        "SELECT COALESCE(json_agg(json_build_array(year, publication_deadline)), '[]') "
+        f"FROM {QuestionBank._meta.db_table}",
+        (),
+        output_field=JSONField(),
+    )
+
+
+def deadlines_from_json(rows: Iterable[Sequence[str]]) -> dict[str, datetime.date]:
+    return {year: datetime.date.fromisoformat(day) for year, day in rows}
+
+
+_PAGE_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
+
+
+def _public_page_shape(shape: str, *, code: str) -> QuerySet[Organisation]:
+    return (
+        Organisation.objects.filter(ods_code=code)
+        .order_by("pk")
+        .annotate(
+            hq_code=F("parent__ods_code"),
+            hq_name=F("parent__name"),
+            history=_history_json(),
+            has_branches=Exists(Organisation.objects.filter(parent_id=OuterRef("pk"))),
+            deadlines=deadlines_json(),
+        )
+        .values_list(*_PAGE_COLUMNS, "hq_code", "hq_name", "history", "has_branches", "deadlines")[
+            :1
+        ]
+    )
+
+
+# Compiled once per process and prepared: every first view of an organisation's page reads it.
+# One statement for what took four (the organisation with its HQ, its history, whether it has
+# branches, the banks' deadlines).
+_PUBLIC_PAGE = CompiledShapes(_public_page_shape, max_shapes=1, prepared=True)
+
+
+def organisation_public_view_for_code(
+    *, code: str, today: datetime.date | None = None
+) -> OrganisationPublicView | None:
+    """`organisation_public_view` of the organisation whose code is exactly `code`, None when
+    there is none. On PostgreSQL one statement reads all a site's page shows (an HQ's branches
+    and their statuses take two more); elsewhere as `organisation_public_exact` and
+    `organisation_public_view` read it."""
+    if connection.vendor != "postgresql":
+        organisation = organisation_public_exact(code=code)
+        if organisation is None:
+            return None
+        return organisation_public_view(organisation=organisation, today=today)
+    rows = _PUBLIC_PAGE.rows("one", code=code)
+    if not rows:
+        return None
+    *columns, hq_code, hq_name, history, has_branches, deadlines = rows[0]
+    organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
+    if organisation.parent_id is not None:
+        organisation.parent = Organisation.from_db(
+            connection.alias, ["id", "ods_code", "name"], [organisation.parent_id, hq_code, hq_name]
+        )
+    return _public_view(
+        organisation,
+        _facts_of_history(organisation, history),
+        _BRANCHES.objects(Organisation, [organisation.pk]) if has_branches else [],
+        deadlines=deadlines_from_json(deadlines),
+        today=today,
     )
 
 

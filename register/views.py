@@ -45,6 +45,7 @@ from .search import (
     export_organisation,
     organisation_public_get,
     organisation_public_view,
+    organisation_public_view_for_code,
     organisation_search_page,
     organisation_search_rows,
     publication_cover_ended,
@@ -149,7 +150,11 @@ PublicPageData = tuple[Organisation, OrganisationPublicView, str]
 def _public_page_of(organisation: Organisation) -> PublicPageData:
     """What an organisation's page shows, with its table of branches drawn (an HQ may have
     hundreds)."""
-    view = organisation_public_view(organisation=organisation)
+    return _public_page_from(organisation_public_view(organisation=organisation))
+
+
+def _public_page_from(view: OrganisationPublicView) -> PublicPageData:
+    organisation = view.organisation
     branches_table = ""
     if view.branches:
         branches_table = _status_table(view.branches, f"Branches of {organisation.name}")
@@ -162,10 +167,8 @@ def _public_page_of(organisation: Organisation) -> PublicPageData:
 def _public_page_data(ods_code: str) -> PublicPageData | None:
     """The organisation whose code is exactly `ods_code` and what its page shows; None
     otherwise."""
-    organisation = organisation_public_get(ods_code=ods_code)
-    if organisation is None or organisation.ods_code != ods_code:
-        return None
-    return _public_page_of(organisation)
+    view = organisation_public_view_for_code(code=ods_code)
+    return _public_page_from(view) if view is not None else None
 
 
 @requires(Access.PUBLIC)

@@ -14,6 +14,7 @@ from dspt_portal.compiled_queries import (
     CompiledQuery,
     columns_of,
     instance_from,
+    objects_from,
     padded_size,
     prepares_statements,
 )
@@ -277,3 +278,21 @@ def test_an_instance_from_some_columns_is_what_only_gives():
     assert made.town == "Leeds"  # deferred: read when asked for
     with pytest.raises(ValueError, match="columns"):
         instance_from(Organisation, values[:-1], only=("name", "parent", "directory_published_on"))
+
+
+@pytest.mark.django_db
+def test_objects_from_read_any_db_api_description():
+    """SQLite's cursor describes columns as plain tuples, psycopg's as Column objects: both name
+    the column first (the embedded default once failed an HQ's page on this)."""
+    organisation = OrganisationFactory(name="Ash House")
+
+    class TupleDescribedCursor:
+        description = (("id", *[None] * 6), ("name", *[None] * 6))
+        db = connection
+
+        def fetchall(self):
+            return [(organisation.pk, "Ash House")]
+
+    (made,) = objects_from(Organisation, TupleDescribedCursor())
+    assert (made.pk, made.name) == (organisation.pk, "Ash House")
+    assert made.get_deferred_fields() >= {"ods_code", "town"}

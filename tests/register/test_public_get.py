@@ -3,12 +3,20 @@ public columns only (kept answers hold what it reads), through a query compiled 
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from organisations.models import Organisation
-from register.search import PUBLIC_COLUMNS, organisation_public_get, organisation_public_view
+from register.search import (
+    PUBLIC_COLUMNS,
+    organisation_public_get,
+    organisation_public_view,
+    organisation_public_view_for_code,
+)
 
 from ..factories import OrganisationFactory, RegisteredOrganisationFactory
 
@@ -86,3 +94,93 @@ def test_an_hqs_branches_are_its_own_by_name_as_public_columns_only(group):
     ] == ["VG301"]
     assert organisation_public_view(organisation=lone).branches == []
     assert organisation_public_view(organisation=branch).branches == []
+
+
+# --- An organisation's page in one statement ----------------------------------------------------
+
+
+@pytest.fixture
+def pages_world(bank, helpdesk_operator):
+    """Organisations of every kind a page shows differently."""
+    from audit.services import Actor
+    from helpdesk.services import publication_withdraw
+    from tests.factories import publication_build
+
+    now = timezone.now()
+    hq = RegisteredOrganisationFactory(
+        ods_code="VP100", name="Pine Group", kind=Organisation.Kind.HEADQUARTERS
+    )
+    covered = OrganisationFactory(ods_code="VP101", name="Pine House", parent=hq)
+    registered_later = RegisteredOrganisationFactory(
+        ods_code="VP102",
+        name="Pine Lodge",
+        parent=hq,
+        registered_at=now - datetime.timedelta(days=20),
+    )
+    publication_build(
+        hq,
+        bank,
+        level="met",
+        sites=[covered, registered_later],
+        published_at=now - datetime.timedelta(days=40),
+    )
+    # After the site registered: its history leaves this one out.
+    publication_build(
+        hq,
+        bank,
+        level="exceeded",
+        sites=[covered, registered_later],
+        published_at=now - datetime.timedelta(days=5),
+    )
+    publication_build(registered_later, bank, level="approaching")
+    withdrawn = RegisteredOrganisationFactory(ods_code="VP200", name="Pine Mews")
+    publication_build(withdrawn, bank, level="met", published_at=now - datetime.timedelta(days=30))
+    publication_withdraw(
+        publication=publication_build(withdrawn, bank, level="exceeded"),
+        reason="Published in error",
+        actor=Actor(user=helpdesk_operator),
+    )
+    OrganisationFactory(
+        ods_code="VP300",
+        name="Old Pine",
+        directory_status="18/19 Standards Met",
+        directory_published_on=datetime.date(2019, 1, 25),
+    )
+    RegisteredOrganisationFactory(ods_code="VP400", name="Pine Nothing Yet")
+    return ["VP100", "VP101", "VP102", "VP200", "VP300", "VP400"]
+
+
+def test_a_page_read_in_one_statement_is_the_page_read_in_several(pages_world):
+    for code in pages_world:
+        one = organisation_public_view_for_code(code=code)
+        several = organisation_public_view(organisation=organisation_public_get(ods_code=code))
+        assert one == several, code
+        assert one.organisation.parent == several.organisation.parent, code
+        if one.organisation.parent is not None:
+            assert one.organisation.parent.name == several.organisation.parent.name
+    # And the organisations differ where the comparison has to look.
+    views = {code: organisation_public_view_for_code(code=code) for code in pages_world}
+    assert [entry.status_text for entry in views["VP102"].history] == [
+        "25/26 Approaching Standards",
+        "25/26 Standards Met",
+    ]
+    assert views["VP102"].status.level == "Approaching Standards"
+    assert [branch.organisation.ods_code for branch in views["VP100"].branches] == [
+        "VP101",
+        "VP102",
+    ]
+    assert views["VP200"].has_withdrawn
+    assert views["VP200"].status.level == "Standards Met"
+    assert views["VP300"].status.from_directory
+    assert organisation_public_view_for_code(code="VP999") is None
+
+
+def test_a_sites_page_is_read_in_one_statement(pages_world):
+    with CaptureQueriesContext(connection) as queries:
+        view = organisation_public_view_for_code(code="VP101")
+    assert view.status.via_hq_code == "VP100"
+    assert len(queries.captured_queries) == 1
+    # An HQ's branches and their statuses take two more.
+    with CaptureQueriesContext(connection) as queries:
+        organisation_public_view_for_code(code="VP100")
+    assert len(queries.captured_queries) == 3

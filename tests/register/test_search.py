@@ -840,3 +840,27 @@ def test_names_within_the_limit_are_sorted_without_asking_for_an_estimate(monkey
         assert [organisation.name for organisation in matches[0:7]] == expected
     assert not any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries)
     assert any(SORTED_BY_LOWER in q["sql"] for q in queries.captured_queries)
+
+
+# Counting the parts in one statement, up to the limit ---------------------------------------------
+
+
+@pytest.mark.parametrize("code", [0, 1])
+@pytest.mark.parametrize("starting", [0, 2, 4, 5, 7])
+@pytest.mark.parametrize("containing", [0, 2, 5])
+def test_the_parts_are_counted_up_to_one_past_the_limit(code, starting, containing):
+    """Limit 4: the code and the names starting with the query are counted together up to 5,
+    the rest up to what that leaves; the first page lists them in order."""
+    if code:
+        OrganisationFactory(ods_code="QUIX", name="Nothing Alike")
+    starts = [OrganisationFactory(name=f"Quix Home {n}").name for n in range(starting)]
+    contains = [OrganisationFactory(name=f"Care {n} Quix").name for n in range(containing)]
+    matches = organisation_search(query="quix", limit=4)
+    first = min(code + starting, 5)
+    assert sum(matches._part_counts()[:2]) == first
+    assert matches._part_counts()[2] == min(containing, 5 - first)
+    total = code + starting + containing
+    assert matches.count() == min(total, 4)
+    assert matches.more is (total > 4)
+    expected = (["Nothing Alike"] if code else []) + sorted(starts) + sorted(contains)
+    assert [organisation.name for organisation in matches[0:4]] == expected[:4]
