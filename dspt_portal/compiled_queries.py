@@ -41,12 +41,13 @@ _MARKER_BASE = -(2**52)
 _SMALL_SIZES_UP_TO = 512
 
 
-def padded_size(count: int) -> int:
-    """The number of ids a query for `count` ids is compiled for."""
+def padded_size(count: int, *, smallest: int = 1) -> int:
+    """The number of ids a query for `count` ids is compiled for (at least `smallest`, a power of
+    two)."""
     if count < 1:
         raise ValueError("A compiled query needs at least one id.")
     if count <= _SMALL_SIZES_UP_TO:
-        size = 1
+        size = smallest
         while size < count:
             size *= 2
         return size
@@ -210,8 +211,13 @@ class CompiledQuery:
     """A query of ids compiled once per size, and prepared on PostgreSQL (`prepared_cursor`): its
     plan is the same whichever rows the ids name."""
 
-    def __init__(self, build: Callable[[list[int]], QuerySet]):
+    def __init__(self, build: Callable[[list[int]], QuerySet], *, smallest: int = 1):
+        """`smallest`: the fewest ids a form is compiled for. Each form costs a process a few
+        milliseconds to compile and PostgreSQL a plan per connection, the first time it is asked
+        for; a query asked for any number of ids up to a page's does better with one form for
+        them all (an id repeated in `IN (...)` costs nothing more)."""
         self._build = build
+        self._smallest = smallest
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -241,7 +247,7 @@ class CompiledQuery:
 
     def _run(self, cursor, ids: Sequence[int], using: str) -> None:
         ids = list(ids)
-        size = padded_size(len(ids))
+        size = padded_size(len(ids), smallest=self._smallest)
         compiled = self.compiled(size, using=using)
         padded = ids + [ids[-1]] * (size - len(ids))
         cursor.execute(compiled.sql, compiled.params_for(padded))

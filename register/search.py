@@ -365,9 +365,12 @@ class OrganisationMatches:
     def _read(self, part: int, start: int, stop: int) -> list[Organisation]:
         if self.parents:
             return list(self.parts[part][start:stop])
-        shape = ("part", part, self._walk, start, stop)
+        # Up to a page of rows is read as a page (and cut down here): one shape, compiled once
+        # per process, serves every first page whatever the parts before it held.
+        wanted = stop - start
+        shape = ("part", part, self._walk, start, start + max(wanted, PAGE_SIZE))
         sql, params = _SEARCH_SHAPES.sql(shape, query=self.query, code=self.code)
-        return list(Organisation.objects.raw(sql, params))
+        return list(Organisation.objects.raw(sql, params))[:wanted]
 
     def __getitem__(self, key: slice) -> list[Organisation]:
         if not isinstance(key, slice) or key.step not in (None, 1):

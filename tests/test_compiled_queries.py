@@ -3,6 +3,7 @@ as the ORM gives, whatever the number of ids, and compiled once per size."""
 
 import datetime
 import json
+import re
 
 import pytest
 from django.db import DataError, connection, transaction
@@ -41,6 +42,25 @@ from tests.factories import OrganisationFactory, RegisteredOrganisationFactory, 
 )
 def test_padded_sizes(count, size):
     assert padded_size(count) == size
+
+
+@pytest.mark.parametrize(
+    ("count", "size"), [(1, 32), (25, 32), (32, 32), (33, 64), (500, 512), (513, 1024)]
+)
+def test_padded_sizes_from_the_smallest_form(count, size):
+    assert padded_size(count, smallest=32) == size
+
+
+@pytest.mark.django_db
+def test_a_page_of_organisations_shares_one_form_of_the_latest_publications(
+    publication_facts_world,
+):
+    ids = list(Organisation.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        for count in (1, 2, 5, len(ids)):
+            selectors.latest_publications(organisation_ids=ids[:count])
+    # The same statement each time, whatever ids it was asked about.
+    assert len({re.sub(r"\d+", "N", query["sql"]) for query in queries}) == 1
 
 
 @pytest.mark.parametrize("count", [0, -1])
@@ -255,8 +275,9 @@ def test_a_prepared_statement_is_logged_as_any_query_is(publication_facts_world)
         selectors.latest_publications(organisation_ids=ids[:1])
     (logged,) = queries.captured_queries
     assert logged["sql"].startswith('SELECT "organisations_organisation"."id"')
-    # The values are written in, as Django shows a query bound on the client.
-    assert f"IN ({ids[0]})" in logged["sql"]
+    # The values are written in, as Django shows a query bound on the client (the one id
+    # repeated to fill the smallest form).
+    assert f"IN ({', '.join([str(ids[0])] * 32)})" in logged["sql"]
 
 
 @pytest.mark.django_db

@@ -864,3 +864,23 @@ def test_the_parts_are_counted_up_to_one_past_the_limit(code, starting, containi
     assert matches.more is (total > 4)
     expected = (["Nothing Alike"] if code else []) + sorted(starts) + sorted(contains)
     assert [organisation.name for organisation in matches[0:4]] == expected[:4]
+
+
+def test_a_first_page_reads_each_part_as_a_page_whatever_it_holds():
+    """One compiled shape per part serves every first page: a part of three rows is read as a
+    page of 25 and cut down, never compiled anew for three."""
+    OrganisationFactory(ods_code="QUIX", name="Nothing Alike")
+    for n in range(3):
+        OrganisationFactory(name=f"Quix Home {n}")
+    for n in range(10):
+        OrganisationFactory(name=f"Care {n:02d} Quix")
+    with CaptureQueriesContext(connection) as queries:
+        page = organisation_search_page(query="quix", page=1, today=TODAY)
+    assert [result.organisation.name for result in page.results] == [
+        "Nothing Alike",
+        *[f"Quix Home {n}" for n in range(3)],
+        *[f"Care {n:02d} Quix" for n in range(10)],
+    ]
+    reads = [q["sql"] for q in queries.captured_queries if "search_name" in q["sql"]][1:]
+    assert len(reads) == 3
+    assert all(sql.rstrip().endswith("LIMIT 25") for sql in reads), reads
