@@ -162,3 +162,20 @@ def test_a_missing_asset_fails_the_page(served):
     page with a broken link (so the tests above would catch it)."""
     with pytest.raises(ValueError, match=r"Missing staticfiles manifest entry for 'css/gone\.css'"):
         staticfiles_storage.url("css/gone.css")
+
+
+def test_each_address_is_worked_out_once_and_is_the_manifests(served, monkeypatch):
+    from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+    first = staticfiles_storage.url("css/app.css")
+    assert HASH.search(first)
+    assert first == CompressedManifestStaticFilesStorage.url(staticfiles_storage, "css/app.css")
+
+    def manifest_read(*args, **kwargs):
+        raise AssertionError("the manifest was read again")
+
+    monkeypatch.setattr(CompressedManifestStaticFilesStorage, "url", manifest_read)
+    assert staticfiles_storage.url("css/app.css") == first
+    # A file not asked for before still goes to the manifest.
+    with pytest.raises(AssertionError, match="read again"):
+        staticfiles_storage.url("js/app.js")

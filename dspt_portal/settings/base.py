@@ -148,7 +148,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "dspt_portal.static_storage.KeptUrlsStaticFilesStorage"},
 }
 # Request bodies. The biggest legitimate one is an evidence upload: a 10 MB file and its form.
 # Larger bodies get a 413 page before anything reads them (dspt_portal/request_limits.py).
