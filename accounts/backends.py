@@ -3,7 +3,8 @@ every request through a prepared statement.
 
 Django's ModelBackend reads the person for each signed-in request with the ORM; building that
 query cost more than PostgreSQL took to answer it. `PasswordBackend` is ModelBackend with that
-read prepared once per connection (dspt_portal/compiled_queries.py, ADR 17).
+read prepared once per connection (dspt_portal/compiled_queries.py, ADR 17), and bringing the
+person's memberships with it, which the current organisation's middleware reads next (ADR 18).
 
 Sessions started before it name Django's ModelBackend, which therefore stays listed after it
 (settings: AUTHENTICATION_BACKENDS) so that nobody is signed out, and nothing typed is lost, when
@@ -13,21 +14,12 @@ when it refuses one (Django stops at PermissionDenied and reports the failed sig
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from dspt_portal.compiled_queries import CompiledQuery, columns_of, instance_from
+from organisations.selectors import person_with_memberships
 
 PATH = "accounts.backends.PasswordBackend"
-
-
-def _person_query(ids: list[int]):
-    User = get_user_model()
-    return User._default_manager.filter(pk=ids[0]).order_by().values_list(*columns_of(User))
-
-
-_PERSON = CompiledQuery(_person_query)
 
 
 class PasswordBackend(ModelBackend):
@@ -39,9 +31,10 @@ class PasswordBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        # `user_id` as Django read it from the session: already the primary key's type.
-        rows = _PERSON.rows([user_id])
-        if not rows:
+        # `user_id` as Django read it from the session: already the primary key's type. The
+        # person comes with their memberships, which the current organisation's middleware
+        # reads next (one statement for both).
+        user = person_with_memberships(user_id)
+        if user is None:
             return None
-        user = instance_from(get_user_model(), rows[0])
         return user if self.user_can_authenticate(user) else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 
 from dspt_portal.compiled_queries import CompiledQuery, columns_of, instance_from
 
@@ -38,9 +38,65 @@ def _chosen_membership(user: User, organisation_id: int) -> Membership | None:
     return membership
 
 
+# The person, then each membership that gives access with its organisation (none: a row of nulls),
+# the first by organisation name.
+_PERSON_COLUMNS = len(columns_of(User))
+
+
+def _person_and_memberships_query(ids: list[int]) -> QuerySet:
+    return (
+        User.objects.filter(pk=ids[0])
+        .annotate(
+            usable=FilteredRelation("memberships", condition=Q(memberships__suspended_at=None))
+        )
+        .order_by("usable__organisation__name", "usable__pk")
+        .values_list(
+            *columns_of(User),
+            *columns_of(Membership, "usable__"),
+            *columns_of(Organisation, "usable__organisation__"),
+        )
+    )
+
+
+# Every signed-in request reads the person (accounts/backends.py) and then their membership
+# (middleware.py): one statement now reads both.
+_PERSON_AND_MEMBERSHIPS = CompiledQuery(_person_and_memberships_query)
+
+
+def person_with_memberships(user_id: int) -> User | None:
+    """The person with this id, and with the memberships that give them access (each with its
+    organisation, the first by organisation name) read in the same statement, for
+    `membership_current` in this request. None when there is no such person."""
+    rows = _PERSON_AND_MEMBERSHIPS.rows([user_id])
+    if not rows:
+        return None
+    user = instance_from(User, rows[0][:_PERSON_COLUMNS])
+    memberships = []
+    for row in rows:
+        if row[_PERSON_COLUMNS] is None:  # no membership: the join's nulls
+            continue
+        membership = instance_from(
+            Membership, row[_PERSON_COLUMNS : _PERSON_COLUMNS + _MEMBERSHIP_COLUMNS]
+        )
+        membership.organisation = instance_from(
+            Organisation, row[_PERSON_COLUMNS + _MEMBERSHIP_COLUMNS :]
+        )
+        membership.user = user
+        memberships.append(membership)
+    user.memberships_read = memberships  # type: ignore[attr-defined]
+    return user
+
+
 def membership_current(*, user: User, organisation_id: int | None) -> Membership | None:
     """The person's membership of the organisation in their session, else their first one.
-    A membership of a suspended registration gives no access (see `membership_suspended`)."""
+    A membership of a suspended registration gives no access (see `membership_suspended`).
+    From what `person_with_memberships` read with the person in this request, when it did."""
+    read = getattr(user, "memberships_read", None)
+    if read is not None:
+        for membership in read:
+            if membership.organisation_id == organisation_id:
+                return membership
+        return read[0] if read else None
     if organisation_id is not None:
         chosen = _chosen_membership(user, organisation_id)
         if chosen is not None:

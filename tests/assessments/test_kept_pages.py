@@ -83,10 +83,13 @@ def _tables_read(queries) -> set[str]:
     }
 
 
-# What every signed-in page reads before its view: the session, the person, their membership.
+# What every signed-in page reads before its view: the session, the person with their
+# memberships (or the person, then their membership).
 AROUND = re.compile(
     r'SELECT "session_data"|SELECT "organisations_user"\."id" AS "id".* FROM "organisations_user"'
-    r' WHERE "organisations_user"\."id" = \d+$|SELECT "organisations_membership"\."id" AS "id"',
+    r'( LEFT OUTER JOIN "organisations_membership" usable .*)?'
+    r' WHERE "organisations_user"\."id" = \d+( ORDER BY [^()]*)?$'
+    r'|SELECT "organisations_membership"\."id" AS "id"',
     re.DOTALL,
 )
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.session_store import SessionStore
 from dspt_portal.compiled_queries import instance_from, prepares_statements
 from organisations.models import Membership, Organisation
-from organisations.selectors import membership_current
+from organisations.selectors import membership_current, person_with_memberships
 from tests.factories import MembershipFactory, RegisteredOrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,72 @@ def test_without_prepared_statements_the_session_is_read_as_django_reads_it(monk
     before = _prepared_statements()
     assert SessionStore(session_key=store.session_key)["kept"] == "yes"
     assert _prepared_statements() == before
+
+
+# The person read with their memberships ----------------------------------------------------------
+
+
+def test_the_person_comes_with_the_chosen_membership_in_one_statement():
+    first = MembershipFactory(organisation__name="Ash House", role="viewer")
+    second = MembershipFactory(user=first.user, organisation__name="Birch House", role="member")
+    with CaptureQueriesContext(connection) as queries:
+        user = person_with_memberships(first.user_id)
+        chosen = membership_current(user=user, organisation_id=second.organisation_id)
+        assert chosen.organisation.name == "Birch House"
+        assert chosen.user is user
+    assert len(queries.captured_queries) == 1
+    assert (chosen.pk, chosen.role) == (second.pk, "member")
+    assert user.email == first.user.email
+    # Nothing named in the session, or not theirs: the first by organisation name.
+    assert membership_current(user=user, organisation_id=None).pk == first.pk
+
+
+def test_read_with_the_person_another_organisation_is_never_chosen():
+    """An attacker's session naming another organisation's id gets their own membership."""
+    mine = MembershipFactory()
+    theirs = MembershipFactory()
+    user = person_with_memberships(mine.user_id)
+    assert membership_current(user=user, organisation_id=theirs.organisation_id).pk == mine.pk
+    loner = person_with_memberships(UserFactory().pk)
+    assert loner is not None
+    assert loner.memberships_read == []
+    assert membership_current(user=loner, organisation_id=theirs.organisation_id) is None
+
+
+def test_read_with_the_person_a_suspended_membership_is_never_chosen():
+    suspended = MembershipFactory(suspended_at=timezone.now(), organisation__name="Ash House")
+    other = MembershipFactory(user=suspended.user, organisation__name="Birch House")
+    user = person_with_memberships(suspended.user_id)
+    assert membership_current(user=user, organisation_id=suspended.organisation_id).pk == other.pk
+    Membership.objects.filter(pk=other.pk).update(suspended_at=timezone.now())
+    user = person_with_memberships(suspended.user_id)
+    assert user is not None  # still the person: only their access is gone
+    assert membership_current(user=user, organisation_id=suspended.organisation_id) is None
+
+
+def test_read_with_the_person_a_role_change_shows_at_the_next_request():
+    membership = MembershipFactory(role="administrator")
+    for _ in range(7):  # past the runs after which PostgreSQL may keep one plan
+        person_with_memberships(membership.user_id)
+    Membership.objects.filter(pk=membership.pk).update(role="viewer")
+    user = person_with_memberships(membership.user_id)
+    assert (
+        membership_current(user=user, organisation_id=membership.organisation_id).role == "viewer"
+    )
+    assert person_with_memberships(10**9) is None
+
+
+def test_a_signed_in_request_reads_the_person_and_membership_together(client):
+    membership = MembershipFactory(role="member")
+    client.force_login(membership.user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/account/")
+    assert response.status_code == 200
+    person_reads = [
+        q["sql"] for q in queries.captured_queries if '"organisations_user"' in q["sql"]
+    ]
+    assert any('LEFT OUTER JOIN "organisations_membership" usable' in sql for sql in person_reads)
+    assert not any(
+        q["sql"].startswith('SELECT "organisations_membership"."id" AS "id"')
+        for q in queries.captured_queries
+    )
