@@ -238,7 +238,12 @@ def _search_shape(shape: tuple, *, query: str, code: str) -> QuerySet[Organisati
     if kind == "rest":
         return base.filter(conditions[2]).order_by().values_list("pk")[: shape[1]]
     _, number, walk, start, stop = shape
-    return base.filter(conditions[number]).order_by(*_part_order(number, walk=walk))[start:stop]
+    return (
+        base.filter(conditions[number])
+        .order_by(*_part_order(number, walk=walk))
+        # The name it is ordered by, for reading several parts in one statement.
+        .annotate(sort_name=F("search_name"))[start:stop]
+    )
 
 
 # The search's SQL is made once per shape and process: building it took longer than running it.
@@ -362,22 +367,52 @@ class OrganisationMatches:
     def __iter__(self) -> Iterator[Organisation]:
         return iter(self[0 : self.count()])
 
+    def _part_sql(self, part: int, start: int, stop: int) -> tuple[str, list]:
+        # Up to a page of rows is read as a page (and cut down after): one shape, compiled once
+        # per process, serves every first page whatever the parts before it held.
+        shape = ("part", part, self._walk, start, start + max(stop - start, PAGE_SIZE))
+        return _SEARCH_SHAPES.sql(shape, query=self.query, code=self.code)
+
     def _read(self, part: int, start: int, stop: int) -> list[Organisation]:
         if self.parents:
             return list(self.parts[part][start:stop])
-        # Up to a page of rows is read as a page (and cut down here): one shape, compiled once
-        # per process, serves every first page whatever the parts before it held.
-        wanted = stop - start
-        shape = ("part", part, self._walk, start, start + max(wanted, PAGE_SIZE))
-        sql, params = _SEARCH_SHAPES.sql(shape, query=self.query, code=self.code)
-        return list(Organisation.objects.raw(sql, params))[:wanted]
+        sql, params = self._part_sql(part, start, stop)
+        return list(Organisation.objects.raw(sql, params))[: stop - start]
+
+    def _read_together(self, slices: list[tuple[int, int, int]]) -> list[Organisation]:
+        """The rows of several parts' slices in one statement: each part read as on its own,
+        put together in the parts' order, each part's rows in its own order."""
+        selects, params = [], []
+        for part, start, stop in slices:
+            sql, part_params = self._part_sql(part, start, stop)
+            selects.append(f"SELECT {part} AS search_part, p{part}.* FROM ({sql}) p{part}")
+            params.extend(part_params)
+        # The order each part was read in (_part_order), on the name each row was read with.
+        name_order = (
+            "page.sort_name"
+            if self._walk
+            else "CASE WHEN page.search_part = 2 THEN LOWER(page.sort_name) ELSE page.sort_name END"
+        )
+        sql = (
+            f"SELECT * FROM ({' UNION ALL '.join(selects)}) page "
+            f"ORDER BY page.search_part, {name_order}, page.ods_code"
+        )
+        by_part: dict[int, list[Organisation]] = {part: [] for part, _, _ in slices}
+        for organisation in Organisation.objects.raw(sql, params):
+            by_part[organisation.search_part].append(organisation)  # type: ignore[attr-defined]
+        return [
+            organisation
+            for part, start, stop in slices
+            for organisation in by_part[part][: stop - start]
+        ]
 
     def __getitem__(self, key: slice) -> list[Organisation]:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("OrganisationMatches takes a plain slice")
         start = max(key.start or 0, 0)
         stop = min(self.count() if key.stop is None else key.stop, self.count())
-        rows: list[Organisation] = []
+        # Which rows of which parts the slice holds.
+        slices = []
         for part, size in enumerate(self._part_counts()):
             if start >= stop:
                 break
@@ -385,11 +420,13 @@ class OrganisationMatches:
                 start -= size
                 stop -= size
                 continue
-            found = self._read(part, start, min(stop, size))
-            rows.extend(found)
-            stop -= start + len(found)
+            slices.append((part, start, min(stop, size)))
+            stop -= min(stop, size)
             start = 0
-        return rows
+        if len(slices) > 1 and not self.parents:
+            # A page reaching two or three parts: one round trip rather than one a part.
+            return self._read_together(slices)
+        return [row for part, first, last in slices for row in self._read(part, first, last)]
 
 
 def organisation_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> OrganisationMatches:

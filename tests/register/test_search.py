@@ -866,9 +866,10 @@ def test_the_parts_are_counted_up_to_one_past_the_limit(code, starting, containi
     assert [organisation.name for organisation in matches[0:4]] == expected[:4]
 
 
-def test_a_first_page_reads_each_part_as_a_page_whatever_it_holds():
-    """One compiled shape per part serves every first page: a part of three rows is read as a
-    page of 25 and cut down, never compiled anew for three."""
+def test_a_first_page_reads_its_parts_in_one_statement_each_as_a_page():
+    """One round trip for the parts a page reaches; one compiled shape per part serves every
+    first page: a part of three rows is read as a page of 25 and cut down, never compiled anew
+    for three."""
     OrganisationFactory(ods_code="QUIX", name="Nothing Alike")
     for n in range(3):
         OrganisationFactory(name=f"Quix Home {n}")
@@ -882,5 +883,34 @@ def test_a_first_page_reads_each_part_as_a_page_whatever_it_holds():
         *[f"Care {n:02d} Quix" for n in range(10)],
     ]
     reads = [q["sql"] for q in queries.captured_queries if "search_name" in q["sql"]][1:]
-    assert len(reads) == 3
-    assert all(sql.rstrip().endswith("LIMIT 25") for sql in reads), reads
+    assert len(reads) == 1, reads
+    assert reads[0].count("UNION ALL") == 2
+    assert reads[0].count("LIMIT 25)") == 3, reads
+
+
+@pytest.mark.parametrize("sort_at_most", [10**9, 0])
+def test_parts_read_together_are_the_parts_read_one_by_one(monkeypatch, sort_at_most):
+    """Every window of the results, read in one statement, is what reading each part on its
+    own gives, in the same order: sorted, and walked in the B-tree's order."""
+    monkeypatch.setattr(search_module, "SORT_AT_MOST", sort_at_most)
+    OrganisationFactory(ods_code="ZEST", name="Not Alike")
+    for n in range(4):
+        OrganisationFactory(name=f"Zest {'DCBA'[n]} Home")
+    for prefix in ("Cedar", "ash", "Birch", "Élan", "Dune", "fir", "Gorse"):
+        OrganisationFactory(name=f"{prefix} Zest House")
+    matches = organisation_search(query="zest", limit=10)  # 12 match: the rest is walked or sorted
+
+    def one_by_one(start: int, stop: int) -> list[str]:
+        names = []
+        for part, size in enumerate(matches._part_counts()):
+            if start < size and start < stop:
+                names += [o.name for o in matches._read(part, start, min(stop, size))]
+            start, stop = max(start - size, 0), stop - size
+        return names
+
+    windows = [(0, 10), (0, 3), (1, 6), (2, 9), (4, 10), (5, 7)]
+    for start, stop in windows:
+        together = [organisation.name for organisation in matches[start:stop]]
+        assert together == one_by_one(start, stop), (start, stop)
+        assert len(together) == stop - start
+    assert [o.name for o in matches[0:5]][:2] == ["Not Alike", "Zest A Home"]
