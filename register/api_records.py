@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet, TextField, Value
 from django.utils import timezone
 
 from assessments import vocabulary
-from dspt_portal.compiled_queries import CompiledShapes, columns_of, instance_from
+from dspt_portal.compiled_queries import CompiledShapes, columns_of
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 from publishing.coverage import PublicationFact, current_until, deciding_publication
@@ -34,6 +34,7 @@ from .search import (
     deadlines_from_json,
     deadlines_json,
     normalise_query,
+    public_organisation_from,
     publication_deadlines,
     status_from_facts,
 )
@@ -154,11 +155,7 @@ def record_for_code(code: str, *, today: datetime.date | None = None) -> Organis
     if not rows:
         return None
     *columns, hq_code, hq_name, own, via_hq, deadlines = rows[0]
-    organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
-    if organisation.parent_id is not None:
-        organisation.parent = Organisation.from_db(
-            DEFAULT_DB_ALIAS, ["id", "ods_code", "name"], [organisation.parent_id, hq_code, hq_name]
-        )
+    organisation = public_organisation_from(columns, hq_code=hq_code, hq_name=hq_name)
     (record,) = _records(
         [organisation],
         {organisation.pk: publication_facts(own, via_hq)},

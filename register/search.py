@@ -865,6 +865,19 @@ def deadlines_from_json(rows: Iterable[Sequence[str]]) -> dict[str, datetime.dat
 _PAGE_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
 
 
+def public_organisation_from(
+    columns: Sequence, *, hq_code: str | None, hq_name: str | None
+) -> Organisation:
+    """An organisation from its public columns (in `columns_of(..., only=PUBLIC_COLUMNS)`
+    order), with its HQ's code and name when it has one, as a one-statement read gives them."""
+    organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
+    if organisation.parent_id is not None:
+        organisation.parent = Organisation.from_db(
+            connection.alias, ["id", "ods_code", "name"], [organisation.parent_id, hq_code, hq_name]
+        )
+    return organisation
+
+
 def _public_page_shape(shape: str, *, code: str) -> QuerySet[Organisation]:
     return (
         Organisation.objects.filter(ods_code=code)
@@ -904,11 +917,7 @@ def organisation_public_view_for_code(
     if not rows:
         return None
     *columns, hq_code, hq_name, history, has_branches, deadlines = rows[0]
-    organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
-    if organisation.parent_id is not None:
-        organisation.parent = Organisation.from_db(
-            connection.alias, ["id", "ods_code", "name"], [organisation.parent_id, hq_code, hq_name]
-        )
+    organisation = public_organisation_from(columns, hq_code=hq_code, hq_name=hq_name)
     return _public_view(
         organisation,
         _facts_of_history(organisation, history),
