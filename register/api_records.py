@@ -14,8 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, QuerySet, TextField, Value
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from assessments import vocabulary
@@ -121,12 +120,6 @@ _RECORD_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
 
 def _record_shape(shape: str, *, code: str) -> QuerySet:
     own, via_hq = latest_publication_subqueries()
-    # PostgreSQL: the banks' deadlines come with it.
-    deadlines = (
-        deadlines_json()
-        if connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
-        else Value(None, output_field=TextField())
-    )
     return (
         Organisation.objects.filter(ods_code=code)
         .order_by("pk")
@@ -135,7 +128,7 @@ def _record_shape(shape: str, *, code: str) -> QuerySet:
             via_hq=via_hq,
             hq_code=F("parent__ods_code"),
             hq_name=F("parent__name"),
-            deadlines=deadlines,
+            deadlines=deadlines_json(),  # PostgreSQL: with it
         )
         .values_list(*_RECORD_COLUMNS, "hq_code", "hq_name", "own", "via_hq", "deadlines")[:1]
     )

@@ -310,7 +310,6 @@ class OrganisationMatches:
         values = {"query": self.query, "code": self.code}
         first_sql, first_params = _SEARCH_SHAPES.sql(("first", enough), **values)
         rest_sql, rest_params = _SEARCH_SHAPES.sql(("rest", None), **values)
-        postgresql = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH first_part AS (SELECT COUNT(*) AS matched, "
@@ -318,14 +317,12 @@ class OrganisationMatches:
                 f"FROM ({first_sql}) first_matched) "
                 f"SELECT matched, code, (SELECT COUNT(*) FROM ({rest_sql} LIMIT "
                 "(SELECT CASE WHEN %s - matched > 0 THEN %s - matched ELSE 0 END FROM first_part)"
-                ") rest_matched)"
-                + (f", ({deadlines_json().sql})" if postgresql else "")
-                + " FROM first_part",
+                ") rest_matched)" + f", ({deadlines_json().sql}) FROM first_part",
                 [*first_params, *rest_params, enough, enough],
             )
-            matched, code, rest, *deadlines = cursor.fetchone()
-        if deadlines:
-            self._deadlines = deadlines_from_json(deadlines[0])
+            matched, code, rest, deadlines = cursor.fetchone()
+        if deadlines is not None:
+            self._deadlines = deadlines_from_json(deadlines)
         return [code, matched - code, rest]
 
     def deadlines(self) -> dict[str, datetime.date]:
@@ -849,7 +846,10 @@ def _history_json() -> RawSQL:
 
 def deadlines_json() -> RawSQL:
     """The banks' deadlines as a JSON array of [year, deadline] ("[]" for none), for a statement
-    that brings them with what it reads (`deadlines_from_json` reads them)."""
+    that brings them with what it reads (`deadlines_from_json` reads them). On any database but
+    PostgreSQL, null: the caller reads them on their own (`publication_deadlines`)."""
+    if connection.vendor != "postgresql":
+        return RawSQL("NULL", (), output_field=JSONField())
     return RawSQL(
         "SELECT COALESCE(json_agg(json_build_array(year, publication_deadline)), '[]') "
         f"FROM {QuestionBank._meta.db_table}",
