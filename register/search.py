@@ -238,12 +238,30 @@ def _search_shape(shape: tuple, *, query: str, code: str) -> QuerySet[Organisati
     if kind == "rest":
         return base.filter(conditions[2]).order_by().values_list("pk")[: shape[1]]
     _, number, walk, start, stop = shape
-    return (
-        base.filter(conditions[number])
-        .order_by(*_part_order(number, walk=walk))
-        # The name it is ordered by, for reading several parts in one statement.
-        .annotate(sort_name=F("search_name"))[start:stop]
+    # The name it is ordered by, for reading several parts in one statement.
+    return _part_slice(base, conditions, number, walk=walk, start=start, stop=stop).annotate(
+        sort_name=F("search_name")
     )
+
+
+def _part_slice(
+    base: QuerySet[Organisation],
+    conditions: tuple[Q, Q, Q],
+    number: int,
+    *,
+    walk: bool,
+    start: int,
+    stop: int | None,
+) -> QuerySet[Organisation]:
+    """Rows start to stop of a part, in its order (_part_order)."""
+    order = _part_order(number, walk=walk)
+    if number == 2:
+        # Walked: the B-tree alone finds the slice's codes (an index-only scan: its name and code
+        # are all the conditions read), and only those rows are fetched. Fetching each row the
+        # walk passed, to test it, took four times as long ("limite": 5.6 against 1.3 ms).
+        keys = Organisation.objects.filter(conditions[2]).order_by(*order).values("ods_code")
+        return base.filter(ods_code__in=keys[start:stop]).order_by(*order)
+    return base.filter(conditions[number]).order_by(*order)[start:stop]
 
 
 # The search's SQL is made once per shape and process: building it took longer than running it.
@@ -275,11 +293,11 @@ class OrganisationMatches:
 
     @property
     def parts(self) -> tuple[QuerySet[Organisation], ...]:
-        """Each part as a queryset, in its order (for reading the plans)."""
+        """Each part as a queryset, sorted (for reading the plans)."""
         if not self.query:
             return ()
         return tuple(
-            self._base().filter(condition).order_by(*_part_order(number, walk=self._walk))
+            self._base().filter(condition).order_by(*_part_order(number, walk=False))
             for number, condition in enumerate(_search_conditions(query=self.query, code=self.code))
         )
 
@@ -330,25 +348,41 @@ class OrganisationMatches:
         self._part_counts()
         return self._deadlines if self._deadlines is not None else publication_deadlines()
 
-    @cached_property
-    def _walk(self) -> bool:
-        """Whether the third part is read in the B-tree's order (_part_order): when it holds more
-        than SORT_AT_MOST rows. Counted, it holds fewer than the limit; past the limit it is not
-        counted (counting 4,000 of 26,000 rows took 13 ms, against 2 ms for 1,000), so
-        PostgreSQL's own estimate decides, which its statistics of the trigram index make close
-        (2,883 for 1,190 rows, 3,553 for 3,963, 31,709 for 26,546)."""
+    def _walks(self, start: int, stop: int) -> bool:
+        """Whether rows start to stop of the third part are read in the B-tree's order
+        (_part_order) rather than sorted.
+
+        - Counted (every match within the limit): sorted. At most the limit's 1,000 rows.
+        - Past the limit, and the first page's worth of a third part the count found holding at
+          least what a page leaves of the limit: walked. It holds at least 975 of the 300,000
+          names, so the walk meets a page of them within about 8,000 names (under 2 ms, index
+          only); sorting 975 took about as long, 3,000 ("limite") 4 ms, 26,000 ("reside") 46.
+        - Past the limit otherwise (a later page, or a third part the first two left little room
+          for): PostgreSQL's estimate decides, walked past SORT_AT_MOST. The count cannot say,
+          and counting further costs more than it saves (4,000 of 26,000 rows took 13 ms,
+          against 2 ms for 1,000). The embedded default has no estimate to ask for, and walks.
+        """
         counts = self._part_counts()
         if len(counts) < 3 or sum(counts) <= self.limit:
             return False
-        if connection.vendor != "postgresql":  # the embedded default: no estimate to ask for
+        if stop <= PAGE_SIZE and counts[2] >= self.limit - PAGE_SIZE:
             return True
+        if connection.vendor != "postgresql":
+            return True
+        return self._estimate > SORT_AT_MOST
+
+    @cached_property
+    def _estimate(self) -> float:
+        """PostgreSQL's estimate of how many rows the third part holds. Its statistics of the
+        trigram index make it close for common words (31,709 for 26,546) but not for all (29
+        for 3,119 names containing "practi", 6,785 for 3,022 containing "limite")."""
         sql, params = _SEARCH_SHAPES.sql(("rest", None), query=self.query, code=self.code)
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             (plan,) = cursor.fetchone()
         if isinstance(plan, str):
             plan = json.loads(plan)
-        return plan[0]["Plan"]["Plan Rows"] > SORT_AT_MOST
+        return plan[0]["Plan"]["Plan Rows"]
 
     @property
     def more(self) -> bool:
@@ -364,15 +398,23 @@ class OrganisationMatches:
     def __iter__(self) -> Iterator[Organisation]:
         return iter(self[0 : self.count()])
 
-    def _part_sql(self, part: int, start: int, stop: int) -> tuple[str, list]:
+    def _part_shape(self, part: int, start: int, stop: int) -> tuple:
         # Up to a page of rows is read as a page (and cut down after): one shape, compiled once
         # per process, serves every first page whatever the parts before it held.
-        shape = ("part", part, self._walk, start, start + max(stop - start, PAGE_SIZE))
+        stop = start + max(stop - start, PAGE_SIZE)
+        return ("part", part, part == 2 and self._walks(start, stop), start, stop)
+
+    def _part_sql(self, part: int, start: int, stop: int) -> tuple[str, list]:
+        shape = self._part_shape(part, start, stop)
         return _SEARCH_SHAPES.sql(shape, query=self.query, code=self.code)
 
     def _read(self, part: int, start: int, stop: int) -> list[Organisation]:
         if self.parents:
-            return list(self.parts[part][start:stop])
+            conditions = _search_conditions(query=self.query, code=self.code)
+            walk = part == 2 and self._walks(start, stop)
+            return list(
+                _part_slice(self._base(), conditions, part, walk=walk, start=start, stop=stop)
+            )
         sql, params = self._part_sql(part, start, stop)
         return list(Organisation.objects.raw(sql, params))[: stop - start]
 
@@ -385,9 +427,10 @@ class OrganisationMatches:
             selects.append(f"SELECT {part} AS search_part, p{part}.* FROM ({sql}) p{part}")
             params.extend(part_params)
         # The order each part was read in (_part_order), on the name each row was read with.
+        walked = any(self._part_shape(*part_slice)[2] for part_slice in slices)
         name_order = (
             "page.sort_name"
-            if self._walk
+            if walked
             else "CASE WHEN page.search_part = 2 THEN LOWER(page.sort_name) ELSE page.sort_name END"
         )
         sql = (

@@ -802,44 +802,65 @@ def test_the_name_search_uses_the_trigram_index(query):
 # Reading the names that contain the query: sorted, or in the B-tree's order ----------------------
 
 
-SORTED_BY_LOWER = 'ORDER BY LOWER("organisations_organisation"."search_name")'
+SORTED = re.compile(r"ORDER BY LOWER\(")
 
 
-def _contains_zest() -> list[str]:
-    names = [f"{prefix} Zest House" for prefix in ("Cedar", "Ash", "Birch", "Elm", "Dune", "Fir")]
-    for name in names:
-        OrganisationFactory(name=name)
-    OrganisationFactory(name="Zest Lodge")  # starts with the query: the second part
-    return sorted(names)
+def _zest(prefixed: int, containing: int) -> list[str]:
+    """Organisations whose names start with "zest", then ones containing it: all of them, in the
+    search's order."""
+    starts = [OrganisationFactory(name=f"Zest Lodge {n:02d}").name for n in range(prefixed)]
+    contains = [OrganisationFactory(name=f"Care {n:02d} Zest").name for n in range(containing)]
+    return starts + contains
 
 
-@pytest.mark.parametrize(
-    ("sort_at_most", "walks"),
-    [(10**9, False), (0, True)],
-)
-def test_many_names_are_walked_and_fewer_sorted_in_the_same_order(monkeypatch, sort_at_most, walks):
-    expected = ["Zest Lodge", *_contains_zest()]
-    monkeypatch.setattr(search_module, "SORT_AT_MOST", sort_at_most)
-    matches = organisation_search(query="zest", limit=4)  # 7 match: more than the limit
-    assert matches.more
+# (names starting with the query, names containing it, limit, window, asks for an estimate).
+# Within the limit the rest is sorted; past it, a first page of a rest that has room is walked;
+# otherwise PostgreSQL's estimate decides (the embedded default walks).
+WALK_OR_SORT = [
+    pytest.param(1, 6, 1000, (0, 7), None, id="within-the-limit-sorted"),
+    pytest.param(1, 6, 4, (0, 4), False, id="past-the-limit-first-page-walked"),
+    pytest.param(1, 45, 40, (0, 25), False, id="past-the-limit-page-one-of-two-walked"),
+    pytest.param(1, 45, 40, (25, 40), True, id="past-the-limit-later-page-estimated"),
+    pytest.param(30, 20, 40, (25, 40), True, id="past-the-limit-little-room-estimated"),
+]
+
+
+@pytest.mark.parametrize("estimate_says_walk", [False, True])
+@pytest.mark.parametrize(("prefixed", "containing", "limit", "window", "asks"), WALK_OR_SORT)
+def test_the_rest_is_walked_or_sorted_and_lists_the_same(
+    monkeypatch, estimate_says_walk, prefixed, containing, limit, window, asks
+):
+    monkeypatch.setattr(search_module, "SORT_AT_MOST", -1 if estimate_says_walk else 10**9)
+    expected = _zest(prefixed, containing)
+    matches = organisation_search(query="zest", limit=limit)
+    assert matches.more is (limit < prefixed + containing)
     with CaptureQueriesContext(connection) as queries:
-        found = [organisation.name for organisation in matches[0:4]]
-    assert found == expected[:4]
-    sorted_read = any(SORTED_BY_LOWER in q["sql"] for q in queries.captured_queries)
-    # PostgreSQL's estimate decides; elsewhere more than the limit are always walked.
-    assert sorted_read is not (walks or not IS_POSTGRESQL)
-    assert any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries) is IS_POSTGRESQL
+        found = [organisation.name for organisation in matches[window[0] : window[1]]]
+    assert found == expected[window[0] : window[1]]
+    statements = [q["sql"] for q in queries.captured_queries]
+    asked = any(sql.startswith("EXPLAIN") for sql in statements)
+    assert asked is bool(asks and IS_POSTGRESQL)
+    if asks is None:
+        walks = False
+    elif asks:
+        walks = estimate_says_walk or not IS_POSTGRESQL
+    else:
+        walks = True
+    reads = [sql for sql in statements if not sql.startswith("EXPLAIN")]
+    assert any(SORTED.search(sql) for sql in reads) is not walks, reads
 
 
-def test_names_within_the_limit_are_sorted_without_asking_for_an_estimate(monkeypatch):
-    expected = ["Zest Lodge", *_contains_zest()]
-    monkeypatch.setattr(search_module, "SORT_AT_MOST", 0)
-    matches = organisation_search(query="zest")
-    assert not matches.more
+def test_the_rest_is_read_by_code_after_finding_the_codes_alone():
+    """The rest's slice is found from the names and codes alone (the B-tree serves them without
+    reading the rows), and only its rows are read."""
+    expected = _zest(1, 6)
+    matches = organisation_search(query="zest", limit=4)
     with CaptureQueriesContext(connection) as queries:
-        assert [organisation.name for organisation in matches[0:7]] == expected
-    assert not any(q["sql"].startswith("EXPLAIN") for q in queries.captured_queries)
-    assert any(SORTED_BY_LOWER in q["sql"] for q in queries.captured_queries)
+        assert [o.name for o in matches[1:4]] == expected[1:4]
+    read = queries.captured_queries[-1]  # after the count
+    assert re.search(r'"ods_code" IN \(SELECT U0\."ods_code"( AS "ods_code")? FROM', read["sql"]), (
+        read["sql"]
+    )
 
 
 # Counting the parts in one statement, up to the limit ---------------------------------------------
