@@ -807,9 +807,12 @@ SORTED = re.compile(r"ORDER BY LOWER\(")
 
 def _zest(prefixed: int, containing: int) -> list[str]:
     """Organisations whose names start with "zest", then ones containing it: all of them, in the
-    search's order."""
-    starts = [OrganisationFactory(name=f"Zest Lodge {n:02d}").name for n in range(prefixed)]
-    contains = [OrganisationFactory(name=f"Care {n:02d} Zest").name for n in range(containing)]
+    search's order. Made last name first, so neither their ids nor their codes are in that
+    order."""
+    starts = [f"Zest Lodge {n:02d}" for n in range(prefixed)]
+    contains = [f"Care {n:02d} Zest" for n in range(containing)]
+    for name in reversed(starts + contains):
+        OrganisationFactory(name=name)
     return starts + contains
 
 
