@@ -181,6 +181,22 @@ def test_the_latest_publications_read_is_a_prepared_statement(publication_facts_
     assert len(_prepared_statements()) == len(before) + 1
 
 
+def test_thousands_of_ids_are_bound_on_the_client_never_prepared(publication_facts_world):
+    """A plan PostgreSQL keeps for a statement of thousands of ids took four times as long as
+    one made for the values (the bulk check): past 512 ids nothing is prepared, however often it
+    runs, and the answer is the same."""
+    ids = publication_facts_world
+    strangers = list(range(10**9, 10**9 + 600))  # no such organisations
+    expected = selectors.latest_publications(organisation_ids=ids)
+    before = _prepared_statements()
+    for _ in range(7):  # past the runs after which PostgreSQL may keep one plan
+        with CaptureQueriesContext(connection) as queries:
+            facts = selectors.latest_publications(organisation_ids=ids + strangers)
+        assert len(queries.captured_queries) == 1
+    assert _prepared_statements() == before
+    assert facts == expected | {stranger: [] for stranger in strangers}
+
+
 def test_a_prepared_statement_reads_the_rows_as_they_are_now(publication_facts_world):
     """Prepared is the plan, never the answer: a publication made after the statement was
     prepared is the latest at the next run."""
