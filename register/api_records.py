@@ -18,7 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from assessments import vocabulary
-from dspt_portal.compiled_queries import CompiledShapes, columns_of
+from dspt_portal.compiled_queries import CompiledShapes
 from organisations.models import Organisation
 from organisations.ods import normalise_ods_code
 from publishing.coverage import PublicationFact, current_until, deciding_publication
@@ -29,6 +29,7 @@ from publishing.selectors import (
 )
 
 from .search import (
+    PUBLIC_COLUMN_ORDER,
     PUBLIC_COLUMNS,
     deadlines_from_json,
     deadlines_json,
@@ -114,10 +115,8 @@ def _records(
 
 
 # The organisation's public columns, then its HQ's code and name, its own latest publication and
-# the latest HQ publication listing it (as `latest_publication_subqueries` gives them).
-_RECORD_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
-
-
+# the latest HQ publication listing it (as `latest_publication_subqueries` gives them), and the
+# banks' deadlines.
 def _record_shape(shape: str, *, code: str) -> QuerySet:
     own, via_hq = latest_publication_subqueries()
     return (
@@ -130,7 +129,7 @@ def _record_shape(shape: str, *, code: str) -> QuerySet:
             hq_name=F("parent__name"),
             deadlines=deadlines_json(),  # PostgreSQL: with it
         )
-        .values_list(*_RECORD_COLUMNS, "hq_code", "hq_name", "own", "via_hq", "deadlines")[:1]
+        .values_list(*PUBLIC_COLUMN_ORDER, "hq_code", "hq_name", "own", "via_hq", "deadlines")[:1]
     )
 
 

@@ -425,13 +425,14 @@ class OrganisationMatches:
     def _read_together(self, slices: list[tuple[int, int, int]]) -> list[Organisation]:
         """The rows of several parts' slices in one statement: each part read as on its own,
         put together in the parts' order, each part's rows in its own order."""
-        selects, params = [], []
+        selects, params, walked = [], [], False
         for part, start, stop in slices:
-            sql, part_params = self._part_sql(part, start, stop)
+            shape = self._part_shape(part, start, stop)
+            walked = walked or shape[2]
+            sql, part_params = _SEARCH_SHAPES.sql(shape, query=self.query, code=self.code)
             selects.append(f"SELECT {part} AS search_part, p{part}.* FROM ({sql}) p{part}")
             params.extend(part_params)
         # The order each part was read in (_part_order), on the name each row was read with.
-        walked = any(self._part_shape(*part_slice)[2] for part_slice in slices)
         name_order = (
             "page.sort_name"
             if walked
@@ -909,14 +910,15 @@ def deadlines_from_json(rows: Iterable[Sequence[str]]) -> dict[str, datetime.dat
     return {year: datetime.date.fromisoformat(day) for year, day in rows}
 
 
-_PAGE_COLUMNS = columns_of(Organisation, only=PUBLIC_COLUMNS)
+# The public columns as a one-statement read selects them, for `public_organisation_from`.
+PUBLIC_COLUMN_ORDER = columns_of(Organisation, only=PUBLIC_COLUMNS)
 
 
 def public_organisation_from(
     columns: Sequence, *, hq_code: str | None, hq_name: str | None
 ) -> Organisation:
-    """An organisation from its public columns (in `columns_of(..., only=PUBLIC_COLUMNS)`
-    order), with its HQ's code and name when it has one, as a one-statement read gives them."""
+    """An organisation from its public columns (in PUBLIC_COLUMN_ORDER), with its HQ's code and
+    name when it has one, as a one-statement read gives them."""
     organisation = instance_from(Organisation, columns, only=PUBLIC_COLUMNS)
     if organisation.parent_id is not None:
         organisation.parent = Organisation.from_db(
@@ -936,9 +938,9 @@ def _public_page_shape(shape: str, *, code: str) -> QuerySet[Organisation]:
             has_branches=Exists(Organisation.objects.filter(parent_id=OuterRef("pk"))),
             deadlines=deadlines_json(),
         )
-        .values_list(*_PAGE_COLUMNS, "hq_code", "hq_name", "history", "has_branches", "deadlines")[
-            :1
-        ]
+        .values_list(
+            *PUBLIC_COLUMN_ORDER, "hq_code", "hq_name", "history", "has_branches", "deadlines"
+        )[:1]
     )
 
 
